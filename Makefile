@@ -1,0 +1,38 @@
+# Two commands: `make run` (dashboard on SQLite with the built-in simulator) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+INSTANCE_PATH ?= $(CURDIR)/instance
+export INSTANCE_PATH
+
+.PHONY: run test bench system-deps clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+## run: migrate the embedded SQLite database and serve http://127.0.0.1:$(PORT) with demo data
+run: $(VENV)/.installed
+	$(VENV)/bin/flask --app app db upgrade
+	DEMO=$${DEMO:-1} $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT) --no-reload
+
+## system-deps: MariaDB server and Chromium from Debian packages (installed when missing, as root)
+system-deps:
+	scripts/install-system-deps.sh
+
+## test: everything the tests need, then the whole suite (SQLite, MariaDB, Chromium)
+test: $(VENV)/.installed-test system-deps
+	$(VENV)/bin/pytest
+
+## bench: every benchmark on a throwaway MariaDB; prints a table and writes bench/results/latest.json
+bench: $(VENV)/.installed-test system-deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

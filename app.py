@@ -1,0 +1,84 @@
+"""Application factory: `create_app(config=None)`; `flask --app app ...` works."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import models  # noqa: F401  (registers every table on the metadata for migrations)
+from config import BASE_DIR, Config
+from extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides settings read from the environment (tests pass a dict)."""
+    instance_path = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.config.update(Config.from_env(instance_path))
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked by the access guard, see security.access
+    if config:
+        app.config.update(config)
+    _configure_logging(app)
+    _configure_database(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from security import init_security
+    init_security(app)
+
+    from blueprints import register_blueprints
+    register_blueprints(app)
+
+    from cli import register_cli
+    register_cli(app)
+
+    from runtime import start_background_services
+    start_background_services(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root.setLevel(level)
+
+
+def _configure_database(app: Flask) -> None:
+    """Per-backend connection settings: UTC sessions on MySQL/MariaDB, FK checks and WAL on SQLite."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("mysql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("init_command", "SET time_zone='+00:00'")
+        connect_args.setdefault("charset", "utf8mb4")
+        connect_args.setdefault("connect_timeout", 5)
+        options["connect_args"] = connect_args
+        options.setdefault("isolation_level", "READ COMMITTED")
+    elif url.startswith("sqlite"):
+        options.pop("pool_recycle", None)
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("timeout", 30)
+        connect_args.setdefault("check_same_thread", False)
+        options["connect_args"] = connect_args
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,102 @@
+"""Template helpers shared by every page: navigation, display timezone, time formatting."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+# (endpoint, label, minimum role) — the navigation shows the pages a user may open.
+NAVIGATION = (
+    ("overview.index", "Overview", "viewer"),
+    ("schedules.index", "Schedules", "viewer"),
+    ("groups.index", "Machine groups", "viewer"),
+    ("assignment.index", "VM assignment", "viewer"),
+    ("jobs.index", "Jobs", "viewer"),
+    ("vms.index", "VMs", "viewer"),
+    ("discovery.index", "Discovery", "viewer"),
+    ("admin.users", "Users & tokens", "admin"),
+    ("admin.audit", "Audit trail", "admin"),
+)
+
+
+def display_zone() -> ZoneInfo:
+    """The operator's display timezone: cookie, then user setting, then DISPLAY_TIMEZONE."""
+    cached = getattr(g, "_display_zone", None)
+    if cached is not None:
+        return cached
+    candidates = [request.cookies.get("display_tz") if request else None]
+    if current_user and getattr(current_user, "is_authenticated", False):
+        candidates.append(getattr(current_user, "display_timezone", None))
+    candidates.append(current_app.config.get("DISPLAY_TIMEZONE", "UTC"))
+    zone = ZoneInfo("UTC")
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            zone = ZoneInfo(name)
+            break
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    g._display_zone = zone
+    return zone
+
+
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """'in 3 h', '5 min ago', 'just now'."""
+    if value is None:
+        return ""
+    now = now or datetime.now(timezone.utc)
+    seconds = (value - now).total_seconds()
+    future = seconds > 0
+    seconds = abs(seconds)
+    if seconds < 45:
+        return "just now" if not future else "in a few seconds"
+    for limit, unit, size in ((3600, "min", 60), (86400 * 2, "h", 3600), (float("inf"), "d", 86400)):
+        if seconds < limit:
+            amount = round(seconds / size)
+            return f"in {amount} {unit}" if future else f"{amount} {unit} ago"
+    return ""
+
+
+def format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """Absolute time in the display zone, with the zone named."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    zone = display_zone()
+    local = value.astimezone(zone)
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def format_duration(seconds: float | int | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["time"] = format_time
+    app.jinja_env.filters["reltime"] = relative_time
+    app.jinja_env.filters["duration"] = format_duration
+
+    @app.context_processor
+    def _navigation():
+        items = []
+        user = current_user if getattr(current_user, "is_authenticated", False) else None
+        for endpoint, label, role in NAVIGATION:
+            if endpoint not in app.view_functions:
+                continue
+            if user is None or not user.has_role(role):
+                continue
+            items.append((endpoint, label))
+        return {"navigation": items, "display_zone_name": display_zone().key if request else "UTC"}

@@ -1,0 +1,83 @@
+"""Configuration read from environment variables (12-factor).
+
+Every variable is documented in the README's configuration table; `Config.from_env()`
+is the single place that reads them so the table and the code cannot drift apart.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def default_sqlite_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'dashboard.sqlite3'}"
+
+
+class Config:
+    """Settings; values come from the environment with safe embedded defaults."""
+
+    @staticmethod
+    def from_env(instance_path: Path) -> dict:
+        secret = os.environ.get("SECRET_KEY")
+        if not secret:
+            secret_file = instance_path / "secret_key"
+            if secret_file.exists():
+                secret = secret_file.read_text().strip()
+            else:
+                instance_path.mkdir(parents=True, exist_ok=True)
+                secret = secrets.token_hex(32)
+                secret_file.write_text(secret)
+                secret_file.chmod(0o600)
+        behind_tls = _bool("SESSION_COOKIE_SECURE", False)
+        return {
+            "SECRET_KEY": secret,
+            "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800},
+            "OMA_API_URL": os.environ.get("OMA_API_URL", ""),
+            "OMA_API_TOKEN": os.environ.get("OMA_API_TOKEN", ""),
+            "VMA_API_URL": os.environ.get("VMA_API_URL", ""),
+            "VCENTER_HOST": os.environ.get("VCENTER_HOST", ""),
+            "VCENTER_USERNAME": os.environ.get("VCENTER_USERNAME", ""),
+            "VCENTER_PASSWORD": os.environ.get("VCENTER_PASSWORD", ""),
+            "OSSEA_CONFIG_ID": _int("OSSEA_CONFIG_ID", 1),
+            "TARGET_NETWORK": os.environ.get("TARGET_NETWORK", "default"),
+            "API_CONNECT_TIMEOUT": float(os.environ.get("API_CONNECT_TIMEOUT", "5")),
+            "API_READ_TIMEOUT": float(os.environ.get("API_READ_TIMEOUT", "30")),
+            "SCHEDULER_ENABLED": _bool("SCHEDULER_ENABLED", True),
+            "MIN_SCHEDULE_INTERVAL_SECONDS": _int("MIN_SCHEDULE_INTERVAL_SECONDS", 60),
+            "MISSED_SLOT_GRACE_SECONDS": _int("MISSED_SLOT_GRACE_SECONDS", 300),
+            "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 20),
+            "DEMO": _bool("DEMO", False),
+            "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "UTC"),
+            "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": behind_tls,
+            "REMEMBER_COOKIE_SECURE": behind_tls,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+            "JOBLOG_QUEUE_SIZE": _int("JOBLOG_QUEUE_SIZE", 10000),
+            "WTF_CSRF_TIME_LIMIT": None,  # a dashboard left open for a whole shift keeps working
+            "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
+            "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        }

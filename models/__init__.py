@@ -1,0 +1,12 @@
+"""SQLAlchemy models: the appliance's production tables and the dashboard's own tables."""
+from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILOVER_STATUSES,  # noqa: F401
+                              TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
+                              ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership,
+                              VMMachineGroup, VMReplicationContext)
+from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
+                              DashboardBannerDismissal, DashboardSchedulerLease, DashboardUser)
+from models.types import JSONText, UTCDateTime, utcnow  # noqa: F401
+
+APPLIANCE_TABLES = ("vm_replication_contexts", "replication_schedules", "vm_machine_groups",
+                    "vm_group_memberships", "schedule_executions", "replication_jobs",
+                    "job_tracking", "job_steps", "log_events")

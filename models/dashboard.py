@@ -1,0 +1,106 @@
+"""Tables of the dashboard's own (never present in the appliance schema).
+
+All are prefixed `dashboard_` so they cannot collide with appliance tables, and are created
+by migrations that leave the appliance tables untouched.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+from models.types import JSONText, UTCDateTime, utcnow
+
+ROLES = ("viewer", "operator", "admin")
+
+
+class DashboardUser(UserMixin, db.Model):
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(Enum(*ROLES, name="dashboard_role"), nullable=False, default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default="1")
+    display_timezone: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def has_role(self, role: str) -> bool:
+        """Roles are ordered: admin includes operator includes viewer."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class DashboardApiToken(db.Model):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    __tablename__ = "dashboard_api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+
+
+class DashboardAuditEvent(db.Model):
+    """Who changed what, when, from where. Kept when the object itself is deleted."""
+
+    __tablename__ = "dashboard_audit_events"
+    __table_args__ = (
+        Index("idx_dashboard_audit_ts", "ts"),
+        Index("idx_dashboard_audit_object", "object_type", "object_id"),
+        Index("idx_dashboard_audit_actor", "actor"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(20), nullable=False, default="user")  # user | token | system
+    action: Mapped[str] = mapped_column(String(100), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    object_id: Mapped[Optional[str]] = mapped_column(String(255))
+    object_name: Mapped[Optional[str]] = mapped_column(String(255))
+    before: Mapped[Optional[dict]] = mapped_column(JSONText())
+    after: Mapped[Optional[dict]] = mapped_column(JSONText())
+    remote_addr: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class DashboardSchedulerLease(db.Model):
+    """Leader election: the row's holder runs the scheduler until `expires_at`."""
+
+    __tablename__ = "dashboard_scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[Optional[str]] = mapped_column(String(255))
+    acquired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime6"))
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime6"))
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime6"))
+    engine_heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime6"))
+    schedules_version: Mapped[Optional[int]] = mapped_column(Integer, default=0)
+    info: Mapped[Optional[dict]] = mapped_column(JSONText())
+
+
+class DashboardBannerDismissal(db.Model):
+    """A user dismissed the last-operation banner of a VM for one particular operation."""
+
+    __tablename__ = "dashboard_banner_dismissals"
+
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), primary_key=True)
+    context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
