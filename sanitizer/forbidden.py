@@ -141,9 +141,11 @@ def scrub_text(text: object) -> str:
     """
     if text is None:
         return ""
-    result = str(text)
+    original = result = str(text)
     for _ in range(_MAX_SCRUB_PASSES):
         if not find_forbidden(result) and _scrub_once(result) == result:
-            return result
+            break
         result = _scrub_once(result)
-    return result if not find_forbidden(result) else SCRUB_FALLBACK
+    if find_forbidden(result):
+        return SCRUB_FALLBACK
+    return result if result == original else result.strip()
