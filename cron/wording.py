@@ -33,3 +33,40 @@ def runs(values: Sequence[int]) -> list[tuple[int, int]]:
         else:
             result.append((value, value))
     return result
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def every(seconds: int) -> str:
+    """``every hour``, ``every 90 seconds``."""
+    amount = duration(seconds)
+    return f"every {amount[2:]}" if amount.startswith("1 ") else f"every {amount}"
+
+
+def ranges(values: Sequence[int], name) -> str:
+    """Sorted values as words, three or more consecutive ones as ``X through Y``."""
+    words: list[str] = []
+    for first, last in runs(values):
+        if last - first >= 2:
+            words.append(f"{name(first)} through {name(last)}")
+        else:
+            words.extend(name(value) for value in range(first, last + 1))
+    return join(words)
+
+
+def clock(seconds_after_midnight: int) -> str:
+    """``02:30``, or ``02:30:15`` when the second is not zero."""
+    hour, rest = divmod(seconds_after_midnight, 3600)
+    minute, second = divmod(rest, 60)
+    return f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
+
+
+def ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"

@@ -8,6 +8,7 @@ the DST rules exact and the search fast; ``zoneinfo`` is only asked for offsets.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -100,19 +101,21 @@ class Segment(NamedTuple):
     offset: int
 
 
-def day_segments(zone: ZoneInfo, day: int) -> list[Segment]:
+@lru_cache(maxsize=4096)
+def day_segments(zone: ZoneInfo, day: int) -> tuple[Segment, ...]:
     """The instants whose local date is ``day``, split where the offset changes.
 
     Usually one segment; two on the day of a DST transition. A day is assumed to contain at most
     one transition, which holds for every zone in the tz database in the years schedules run.
+    Cached: consecutive searches and previews keep asking for the same few days.
     """
     start = resolve_wall(zone, day * DAY)
     end = resolve_wall(zone, (day + 1) * DAY)
     first, last = offset_at(zone, start), offset_at(zone, end - 1)
     if first == last:
-        return [Segment(start, end, first)]
+        return (Segment(start, end, first),)
     change = first_offset_change(zone, start, end - 1)
-    return [Segment(start, change, first), Segment(change, end, last)]
+    return (Segment(start, change, first), Segment(change, end, last))
 
 
 def local_day(zone: ZoneInfo, instant: int) -> int:
