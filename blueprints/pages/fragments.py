@@ -1,0 +1,80 @@
+"""Page fragments and the page poller.
+
+A fragment is one partial template (`overview/_running.html`, `jobs/_list.html`, ...) wrapped in
+an element that carries its id and a version: a short hash of its rendered HTML. The page
+renders its fragments for the first paint; the page's single poll endpoint renders the very
+same fragments, compares each version with the one the browser reports (`v.<fragment id>`
+query parameters, added by static/js/app.js) and answers with only the fragments that changed,
+as out-of-band swaps. 204 means nothing changed; 286 tells htmx to stop polling because nothing
+on the page is running any more (the response still carries the last changes).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Iterable
+
+from flask import current_app, make_response, render_template, request
+from markupsafe import Markup, escape
+
+STOP_POLLING = 286
+DEFAULT_POLL_INTERVAL_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A rendered partial with its element id and content version."""
+
+    id: str
+    inner: Markup
+    version: str
+    tag: str = "div"
+    css_class: str = ""
+    label: str | None = None
+
+    def _open_tag(self, oob: bool) -> str:
+        attrs = [f'id="{escape(self.id)}"', f'data-fragment-version="{self.version}"']
+        if self.css_class:
+            attrs.append(f'class="{escape(self.css_class)}"')
+        if self.label:
+            attrs.append(f'aria-label="{escape(self.label)}"')
+        if oob:
+            attrs.append('hx-swap-oob="true"')
+        return f"<{self.tag} {' '.join(attrs)}>"
+
+    def __html__(self) -> str:
+        return f"{self._open_tag(False)}{self.inner}</{self.tag}>"
+
+    def oob(self) -> str:
+        """The fragment as an out-of-band swap that replaces the element with the same id."""
+        return f"{self._open_tag(True)}{self.inner}</{self.tag}>"
+
+
+def render_fragment(fragment_id: str, template: str, *, tag: str = "div", css_class: str = "",
+                    label: str | None = None, **context) -> Fragment:
+    """Render `template` as the fragment `fragment_id`; the version is a hash of the HTML."""
+    inner = Markup(render_template(template, **context))
+    version = hashlib.blake2b(inner.encode("utf-8"), digest_size=6).hexdigest()
+    return Fragment(fragment_id, inner, version, tag, css_class, label)
+
+
+def poll_interval() -> int:
+    """Seconds between two polls of a page (PAGE_POLL_INTERVAL_SECONDS, default 2)."""
+    return int(current_app.config.get("PAGE_POLL_INTERVAL_SECONDS") or DEFAULT_POLL_INTERVAL_SECONDS)
+
+
+def changed_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:
+    """The fragments whose version differs from the one the browser reported."""
+    return [fragment for fragment in fragments if request.args.get(f"v.{fragment.id}") != fragment.version]
+
+
+def poll_response(fragments: Iterable[Fragment], *, active: bool):
+    """Answer one poll: changed fragments as OOB swaps, 204 if none, 286 once nothing runs."""
+    changed = changed_fragments(fragments)
+    status = 200 if active else STOP_POLLING
+    if not changed and active:
+        status = 204
+    response = make_response("".join(fragment.oob() for fragment in changed), status)
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
