@@ -58,7 +58,8 @@ FORBIDDEN_PATTERNS: tuple[ForbiddenPattern, ...] = (
     _p(TRACE, r"(?:\+|\b)0x[0-9a-f]+\b", "an internal reference"),
     _p(TRACE, r"\b(?:[A-Za-z_]\w*\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception)\b", "an error", 0),
     # Internal addresses. URLs before host:port, IP addresses and paths.
-    _p(ADDRESS, r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>)]*", "an internal service address"),
+    # XML namespaces (inline SVG icons) are names, not addresses of anything.
+    _p(ADDRESS, r"\b(?!https?://www\.w3\.org/)[a-z][a-z0-9+.-]*://[^\s'\"<>)]*", "an internal service address"),
     _p(ADDRESS, r"\bhost\s*=\s*(?:'[^'\n]*'|\"[^\"\n]*\"|[^\s,)]+)", "an internal service"),
     _p(ADDRESS, r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d]|\.\d)", "an internal address"),
     _p(ADDRESS, rf"(?<![\w:])(?:{_HEX}(?::{_HEX})*)?::(?:{_HEX}(?::{_HEX})*)?(?![\w:])(?<!::)", "an internal address"),
@@ -69,7 +70,7 @@ FORBIDDEN_PATTERNS: tuple[ForbiddenPattern, ...] = (
     _p(TOOL, r"virt-v2v-in-place", "driver preparation"),
     _p(TOOL, r"virt-v2v", "driver injection tool"),
     _p(TOOL, r"virtio-win(?:[\w.-]*\.iso)?", "driver package"),
-    _p(TOOL, r"virtio(?:[_-](?:blk|scsi|net|serial|balloon|fs|gpu|rng|vsock|pci|mmio|drivers?))*",
+    _p(TOOL, r"virtio(?:[_-](?:blk|scsi|net|serial|balloon|fs|gpu|rng|vsock|pci|mmio)|[ _-]drivers?\b)*",
        "KVM drivers"),
     _p(TOOL, r"v2v", "conversion tool"),
     _p(TOOL, r"libguestfs|guestfish|guestfs", "disk inspection tool"),

@@ -69,6 +69,7 @@ CLEAN_EXAMPLES = [
     "htmx 2.0.11 and SortableJS 1.15.7",
     "Error: the schedule name is taken",
     "Replication Completed",
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"></svg>',
     "",
 ]
 
@@ -118,7 +119,8 @@ def test_scrubbing_leaves_plain_text_alone(text):
 
 @pytest.mark.parametrize("raw, scrubbed", [
     ("virt-v2v failed on /dev/vdb", "driver injection tool failed on a storage volume"),
-    ("VirtIO drivers missing", "KVM drivers drivers missing"),
+    ("VirtIO drivers missing", "KVM drivers missing"),
+    ("virtio_blk driver not loaded", "KVM drivers not loaded"),
     ("copy virtio-win.iso", "copy driver package"),
     ("virt-v2v-in-place exited", "driver preparation exited"),
     ("cannot reach http://10.0.0.5:8082/api/v1/x", "cannot reach an internal service address"),
