@@ -1,0 +1,10 @@
+"""Machine groups and VM membership: a VM is in at most one group; moving it is one change.
+
+Membership count is not limited by `max_concurrent_vms`, which is a concurrency limit applied
+by the scheduler when an execution dispatches jobs.
+"""
+from grouping.groups import (GroupSummary, create_group, delete_group, get_group, group_summary,  # noqa: F401
+                             group_to_dict, list_groups, update_group, validate_group_input)
+from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assign_vms,  # noqa: F401
+                                 assignment_board, group_members, member_to_dict, remove_vm,
+                                 reorder_members, set_vm_group, ungrouped_vms, vm_to_dict)

@@ -1,0 +1,153 @@
+"""Group CRUD; the list carries VM counts from one query."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from domain_errors import Conflict, FieldReader, NotFound
+from extensions import db
+from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, utcnow
+from security.audit import record_change
+
+EDITABLE_FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
+_DEFAULTS = {"description": None, "schedule_id": None, "max_concurrent_vms": 5, "priority": 0}
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group with its schedule's name and how many VMs it holds (enabled ones separately)."""
+
+    group: VMMachineGroup
+    schedule_name: str | None
+    schedule_enabled: bool | None
+    vm_count: int
+    enabled_vm_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**group_to_dict(self.group), "schedule_name": self.schedule_name,
+                "vm_count": self.vm_count, "enabled_vm_count": self.enabled_vm_count}
+
+
+def group_to_dict(group: VMMachineGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "schedule_id": group.schedule_id,
+        "max_concurrent_vms": group.max_concurrent_vms if group.max_concurrent_vms is not None else 5,
+        "priority": group.priority or 0,
+        "created_at": group.created_at.isoformat() if group.created_at else None,
+        "updated_at": group.updated_at.isoformat() if group.updated_at else None,
+        "created_by": group.created_by,
+    }
+
+
+def _summary_query():
+    enabled = case((VMGroupMembership.enabled.is_(False), 0), else_=1)
+    return (
+        select(VMMachineGroup, ReplicationSchedule.name, ReplicationSchedule.enabled,
+               func.count(VMGroupMembership.id), func.coalesce(func.sum(
+                   case((VMGroupMembership.id.is_(None), 0), else_=enabled)), 0))
+        .outerjoin(ReplicationSchedule, ReplicationSchedule.id == VMMachineGroup.schedule_id)
+        .outerjoin(VMGroupMembership, VMGroupMembership.group_id == VMMachineGroup.id)
+        .group_by(VMMachineGroup.id, ReplicationSchedule.name, ReplicationSchedule.enabled)
+    )
+
+
+def list_groups(schedule_id: str | None = None) -> list[GroupSummary]:
+    """Every group (optionally only those of one schedule) by priority then name, in one query."""
+    query = _summary_query().order_by(VMMachineGroup.priority, VMMachineGroup.name)
+    if schedule_id is not None:
+        query = query.where(VMMachineGroup.schedule_id == schedule_id)
+    return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
+            for group, name, enabled, count, on in db.session.execute(query).all()]
+
+
+def get_group(group_id: str) -> VMMachineGroup:
+    group = db.session.get(VMMachineGroup, group_id) if isinstance(group_id, str) else None
+    if group is None:
+        raise NotFound("machine_group", group_id)
+    return group
+
+
+def group_summary(group_id: str) -> GroupSummary:
+    """One group with its counts (one query)."""
+    row = db.session.execute(_summary_query().where(VMMachineGroup.id == group_id)).first() \
+        if isinstance(group_id, str) else None
+    if row is None:
+        raise NotFound("machine_group", group_id)
+    group, name, enabled, count, on = row
+    return GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
+
+
+def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> dict[str, Any]:
+    """Check every field of a create or partial update; raise ValidationError/Conflict."""
+    reader = FieldReader(data, partial=current is not None)
+    values: dict[str, Any] = {}
+
+    def take(name: str, value: Any) -> None:
+        if reader.has(name) and name not in reader.errors:
+            values[name] = value
+
+    take("name", reader.string("name", required=True, max_length=255))
+    take("description", reader.string("description", max_length=2000))
+    take("schedule_id", reader.string("schedule_id", max_length=64))
+    take("max_concurrent_vms", reader.integer("max_concurrent_vms", minimum=1, maximum=1000))
+    take("priority", reader.integer("priority", minimum=0, maximum=100000))
+    for name in sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"id", "created_at", "updated_at", "created_by"}):
+        reader.error(name, "is not a group field")
+    if values.get("schedule_id") and db.session.get(ReplicationSchedule, values["schedule_id"]) is None:
+        reader.error("schedule_id", f"no schedule with id '{values['schedule_id']}'")
+    for name in ("max_concurrent_vms", "priority"):
+        if name in values and values[name] is None:
+            values[name] = _DEFAULTS[name]
+    reader.raise_if_errors()
+    name = values.get("name")
+    if name is not None:
+        query = select(VMMachineGroup.id).where(VMMachineGroup.name == name)
+        if current is not None:
+            query = query.where(VMMachineGroup.id != current.id)
+        if db.session.scalar(query.limit(1)) is not None:
+            raise Conflict("name_taken", f"A group named '{name}' already exists.", {"field": "name"})
+    return values
+
+
+def create_group(data: Any, created_by: str | None = None) -> VMMachineGroup:
+    values = validate_group_input(data)
+    group = VMMachineGroup(id=str(uuid.uuid4()), created_by=created_by or "system", **{**_DEFAULTS, **values})
+    db.session.add(group)
+    db.session.flush()
+    record_change("group.create", "group", group.id, group.name, None, group_to_dict(group))
+    db.session.commit()
+    return group
+
+
+def update_group(group_id: str, data: Any) -> VMMachineGroup:
+    """Apply a partial update (only the fields given change)."""
+    group = get_group(group_id)
+    values = validate_group_input(data, current=group)
+    before = group_to_dict(group)
+    for name, value in values.items():
+        setattr(group, name, value)
+    group.updated_at = utcnow()
+    db.session.flush()
+    record_change("group.update", "group", group.id, group.name, before, group_to_dict(group))
+    db.session.commit()
+    return group
+
+
+def delete_group(group_id: str) -> None:
+    """Delete an empty group; a group with members is refused (move or remove them first)."""
+    group = get_group(group_id)
+    members = db.session.scalar(select(func.count()).select_from(VMGroupMembership)
+                                .where(VMGroupMembership.group_id == group.id))
+    if members:
+        raise Conflict("group_not_empty",
+                       f"Group '{group.name}' still has {members} VM(s); move or remove them first.",
+                       {"member_count": members})
+    record_change("group.delete", "group", group.id, group.name, group_to_dict(group), None)
+    db.session.delete(group)
+    db.session.commit()

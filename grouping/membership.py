@@ -1,0 +1,271 @@
+"""Which VMs are in which group, in what priority order; assigning elsewhere moves a VM."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from domain_errors import Conflict, NotFound, ValidationError
+from extensions import db
+from grouping.groups import GroupSummary, get_group, list_groups
+from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMGroupMembership, VMMachineGroup,
+                    VMReplicationContext)
+from security.audit import record_change
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    membership: VMGroupMembership
+    vm: VMReplicationContext
+
+
+@dataclass
+class AssignResult:
+    """What an assignment did, per VM context id."""
+
+    group_id: str | None
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group_id": self.group_id, "added": self.added, "moved": self.moved,
+                "unchanged": self.unchanged, "removed": self.removed}
+
+
+@dataclass(frozen=True)
+class AssignmentBoard:
+    """Everything the assignment page shows: groups with members, and ungrouped VMs."""
+
+    groups: list[GroupSummary]
+    members: dict[str, list[MemberRow]]
+    ungrouped: list[VMReplicationContext]
+
+
+def vm_to_dict(vm: VMReplicationContext) -> dict[str, Any]:
+    """A VM context as the API shows it (no credentials: the table holds none we expose)."""
+    return {
+        "context_id": vm.context_id,
+        "vm_name": vm.vm_name,
+        "vmware_vm_id": vm.vmware_vm_id,
+        "vm_path": vm.vm_path,
+        "vcenter_host": vm.vcenter_host,
+        "datacenter": vm.datacenter,
+        "current_status": vm.current_status,
+        "current_job_id": vm.current_job_id,
+        "total_jobs_run": vm.total_jobs_run or 0,
+        "successful_jobs": vm.successful_jobs or 0,
+        "failed_jobs": vm.failed_jobs or 0,
+        "last_successful_job_id": vm.last_successful_job_id,
+        "cpu_count": vm.cpu_count,
+        "memory_mb": vm.memory_mb,
+        "os_type": vm.os_type,
+        "power_state": vm.power_state,
+        "auto_added": bool(vm.auto_added),
+        "scheduler_enabled": vm.scheduler_enabled is not False,
+        "next_scheduled_at": vm.next_scheduled_at.isoformat() if vm.next_scheduled_at else None,
+        "last_scheduled_job_id": vm.last_scheduled_job_id,
+        "created_at": vm.created_at.isoformat() if vm.created_at else None,
+        "last_job_at": vm.last_job_at.isoformat() if vm.last_job_at else None,
+    }
+
+
+def member_to_dict(row: MemberRow) -> dict[str, Any]:
+    m = row.membership
+    return {**vm_to_dict(row.vm), "membership_id": m.id, "group_id": m.group_id,
+            "enabled": m.enabled is not False, "priority": m.priority or 0,
+            "schedule_override_id": m.schedule_override_id,
+            "added_at": m.added_at.isoformat() if m.added_at else None, "added_by": m.added_by}
+
+
+def _members_query():
+    return (select(VMGroupMembership, VMReplicationContext)
+            .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
+            .order_by(VMGroupMembership.priority, VMReplicationContext.vm_name))
+
+
+def group_members(group_id: str) -> list[MemberRow]:
+    """A group's VMs in priority order (lower runs first), in one query after the group check."""
+    group = get_group(group_id)
+    return [MemberRow(m, vm) for m, vm in db.session.execute(
+        _members_query().where(VMGroupMembership.group_id == group.id)).all()]
+
+
+def _ungrouped_query(search: str | None):
+    grouped = select(VMGroupMembership.vm_context_id)
+    query = (select(VMReplicationContext).where(VMReplicationContext.context_id.not_in(grouped))
+             .order_by(VMReplicationContext.vm_name))
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(VMReplicationContext.vm_name).like(pattern),
+                                func.lower(VMReplicationContext.datacenter).like(pattern)))
+    return query
+
+
+def ungrouped_vms(search: str | None = None) -> list[VMReplicationContext]:
+    """Managed VMs that are in no group, by name (one query), optionally filtered by name/datacenter."""
+    return list(db.session.scalars(_ungrouped_query(search)).all())
+
+
+def assignment_board(search: str | None = None) -> AssignmentBoard:
+    """Groups with counts, every group's members and the ungrouped VMs in three queries."""
+    groups = list_groups()
+    members: dict[str, list[MemberRow]] = {summary.group.id: [] for summary in groups}
+    query = _members_query()
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(VMReplicationContext.vm_name).like(pattern),
+                                func.lower(VMReplicationContext.datacenter).like(pattern)))
+    for membership, vm in db.session.execute(query).all():
+        members.setdefault(membership.group_id, []).append(MemberRow(membership, vm))
+    return AssignmentBoard(groups, members, ungrouped_vms(search))
+
+
+def _load_vms(context_ids: Iterable[str], field_name: str) -> dict[str, VMReplicationContext]:
+    ids = list(context_ids)
+    if len(ids) > MAX_BATCH:
+        raise ValidationError(field_name, f"must name at most {MAX_BATCH} VMs")
+    vms = {vm.context_id: vm for vm in db.session.scalars(
+        select(VMReplicationContext).where(VMReplicationContext.context_id.in_(ids))).all()} if ids else {}
+    unknown = [cid for cid in ids if cid not in vms]
+    if unknown:
+        raise ValidationError(field_name, f"unknown VM context id(s): {', '.join(unknown[:10])}")
+    return vms
+
+
+def _refuse_busy(context_ids: list[str], vms: dict[str, VMReplicationContext]) -> None:
+    """A VM whose replication is running cannot leave its group until the job ends."""
+    if not context_ids:
+        return
+    busy = db.session.execute(
+        select(ReplicationJob.vm_context_id, ReplicationJob.id)
+        .where(ReplicationJob.vm_context_id.in_(context_ids),
+               ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES))).all()
+    if busy:
+        jobs = {cid: job_id for cid, job_id in busy}
+        names = ", ".join(sorted(vms[cid].vm_name for cid in jobs))
+        raise Conflict("vm_busy", f"VM(s) {names} are replicating; wait for the job to finish before "
+                                  "moving or removing them.",
+                       {"vms": [{"context_id": cid, "vm_name": vms[cid].vm_name, "job_id": job}
+                                for cid, job in sorted(jobs.items())]})
+
+
+def assign_vms(group_id: str, context_ids: list[str], added_by: str | None = None) -> AssignResult:
+    """Put VMs into a group, moving them out of any other group; appended at the lowest priority.
+
+    All or nothing: an unknown id or a busy VM refuses the whole request.
+    """
+    group = get_group(group_id)
+    if not isinstance(context_ids, list) or not all(isinstance(cid, str) for cid in context_ids) \
+            or not context_ids:
+        raise ValidationError("vm_context_ids", "must be a non-empty list of VM context ids")
+    context_ids = list(dict.fromkeys(context_ids))
+    vms = _load_vms(context_ids, "vm_context_ids")
+    current = {m.vm_context_id: m for m in db.session.scalars(
+        select(VMGroupMembership).where(VMGroupMembership.vm_context_id.in_(context_ids))).all()}
+    result = AssignResult(group.id)
+    movers = [cid for cid in context_ids if cid in current and current[cid].group_id != group.id]
+    _refuse_busy(movers, vms)
+    next_priority = (db.session.scalar(select(func.max(VMGroupMembership.priority))
+                                       .where(VMGroupMembership.group_id == group.id)) or 0) + 1
+    group_names = dict(db.session.execute(select(VMMachineGroup.id, VMMachineGroup.name)
+                                          .where(VMMachineGroup.id.in_({m.group_id for m in current.values()}))
+                                          ).all()) if current else {}
+    for cid in context_ids:
+        membership = current.get(cid)
+        if membership is not None and membership.group_id == group.id:
+            result.unchanged.append(cid)
+            continue
+        if membership is not None:
+            before = {"group_id": membership.group_id, "group_name": group_names.get(membership.group_id)}
+            membership.group_id = group.id
+            membership.priority = next_priority
+            membership.added_by = added_by or "system"
+            result.moved.append(cid)
+            record_change("vm.move", "vm", cid, vms[cid].vm_name, before,
+                          {"group_id": group.id, "group_name": group.name})
+        else:
+            db.session.add(VMGroupMembership(id=str(uuid.uuid4()), group_id=group.id, vm_context_id=cid,
+                                             enabled=True, priority=next_priority,
+                                             added_by=added_by or "system"))
+            result.added.append(cid)
+            record_change("vm.assign", "vm", cid, vms[cid].vm_name, {"group_id": None},
+                          {"group_id": group.id, "group_name": group.name})
+        next_priority += 1
+    db.session.commit()
+    return result
+
+
+def remove_vm(group_id: str, context_id: str) -> None:
+    """Take a VM out of a group (it becomes ungrouped)."""
+    group = get_group(group_id)
+    membership = db.session.scalar(select(VMGroupMembership).where(
+        VMGroupMembership.group_id == group.id, VMGroupMembership.vm_context_id == context_id))
+    if membership is None:
+        raise NotFound("group_membership", context_id)
+    vm = db.session.get(VMReplicationContext, context_id)
+    _refuse_busy([context_id], {context_id: vm})
+    record_change("vm.unassign", "vm", context_id, vm.vm_name, {"group_id": group.id, "group_name": group.name},
+                  {"group_id": None})
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def set_vm_group(context_id: str, group_id: str | None, added_by: str | None = None) -> AssignResult:
+    """Assign one VM to a group, move it, or (group_id None) make it ungrouped."""
+    vm = db.session.get(VMReplicationContext, context_id) if isinstance(context_id, str) else None
+    if vm is None:
+        raise NotFound("vm_context", context_id)
+    if group_id is not None and not isinstance(group_id, str):
+        raise ValidationError("group_id", "must be a group id or null")
+    if group_id is not None:
+        try:
+            get_group(group_id)
+        except NotFound:
+            raise ValidationError("group_id", f"no machine group with id '{group_id}'") from None
+        return assign_vms(group_id, [context_id], added_by)
+    membership = db.session.scalar(select(VMGroupMembership).where(VMGroupMembership.vm_context_id == context_id))
+    result = AssignResult(None)
+    if membership is None:
+        result.unchanged.append(context_id)
+        return result
+    remove_vm(membership.group_id, context_id)
+    result.removed.append(context_id)
+    return result
+
+
+def reorder_members(group_id: str, context_ids: list[str]) -> list[MemberRow]:
+    """Set priorities from an ordered list of the group's VMs (first runs first).
+
+    The list must name every member exactly once, so that a stale page cannot silently drop
+    a VM's place in the order.
+    """
+    group = get_group(group_id)
+    if not isinstance(context_ids, list) or not all(isinstance(cid, str) for cid in context_ids):
+        raise ValidationError("vm_context_ids", "must be a list of VM context ids")
+    memberships = {m.vm_context_id: m for m in db.session.scalars(
+        select(VMGroupMembership).where(VMGroupMembership.group_id == group.id)).all()}
+    if len(set(context_ids)) != len(context_ids) or set(context_ids) != set(memberships):
+        missing = sorted(set(memberships) - set(context_ids))
+        extra = sorted(set(context_ids) - set(memberships))
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join(missing[:10])}")
+        if extra:
+            problems.append(f"not in this group: {', '.join(extra[:10])}")
+        if len(set(context_ids)) != len(context_ids):
+            problems.append("has duplicates")
+        raise ValidationError("vm_context_ids", "must list every VM of the group once (" + "; ".join(problems) + ")")
+    before = {cid: m.priority for cid, m in memberships.items()}
+    for priority, cid in enumerate(context_ids):
+        memberships[cid].priority = priority
+    record_change("group.reorder", "group", group.id, group.name, {"priorities": before},
+                  {"priorities": {cid: p for p, cid in enumerate(context_ids)}})
+    db.session.commit()
+    return group_members(group.id)

@@ -1,0 +1,91 @@
+"""A schedule's execution history, newest first, paginated in SQL."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from domain_errors import ValidationError
+from extensions import db
+from models import EXECUTION_STATUSES, ScheduleExecution
+from sanitizer import scrub_text
+from scheduling.schedules import get_schedule
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class ExecutionPage:
+    items: list[ScheduleExecution]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
+                    status: str | None = None) -> ExecutionPage:
+    """One page of a schedule's executions (two queries: the page and the total)."""
+    schedule = get_schedule(schedule_id)
+    if not isinstance(page, int) or page < 1:
+        raise ValidationError("page", "must be a whole number of at least 1")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    if status is not None and status not in EXECUTION_STATUSES:
+        raise ValidationError("status", f"must be one of {', '.join(EXECUTION_STATUSES)}")
+    where = [ScheduleExecution.schedule_id == schedule.id]
+    if status:
+        where.append(ScheduleExecution.status == status)
+    total = db.session.scalar(select(func.count()).select_from(ScheduleExecution).where(*where))
+    items = db.session.scalars(
+        select(ScheduleExecution).where(*where)
+        .order_by(ScheduleExecution.scheduled_at.desc(), ScheduleExecution.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)).all()
+    return ExecutionPage(list(items), page, per_page, total or 0)
+
+
+def _vm_outcomes(details: Any) -> Any:
+    """Per-VM outcomes with any raw failure text replaced by operator words."""
+    if not isinstance(details, dict):
+        return details
+    clean: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, dict):
+            value = dict(value)
+            for text_key in ("error", "error_message", "reason", "message"):
+                if isinstance(value.get(text_key), str):
+                    value[text_key] = scrub_text(value[text_key])
+            value.pop("technical_detail", None)
+        elif isinstance(value, list):
+            value = [_vm_outcomes(item) for item in value]
+        elif isinstance(value, str):
+            value = scrub_text(value)
+        clean[key] = value
+    return clean
+
+
+def execution_to_dict(execution: ScheduleExecution) -> dict[str, Any]:
+    """The API representation; the scheduler writes operator words, scrubbed again to be sure."""
+    return {
+        "id": execution.id,
+        "schedule_id": execution.schedule_id,
+        "group_id": execution.group_id,
+        "scheduled_at": execution.scheduled_at.isoformat() if execution.scheduled_at else None,
+        "started_at": execution.started_at.isoformat() if execution.started_at else None,
+        "completed_at": execution.completed_at.isoformat() if execution.completed_at else None,
+        "status": execution.status,
+        "vms_eligible": execution.vms_eligible or 0,
+        "jobs_created": execution.jobs_created or 0,
+        "jobs_completed": execution.jobs_completed or 0,
+        "jobs_failed": execution.jobs_failed or 0,
+        "jobs_skipped": execution.jobs_skipped or 0,
+        "execution_details": _vm_outcomes(execution.execution_details),
+        "error_message": scrub_text(execution.error_message) if execution.error_message else None,
+        "execution_duration_seconds": execution.execution_duration_seconds,
+        "triggered_by": execution.triggered_by,
+        "created_at": execution.created_at.isoformat() if execution.created_at else None,
+    }

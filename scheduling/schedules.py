@@ -1,0 +1,300 @@
+"""Schedule CRUD with every field validated, chain cycles refused, and dependants named on delete."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from cron import CronError, parse_cron
+from cron.zones import load_zone
+from domain_errors import Conflict, FieldReader, NotFound, ValidationError
+from extensions import db
+from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+                    utcnow)
+from security.audit import record_change
+
+SCHEDULE_TYPES = ("cron", "chain")
+REPLICATION_TYPES = ("full", "incremental", "auto")
+# Columns an operator may set; `id`, timestamps and `created_by` are the product's.
+EDITABLE_FIELDS = ("name", "description", "schedule_type", "cron_expression", "timezone",
+                   "chain_parent_schedule_id", "chain_delay_minutes", "replication_type",
+                   "max_concurrent_jobs", "retry_attempts", "retry_delay_minutes", "enabled",
+                   "skip_if_running")
+_DEFAULTS = {"description": None, "schedule_type": "cron", "cron_expression": "", "timezone": "UTC",
+             "chain_parent_schedule_id": None, "chain_delay_minutes": 0, "replication_type": "auto",
+             "max_concurrent_jobs": 1, "retry_attempts": 3, "retry_delay_minutes": 30, "enabled": True,
+             "skip_if_running": True}
+
+
+@dataclass(frozen=True)
+class ScheduleSummary:
+    """A schedule with what the list needs: how many groups and VMs use it, last execution."""
+
+    schedule: ReplicationSchedule
+    group_count: int
+    vm_count: int
+    last_execution: ScheduleExecution | None
+    next_run_at: datetime | None
+
+
+def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
+    """The API representation (also the audit trail's before/after)."""
+    return {
+        "id": schedule.id,
+        "name": schedule.name,
+        "description": schedule.description,
+        "schedule_type": schedule.schedule_type,
+        "cron_expression": schedule.cron_expression,
+        "timezone": schedule.timezone or "UTC",
+        "chain_parent_schedule_id": schedule.chain_parent_schedule_id,
+        "chain_delay_minutes": schedule.chain_delay_minutes or 0,
+        "replication_type": schedule.replication_type or "auto",
+        "max_concurrent_jobs": schedule.max_concurrent_jobs if schedule.max_concurrent_jobs is not None else 1,
+        "retry_attempts": schedule.retry_attempts if schedule.retry_attempts is not None else 0,
+        "retry_delay_minutes": schedule.retry_delay_minutes if schedule.retry_delay_minutes is not None else 0,
+        "enabled": bool(schedule.enabled),
+        "skip_if_running": bool(schedule.skip_if_running),
+        "created_at": schedule.created_at.isoformat() if schedule.created_at else None,
+        "updated_at": schedule.updated_at.isoformat() if schedule.updated_at else None,
+        "created_by": schedule.created_by,
+    }
+
+
+def get_schedule(schedule_id: str) -> ReplicationSchedule:
+    schedule = db.session.get(ReplicationSchedule, schedule_id) if isinstance(schedule_id, str) else None
+    if schedule is None:
+        raise NotFound("schedule", schedule_id)
+    return schedule
+
+
+def next_run_of(schedule: ReplicationSchedule, after: datetime | None = None) -> datetime | None:
+    """When an enabled cron schedule fires next (None for chain or disabled schedules)."""
+    if not schedule.enabled or schedule.schedule_type != "cron":
+        return None
+    try:
+        expression = parse_cron(schedule.cron_expression, schedule.timezone or "UTC", min_interval_seconds=0)
+    except CronError:  # rows written by other tools may hold expressions we do not accept
+        return None
+    return expression.next_after(after or utcnow())
+
+
+def list_schedules() -> list[ScheduleSummary]:
+    """Every schedule by name with its group and VM counts and last execution (three queries)."""
+    counts = (
+        select(ReplicationSchedule,
+               func.count(func.distinct(VMMachineGroup.id)),
+               func.count(func.distinct(VMGroupMembership.id)))
+        .outerjoin(VMMachineGroup, VMMachineGroup.schedule_id == ReplicationSchedule.id)
+        .outerjoin(VMGroupMembership, VMGroupMembership.group_id == VMMachineGroup.id)
+        .group_by(ReplicationSchedule.id)
+        .order_by(ReplicationSchedule.name)
+    )
+    rows = db.session.execute(counts).all()
+    latest = (select(ScheduleExecution.schedule_id, func.max(ScheduleExecution.scheduled_at).label("at"))
+              .group_by(ScheduleExecution.schedule_id).subquery())
+    last_by_schedule = {
+        execution.schedule_id: execution
+        for execution in db.session.scalars(
+            select(ScheduleExecution).join(
+                latest, (latest.c.schedule_id == ScheduleExecution.schedule_id)
+                & (latest.c.at == ScheduleExecution.scheduled_at)))
+    }
+    now = utcnow()
+    return [ScheduleSummary(schedule, groups, vms, last_by_schedule.get(schedule.id), next_run_of(schedule, now))
+            for schedule, groups, vms in rows]
+
+
+def validate_schedule_input(data: Any, current: ReplicationSchedule | None = None) -> dict[str, Any]:
+    """Check every field of a create (current None) or a partial update; return clean values.
+
+    Raises ValidationError naming each faulty field, Conflict for a taken name or a chain
+    cycle. Nothing is written.
+    """
+    reader = FieldReader(data, partial=current is not None)
+    values: dict[str, Any] = {}
+
+    def take(name: str, value: Any) -> None:
+        if reader.has(name) and name not in reader.errors:
+            values[name] = value
+
+    take("name", reader.string("name", required=True, max_length=255))
+    take("description", reader.string("description", max_length=2000))
+    take("schedule_type", reader.choice("schedule_type", SCHEDULE_TYPES))
+    take("cron_expression", reader.string("cron_expression", max_length=100))
+    take("timezone", reader.string("timezone", max_length=50))
+    take("chain_parent_schedule_id", reader.string("chain_parent_schedule_id", max_length=64))
+    take("chain_delay_minutes", reader.integer("chain_delay_minutes", minimum=0, maximum=10080))
+    take("replication_type", reader.choice("replication_type", REPLICATION_TYPES))
+    take("max_concurrent_jobs", reader.integer("max_concurrent_jobs", minimum=1, maximum=1000))
+    take("retry_attempts", reader.integer("retry_attempts", minimum=0, maximum=10))
+    take("retry_delay_minutes", reader.integer("retry_delay_minutes", minimum=0, maximum=1440))
+    take("enabled", reader.boolean("enabled"))
+    take("skip_if_running", reader.boolean("skip_if_running"))
+    unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"id", "created_at", "updated_at", "created_by"})
+    for name in unknown:
+        reader.error(name, "is not a schedule field")
+
+    merged = dict(_DEFAULTS) if current is None else {name: getattr(current, name) for name in EDITABLE_FIELDS}
+    merged.update(values)
+    for nullable_default in ("schedule_type", "timezone", "replication_type"):
+        if merged.get(nullable_default) is None:
+            merged[nullable_default] = _DEFAULTS[nullable_default]
+    _check_timing(merged, reader)
+    reader.raise_if_errors()
+
+    if merged["schedule_type"] == "cron":
+        values["cron_expression"] = merged["cron_expression"]
+        values["chain_parent_schedule_id"] = None
+    else:
+        values["cron_expression"] = ""
+    values["timezone"] = merged["timezone"]
+    _check_name_free(merged["name"], current)
+    if merged["schedule_type"] == "chain":
+        check_chain(current.id if current else None, merged["chain_parent_schedule_id"])
+    return values
+
+
+def _check_timing(merged: dict[str, Any], reader: FieldReader) -> None:
+    """Cron expression, zone and frequency floor for cron schedules; a parent for chain ones."""
+    zone = merged["timezone"] or "UTC"
+    if merged["schedule_type"] == "chain":
+        if not merged.get("chain_parent_schedule_id"):
+            reader.error("chain_parent_schedule_id", "is required for a chain schedule")
+        if reader.data.get("cron_expression"):
+            reader.error("cron_expression", "must be empty for a chain schedule (it runs after its parent)")
+        try:
+            load_zone(zone)
+        except CronError as exc:
+            reader.error("timezone", exc.message)
+        return
+    if not merged.get("cron_expression"):
+        if "cron_expression" not in reader.errors:
+            reader.error("cron_expression", "is required for a cron schedule")
+        return
+    if "cron_expression" in reader.errors or "timezone" in reader.errors:
+        return
+    try:
+        parse_cron(merged["cron_expression"], zone,
+                   min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    except CronError as exc:
+        if exc.field == "timezone":
+            reader.error("timezone", exc.message)
+        else:
+            reader.error("cron_expression", str(exc))
+
+
+def _check_name_free(name: str, current: ReplicationSchedule | None) -> None:
+    query = select(ReplicationSchedule.id).where(ReplicationSchedule.name == name)
+    if current is not None:
+        query = query.where(ReplicationSchedule.id != current.id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise Conflict("name_taken", f"A schedule named '{name}' already exists.", {"field": "name"})
+
+
+def check_chain(schedule_id: str | None, parent_id: str | None) -> None:
+    """Refuse a chain parent that does not exist or would make the chain loop back."""
+    if parent_id is None:
+        return
+    if parent_id == schedule_id:
+        raise ValidationError("chain_parent_schedule_id", "a schedule cannot be its own chain parent")
+    parents = dict(db.session.execute(
+        select(ReplicationSchedule.id, ReplicationSchedule.chain_parent_schedule_id)).all())
+    if parent_id not in parents:
+        raise ValidationError("chain_parent_schedule_id", f"no schedule with id '{parent_id}'")
+    seen = set()
+    cursor: str | None = parent_id
+    while cursor is not None and cursor not in seen:
+        if cursor == schedule_id:
+            raise Conflict("chain_cycle", "This chain parent would make the chain run in a circle.",
+                           {"field": "chain_parent_schedule_id", "parent_id": parent_id})
+        seen.add(cursor)
+        cursor = parents.get(cursor)
+
+
+def _notify_scheduler() -> None:
+    """Tell the embedded scheduler to reload its jobs after a change has been committed."""
+    from scheduler import schedules_changed
+    schedules_changed()
+
+
+def create_schedule(data: Any, created_by: str | None = None) -> ReplicationSchedule:
+    """Validate and create a schedule; returns the committed row."""
+    values = validate_schedule_input(data)
+    schedule = ReplicationSchedule(id=str(uuid.uuid4()), created_by=created_by or "system",
+                                   **{**_DEFAULTS, **values})
+    db.session.add(schedule)
+    db.session.flush()
+    record_change("schedule.create", "schedule", schedule.id, schedule.name, None, schedule_to_dict(schedule))
+    db.session.commit()
+    _notify_scheduler()
+    return schedule
+
+
+def update_schedule(schedule_id: str, data: Any) -> ReplicationSchedule:
+    """Validate and apply a partial update (only the fields given change)."""
+    schedule = get_schedule(schedule_id)
+    values = validate_schedule_input(data, current=schedule)
+    before = schedule_to_dict(schedule)
+    for name, value in values.items():
+        setattr(schedule, name, value)
+    schedule.updated_at = utcnow()
+    db.session.flush()
+    record_change("schedule.update", "schedule", schedule.id, schedule.name, before, schedule_to_dict(schedule))
+    db.session.commit()
+    _notify_scheduler()
+    return schedule
+
+
+def set_schedule_enabled(schedule_id: str, enabled: Any) -> ReplicationSchedule:
+    """Switch a schedule on or off."""
+    schedule = get_schedule(schedule_id)
+    reader = FieldReader({"enabled": enabled})
+    value = reader.boolean("enabled", required=True)
+    reader.raise_if_errors()
+    before = schedule_to_dict(schedule)
+    schedule.enabled = value
+    schedule.updated_at = utcnow()
+    record_change("schedule.enable" if value else "schedule.disable", "schedule", schedule.id, schedule.name,
+                  before, schedule_to_dict(schedule))
+    db.session.commit()
+    _notify_scheduler()
+    return schedule
+
+
+def delete_schedule(schedule_id: str) -> None:
+    """Delete a schedule nothing depends on; otherwise say which groups/schedules use it."""
+    schedule = get_schedule(schedule_id)
+    groups = db.session.scalars(select(VMMachineGroup.name).where(VMMachineGroup.schedule_id == schedule.id)
+                                .order_by(VMMachineGroup.name)).all()
+    if groups:
+        raise Conflict("schedule_in_use",
+                       f"Schedule '{schedule.name}' is still used by group(s) {', '.join(groups)}; "
+                       "assign them another schedule first.", {"groups": list(groups)})
+    overrides = db.session.scalar(select(func.count()).select_from(VMGroupMembership)
+                                  .where(VMGroupMembership.schedule_override_id == schedule.id))
+    if overrides:
+        raise Conflict("schedule_in_use",
+                       f"Schedule '{schedule.name}' is still the override schedule of {overrides} VM(s).",
+                       {"groups": [], "vm_overrides": overrides})
+    children = db.session.scalars(select(ReplicationSchedule.name)
+                                  .where(ReplicationSchedule.chain_parent_schedule_id == schedule.id)
+                                  .order_by(ReplicationSchedule.name)).all()
+    if children:
+        raise Conflict("schedule_in_use",
+                       f"Schedule '{schedule.name}' is the chain parent of {', '.join(children)}; "
+                       "change their parent first.", {"groups": [], "chain_children": list(children)})
+    record_change("schedule.delete", "schedule", schedule.id, schedule.name, schedule_to_dict(schedule), None)
+    db.session.delete(schedule)
+    db.session.commit()
+    _notify_scheduler()
+
+
+def trigger_schedule(schedule_id: str, requested_by: str | None = None):
+    """Run a schedule now (manual trigger); returns what the scheduler engine returns."""
+    schedule = get_schedule(schedule_id)
+    from scheduler import trigger_now
+    return trigger_now(schedule.id, triggered_by="manual", requested_by=requested_by)
