@@ -126,9 +126,6 @@ class FieldExpression(CronExpression):
                 covered = max(covered, wall_end)
             if fire is not None:
                 return midnight + fire - segment.offset
-        day_end = segments[-1].end
-        if not self.is_interval_style and day_end > after and self.times.first_between(covered, DAY) is not None:
-            return day_end  # the day ends inside a spring-forward gap
         return None
 
     def moved_by_dst(self, moment: datetime) -> bool:

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 from .errors import CronError
 from .expression import CronExpression, EveryExpression, FieldExpression
-from .fields import MONTH_NAMES, SPECS, Field, parse_field
-from .wording import duration, join
+from .fields import SPECS, Field, parse_field
+from .wording import MONTHS, duration, join
 from .zones import load_zone
 
 DEFAULT_MIN_INTERVAL_SECONDS = 60
@@ -77,8 +77,10 @@ def _check_day_exists(fields: tuple[Field, ...]) -> None:
         return
     first_day = days_of_month.values[0]
     if all(first_day > _MONTH_LENGTH[month - 1] for month in months.values):
-        names = join([MONTH_NAMES[month - 1].title() for month in months.values], "or")
-        raise CronError("day_of_month", f"day {first_day} never occurs in {names}, so the schedule would never run")
+        names = join([MONTHS[month - 1] for month in months.values], "or")
+        raise CronError(
+            "day_of_month", f"day {first_day} never occurs in {names}, so the schedule would never run"
+        )
 
 
 def _parse_every(text: str) -> int:

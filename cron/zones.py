@@ -105,9 +105,10 @@ class Segment(NamedTuple):
 def day_segments(zone: ZoneInfo, day: int) -> tuple[Segment, ...]:
     """The instants whose local date is ``day``, split where the offset changes.
 
-    Usually one segment; two on the day of a DST transition. A day is assumed to contain at most
-    one transition, which holds for every zone in the tz database in the years schedules run.
-    Cached: consecutive searches and previews keep asking for the same few days.
+    Usually one segment; two on the day of a DST transition. Two assumptions hold for every zone
+    in the tz database since 2011: a day contains at most one transition, and a transition does
+    not carry the local clock across midnight (a gap may start at midnight, as in Chile, but not
+    straddle it). Cached: consecutive searches and previews keep asking for the same few days.
     """
     start = resolve_wall(zone, day * DAY)
     end = resolve_wall(zone, (day + 1) * DAY)
