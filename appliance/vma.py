@@ -1,0 +1,46 @@
+"""VMA API: vCenter discovery and replication job status (SPEC §6)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from appliance.http import JSONClient
+
+
+class VMAClient(JSONClient):
+    step = "vma-discovery"
+
+    def __init__(self, base_url: str, connect_timeout: float = 5.0, read_timeout: float = 30.0, *,
+                 vcenter: str = "", username: str = "", password: str = ""):
+        super().__init__(base_url, connect_timeout, read_timeout)
+        self.vcenter = vcenter
+        self.username = username
+        self._password = password  # sent in request bodies only, never logged or returned
+
+    @classmethod
+    def from_config(cls, config) -> "VMAClient":
+        return cls(config.get("VMA_API_URL", ""), config.get("API_CONNECT_TIMEOUT", 5),
+                   config.get("API_READ_TIMEOUT", 30), vcenter=config.get("VCENTER_HOST", ""),
+                   username=config.get("VCENTER_USERNAME", ""), password=config.get("VCENTER_PASSWORD", ""))
+
+    def discover(self, vcenter: str, username: str, password: str, datacenter: str,
+                 filter: str | None = None) -> dict:
+        """`POST /api/v1/discover`: `{"vcenter": {...}, "vms": [...]}` for one datacenter."""
+        payload = {"vcenter": vcenter, "username": username, "password": password, "datacenter": datacenter}
+        if filter:
+            payload["filter"] = filter
+        body = self.request("POST", "/api/v1/discover", json=payload)
+        body.setdefault("vms", [])
+        return body
+
+    def discover_vm(self, vm_name: str, datacenter: str | None = None) -> dict | None:
+        """Fresh specs of one VM with the configured vCenter credentials; None if vCenter has no
+        VM of that exact name."""
+        body = self.discover(self.vcenter, self.username, self._password, datacenter or "", filter=vm_name)
+        for vm in body.get("vms") or ():
+            if isinstance(vm, dict) and vm.get("name") == vm_name:
+                return vm
+        return None
+
+    def job_status(self, job_id: str) -> dict | None:
+        """`GET /api/v1/jobs/{id}/status`; None when the VMA does not know the job (404)."""
+        return self.request("GET", f"/api/v1/jobs/{quote(job_id, safe='')}/status", allow_404=True)
