@@ -4,7 +4,8 @@ from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, F
                               ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership,
                               VMMachineGroup, VMReplicationContext)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
-                              DashboardBannerDismissal, DashboardSchedulerLease, DashboardUser)
+                              DashboardBannerDismissal, DashboardDispatchClaim, DashboardSchedulerLease,
+                              DashboardUser)
 from models.types import JSONText, UTCDateTime, utcnow  # noqa: F401
 
 APPLIANCE_TABLES = ("vm_replication_contexts", "replication_schedules", "vm_machine_groups",

@@ -104,3 +104,15 @@ class DashboardBannerDismissal(db.Model):
     context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     job_id: Mapped[str] = mapped_column(String(64), nullable=False)
     dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+
+
+class DashboardDispatchClaim(db.Model):
+    """One VM dispatched by one execution: the primary key lets only one process start a
+    replication for a VM within an execution, even when two schedulers overlap."""
+
+    __tablename__ = "dashboard_dispatch_claims"
+
+    execution_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vm_context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255), nullable=False)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=utcnow)
