@@ -68,6 +68,9 @@ class Config:
             "MISSED_SLOT_GRACE_SECONDS": _int("MISSED_SLOT_GRACE_SECONDS", 300),
             "SCHEDULER_LEASE_SECONDS": _int("SCHEDULER_LEASE_SECONDS", 20),
             "DEMO": _bool("DEMO", False),
+            "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
+            "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
+            "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "2")),
             "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "UTC"),
             "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
             "SESSION_COOKIE_HTTPONLY": True,
@@ -80,4 +83,8 @@ class Config:
             "WTF_CSRF_TIME_LIMIT": None,  # a dashboard left open for a whole shift keeps working
             "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
             "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+            "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+            "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"),
+            "SESSION_LIFETIME_HOURS": float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
+            "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         }

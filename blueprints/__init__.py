@@ -3,6 +3,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.errors import register_error_handlers
     from blueprints.ops import bp as ops_bp
@@ -10,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.api import register_api
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(ops_bp)
     register_pages(app)
     register_api(app)

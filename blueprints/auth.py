@@ -1,57 +1,34 @@
-"""Login and logout (Flask-Login sessions)."""
-from urllib.parse import urlparse
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Login and logout (Flask-Login sessions). CSRF is checked by the access guard."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
-from extensions import db
-from models import DashboardUser, utcnow
-from security import public, verify_password
+from security import public
+from security.login import authenticate, safe_next_url
+from security.ratelimit import limit_login
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("overview.index")
-    parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
-        return url_for("overview.index")
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limit_login
 def login():
-    errors = {}
     username = request.form.get("username", "").strip()
+    errors = {}
     if request.method == "POST":
-        from extensions import csrf
-        csrf.protect()
-        password = request.form.get("password", "")
-        if not username:
-            errors["username"] = "Enter your user name."
-        if not password:
-            errors["password"] = "Enter your password."
-        if not errors:
-            user = db.session.execute(
-                db.select(DashboardUser).where(DashboardUser.username == username)).scalar_one_or_none()
-            if user is None or not user.is_active or not verify_password(user.password_hash, password):
-                errors["password"] = "User name or password is not correct."
-            else:
-                user.last_login_at = utcnow()
-                db.session.commit()
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
-    status = 400 if errors else 200
-    return render_template("auth/login.html", errors=errors, username=username), status
+        user, errors = authenticate(username, request.form.get("password", ""))
+        if user is not None:
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            return redirect(safe_next_url(request.args.get("next"), url_for("overview.index")))
+    return render_template("auth/login.html", errors=errors, username=username), 400 if errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
-    from extensions import csrf
-    csrf.protect()
     logout_user()
+    session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

@@ -1,14 +1,27 @@
-"""The access guard: authentication, role check and CSRF for every request."""
+"""The access guard: authentication, role check and CSRF for every request.
+
+Safe by default: the guard runs before every view, so a new route is protected without doing
+anything; only a view marked `@public` is reachable anonymously, and even then a state-changing
+browser request must carry the CSRF token.
+"""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, db, login_manager
 from models import DashboardUser
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'")
 
 
 def public(view):
@@ -25,6 +38,13 @@ def require_role(role: str):
     return decorate
 
 
+def required_role(view, method: str) -> str | None:
+    """The role a request to `view` with `method` needs; None for public views."""
+    if getattr(view, "_public", False):
+        return None
+    return getattr(view, "_required_role", None) or ("viewer" if method in SAFE_METHODS else "operator")
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -37,18 +57,40 @@ def api_error(status: int, code: str, message: str, details: dict | None = None)
 
 
 def init_security(app: Flask) -> None:
+    """Bind the guard, headers, rate limits, log redaction and the first admin to `app`."""
+    proxies = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.permanent_session_lifetime = timedelta(hours=float(app.config.get("SESSION_LIFETIME_HOURS", 12)))
+
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = "basic"
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """A disabled user's open sessions end with their next request."""
         try:
-            return db.session.get(DashboardUser, int(user_id))
+            user = db.session.get(DashboardUser, int(user_id))
         except (TypeError, ValueError):
             return None
+        return user if user is not None and user.is_active else None
 
     app.before_request(_guard)
     app.after_request(_security_headers)
+
+    from security.ratelimit import init_rate_limits
+    init_rate_limits(app)
+    _register_error_handlers(app)
+
+    from security.redaction import install_secret_redaction
+    install_secret_redaction(app)
+
+    from security.bootstrap import bootstrap_admin
+    bootstrap_admin(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from flask_limiter.errors import RateLimitExceeded
 
     @app.errorhandler(CSRFError)
     def _csrf_failed(exc):
@@ -56,6 +98,16 @@ def init_security(app: Flask) -> None:
         if is_api_request() or request.headers.get("HX-Request"):
             return api_error(400, "csrf_failed", message, {"field": "csrf_token"})
         return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc):
+        message = exc.description
+        if is_api_request() or request.headers.get("HX-Request"):
+            return api_error(429, "too_many_requests", message)
+        if request.endpoint == "auth.login":
+            username = request.form.get("username", "").strip()
+            return render_template("auth/login.html", errors={"form": message}, username=username), 429
+        return render_template("errors/error.html", code=429, message=message), 429
 
 
 def _view_function():
@@ -75,26 +127,33 @@ def _authenticate_bearer():
 
 def _guard():
     view = _view_function()
-    if request.endpoint == "static" or view is None or getattr(view, "_public", False):
+    if request.endpoint == "static" or view is None:
         return None
     g.api_token = None
-    bearer = _authenticate_bearer() if is_api_request() else None
+    if getattr(view, "_public", False):
+        if request.method not in SAFE_METHODS:
+            csrf.protect()
+        return None
+
+    sends_bearer = is_api_request() and request.headers.get("Authorization", "").lower().startswith("bearer ")
+    bearer = _authenticate_bearer() if sends_bearer else None
     if bearer is not None:
-        user, token = bearer
-        g.current_actor = user
-        g.api_token = token
+        g.current_actor, g.api_token = bearer
+    elif sends_bearer:
+        return api_error(401, "invalid_token", "The bearer token is unknown, revoked, or its user is disabled.")
     elif current_user.is_authenticated:
         g.current_actor = current_user._get_current_object()
     else:
         if is_api_request():
             return api_error(401, "unauthorized", "Authentication required: log in or send a bearer token.")
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
         if request.headers.get("HX-Request"):
             response = current_app.response_class(status=401)
-            response.headers["HX-Redirect"] = url_for("auth.login", next=request.full_path)
+            response.headers["HX-Redirect"] = login_url
             return response
-        return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(login_url)
 
-    needed = getattr(view, "_required_role", None) or ("viewer" if request.method in SAFE_METHODS else "operator")
+    needed = required_role(view, request.method)
     if not g.current_actor.has_role(needed):
         message = f"Your role ({g.current_actor.role}) may not do this; it needs the {needed} role."
         if is_api_request() or request.headers.get("HX-Request"):
@@ -103,18 +162,25 @@ def _guard():
 
     if request.method not in SAFE_METHODS and g.api_token is None:
         csrf.protect()
+    if g.api_token is None:
+        # Rolling idle timeout: every request (the pages' polling included) renews the session,
+        # so a dashboard left open for a shift stays logged in; one left alone expires.
+        session.permanent = True
     return None
 
 
 def _security_headers(response):
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'")
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        # Pages and API answers carry operational data; keep them out of shared caches.
+        response.headers["Cache-Control"] = "no-store"
     if request.headers.get("HX-Request") is not None or "HX-Request" in response.vary:
         response.vary.add("HX-Request")
     return response

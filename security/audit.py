@@ -2,16 +2,23 @@
 
 `record_change` adds the audit row to the *current* session without committing, so it is
 committed together with the change it describes, or rolled back with it: never a change
-without its audit row, never an audit row for a change that did not happen.
+without its audit row, never an audit row for a change that did not happen. Rows name the
+object by type, id and name and have no foreign key to it, so they outlive its deletion.
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request
 
 from extensions import db
 from models import DashboardAuditEvent
+
+PER_PAGE = 50
 
 
 def current_actor() -> tuple[str, str]:
@@ -26,15 +33,133 @@ def current_actor() -> tuple[str, str]:
     return "system", "system"
 
 
+def request_address() -> str | None:
+    """The client address; behind a proxy, ProxyFix (TRUSTED_PROXY_COUNT) has already applied
+    X-Forwarded-For, so a client cannot write a made-up address into the trail."""
+    if not has_request_context():
+        return None
+    return (request.remote_addr or "")[:64] or None
+
+
 def record_change(action: str, object_type: str, object_id: str | None, object_name: str | None = None,
                   before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> DashboardAuditEvent:
     """Stage an audit row for a change (e.g. action="schedule.update", object_type="schedule")."""
     actor, kind = current_actor()
     event = DashboardAuditEvent(
-        actor=actor, actor_kind=kind, action=action, object_type=object_type,
-        object_id=None if object_id is None else str(object_id), object_name=object_name,
-        before=before, after=after,
-        remote_addr=(request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
-                     if has_request_context() else None) or None)
+        actor=actor[:200], actor_kind=kind, action=action[:100], object_type=object_type[:50],
+        object_id=None if object_id is None else str(object_id)[:255],
+        object_name=None if object_name is None else str(object_name)[:255],
+        before=before, after=after, remote_addr=request_address())
     db.session.add(event)
     return event
+
+
+def changed_fields(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for every field whose value differs, in a stable order."""
+    before, after = before or {}, after or {}
+    names = list(before) + [name for name in after if name not in before]
+    return [(name, before.get(name), after.get(name)) for name in names if before.get(name) != after.get(name)]
+
+
+@dataclass
+class AuditFilters:
+    """What the audit page was asked to show; `errors` names each field that could not be read."""
+
+    user: str = ""
+    object_type: str = ""
+    object: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+    raw: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query_args(self, **overrides) -> dict[str, str]:
+        """The filter as URL arguments (for pagination links)."""
+        args = {key: value for key, value in self.raw.items() if value}
+        args.update({key: str(value) for key, value in overrides.items()})
+        return args
+
+
+def _parse_local_time(raw: str, zone: ZoneInfo, end_of_day: bool) -> datetime:
+    """A date (`2026-01-31`) or local date-time (`2026-01-31T14:05`) in `zone`, as UTC."""
+    raw = raw.strip()
+    try:
+        if "T" in raw or " " in raw:
+            local = datetime.fromisoformat(raw.replace(" ", "T"))
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=zone)
+            return local.astimezone(timezone.utc)
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError("Use a date like 2026-01-31 or a date and time like 2026-01-31T14:05.") from None
+    local = datetime.combine(day + timedelta(days=1) if end_of_day else day, time(0), tzinfo=zone)
+    return local.astimezone(timezone.utc)
+
+
+def parse_audit_filters(args, zone: ZoneInfo) -> AuditFilters:
+    """Read the audit page's query arguments; dates are in the operator's display zone."""
+    raw = {name: (args.get(name) or "").strip()
+           for name in ("user", "object_type", "object", "from", "to", "page")}
+    filters = AuditFilters(user=raw["user"][:200], object_type=raw["object_type"][:50],
+                           object=raw["object"][:255], raw=raw)
+    for name, end_of_day in (("from", False), ("to", True)):
+        if raw[name]:
+            try:
+                value = _parse_local_time(raw[name], zone, end_of_day)
+            except ValueError as exc:
+                filters.errors[name] = str(exc)
+                continue
+            if name == "from":
+                filters.since = value
+            else:
+                filters.until = value
+    if filters.since and filters.until and filters.since >= filters.until:
+        filters.errors["to"] = "The end of the period must be after its start."
+    if raw["page"]:
+        if raw["page"].isdigit() and int(raw["page"]) >= 1:
+            filters.page = int(raw["page"])
+        else:
+            filters.errors["page"] = "The page must be a whole number from 1."
+    return filters
+
+
+@dataclass
+class AuditPage:
+    events: list[DashboardAuditEvent]
+    total: int
+    page: int
+    pages: int
+    object_types: list[str]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_audit_events(filters: AuditFilters, per_page: int = PER_PAGE) -> AuditPage:
+    """One page of audit events matching `filters`, newest first (three SQL statements)."""
+    event = DashboardAuditEvent
+    conditions = []
+    if filters.user:
+        # A user's own changes and those made with that user's API tokens.
+        conditions.append(db.or_(event.actor == filters.user,
+                                 event.actor.like(_escape_like(filters.user) + " (token %", escape="\\")))
+    if filters.object_type:
+        conditions.append(event.object_type == filters.object_type)
+    if filters.object:
+        conditions.append(db.or_(event.object_id == filters.object,
+                                 event.object_name.like("%" + _escape_like(filters.object) + "%", escape="\\")))
+    if filters.since:
+        conditions.append(event.ts >= filters.since)
+    if filters.until:
+        conditions.append(event.ts < filters.until)
+    total = db.session.execute(db.select(db.func.count()).select_from(event).where(*conditions)).scalar_one()
+    pages = max(1, math.ceil(total / per_page))
+    page = min(filters.page, pages)
+    events = list(db.session.execute(
+        db.select(event).where(*conditions).order_by(event.ts.desc(), event.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).scalars())
+    object_types = list(db.session.execute(
+        db.select(event.object_type).distinct().order_by(event.object_type)).scalars())
+    return AuditPage(events=events, total=total, page=page, pages=pages, object_types=object_types)
