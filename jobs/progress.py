@@ -1,0 +1,89 @@
+"""A job's progress with its step list, and the tail of its log."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from domain_errors import NotFound, ValidationError
+from extensions import db
+from jobs.items import step_to_dict
+from jobs.lookup import JobRef, resolve_any_id
+from jobs.unified import load_items
+from models import JobStep, LogEvent
+from sanitizer import scrub_text, step_display_name
+
+ACTIVE_STATUSES = ("pending", "running")
+MAX_LOG_LINES = 500
+
+
+def _resolve(any_id: Any) -> JobRef:
+    ref = resolve_any_id(any_id)
+    if ref is None:
+        raise NotFound("job", any_id)
+    return ref
+
+
+def job_progress(any_id: Any) -> dict[str, Any]:
+    """The job (UnifiedJobItem), its steps in order with operator names, and step counts.
+
+    Replication jobs have no JobLog steps; their current operation is their only step.
+    """
+    ref = _resolve(any_id)
+    item = load_items([(ref.source, ref.job_id)])[0]
+    steps: list[dict[str, Any]] = []
+    if ref.source == "job_tracking":
+        steps = [step_to_dict(step) for step in db.session.scalars(
+            select(JobStep).where(JobStep.job_id == ref.job_id).order_by(JobStep.seq)).all()]
+    completed = sum(1 for step in steps if step["status"] in ("completed", "skipped"))
+    return {
+        "job": {**item, "matched_by": ref.matched_by},
+        "job_id": item["job_id"],
+        "status": item["status"],
+        "progress": item["progress"],
+        "current_step": item["current_step"],
+        "steps": steps,
+        "steps_completed": completed,
+        "steps_total": len(steps),
+        "is_active": item["status"] in ACTIVE_STATUSES,
+    }
+
+
+def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200) -> dict[str, Any]:
+    """Log lines of a job after `after_id` (oldest first), scrubbed for operators.
+
+    Poll with the returned `last_id` as the next `after_id` to follow a running job. JobLog
+    jobs are read by `job_id`, replication jobs by `external_job_id` (both indexed).
+    """
+    after_id = _non_negative("after_id", after_id, default=0)
+    limit = _non_negative("limit", limit, default=200)
+    if not 1 <= limit <= MAX_LOG_LINES:
+        raise ValidationError("limit", f"must be between 1 and {MAX_LOG_LINES}")
+    ref = _resolve(any_id)
+    key = LogEvent.job_id if ref.source == "job_tracking" else LogEvent.external_job_id
+    rows = db.session.execute(
+        select(LogEvent.id, LogEvent.ts, LogEvent.level, LogEvent.message, JobStep.name)
+        .outerjoin(JobStep, JobStep.id == LogEvent.step_id)
+        .where(key == ref.job_id, LogEvent.id > after_id)
+        .order_by(LogEvent.id).limit(limit)).all()
+    lines = [{"id": row_id, "ts": ts.isoformat() if ts else None, "level": level,
+              "message": scrub_text(message), "step": step_display_name(step) if step else None}
+             for row_id, ts, level, message, step in rows]
+    return {"job_id": ref.job_id, "logs": lines, "last_id": lines[-1]["id"] if lines else after_id,
+            "has_more": len(lines) == limit}
+
+
+def _non_negative(name: str, raw: Any, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool):
+        raise ValidationError(name, "must be a whole number")
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError(name, "must be a whole number") from None
+    if value < 0:
+        raise ValidationError(name, "must not be negative")
+    if value > 2 ** 62:
+        raise ValidationError(name, "is too large")
+    return value

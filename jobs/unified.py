@@ -1,0 +1,224 @@
+"""The unified job list: replication jobs and JobLog operations, newest first, paged in SQL.
+
+The page is chosen by one UNION ALL query over the two tables (filters applied to each
+branch so their indexes are used); the rows of that page are then loaded with one query per
+table, one for JobLog steps and one for VM names: a fixed number of statements per page.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, literal, or_, select, union_all
+
+from domain_errors import ValidationError
+from extensions import db
+from jobs.items import (JOB_TYPES, REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES, UNIFIED_STATUSES,
+                        joblog_item, joblog_type_sql, replication_item, replication_status_sql)
+from models import JobStep, JobTracking, ReplicationJob, VMReplicationContext
+from models.types import UTCDateTime
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """What to show; every field optional. `context_ids` None means all VMs."""
+
+    job_types: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    context_ids: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class JobPage:
+    items: list[dict[str, Any]]
+    per_page: int
+    next_cursor: str | None = None
+    page: int | None = None
+    total: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int | None:
+        if self.total is None:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"jobs": self.items, "count": len(self.items), "per_page": self.per_page,
+                                "next_cursor": self.next_cursor}
+        if self.page is not None:
+            body.update(page=self.page, total=self.total, pages=self.pages)
+        return body
+
+
+def build_filter(job_type: Any = None, status: Any = None, vm: Any = None, since: datetime | None = None,
+                 until: datetime | None = None) -> JobFilter:
+    """Check filter values (comma-separated lists allowed) and resolve `vm` (name or context id)."""
+    types = _split("job_type", job_type, JOB_TYPES)
+    statuses = _split("status", status, UNIFIED_STATUSES)
+    context_ids = None
+    if vm not in (None, ""):
+        if not isinstance(vm, str) or len(vm) > 255:
+            raise ValidationError("vm", "must be a VM name or context id")
+        context_ids = tuple(db.session.scalars(
+            select(VMReplicationContext.context_id).where(
+                or_(VMReplicationContext.vm_name == vm, VMReplicationContext.context_id == vm))).all()) or (vm,)
+    if since and until and since >= until:
+        raise ValidationError("since", "must be before until")
+    return JobFilter(types, statuses, context_ids, since, until)
+
+
+def _split(name: str, raw: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, str):
+        raise ValidationError(name, f"must be one or more of {', '.join(allowed)}")
+    values = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    bad = [value for value in values if value not in allowed]
+    if bad:
+        raise ValidationError(name, f"'{bad[0]}' is not one of {', '.join(allowed)}")
+    return values
+
+
+def _branches(flt: JobFilter):
+    """The two SELECTs of the union, each already filtered; either may be left out."""
+    branches = []
+    if not flt.job_types or "replication" in flt.job_types:
+        sort_at = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
+        query = select(literal("replication_jobs").label("source"), ReplicationJob.id.label("job_id"),
+                       sort_at.label("sort_at"))
+        if flt.statuses:
+            raws = [raw for status in flt.statuses for raw in REPLICATION_STATUS_MAP[status]]
+            if "pending" in flt.statuses:
+                query = query.where(or_(ReplicationJob.status.in_(raws), ReplicationJob.status.is_(None)))
+            else:
+                query = query.where(ReplicationJob.status.in_(raws))
+        if flt.context_ids is not None:
+            query = query.where(ReplicationJob.vm_context_id.in_(flt.context_ids))
+        branches.append(_time_window(query, sort_at, flt))
+    joblog_types = [t for t in (flt.job_types or JOB_TYPES) if t != "replication"]
+    if joblog_types:
+        sort_at = func.coalesce(JobTracking.started_at, JobTracking.created_at)
+        query = (select(literal("job_tracking").label("source"), JobTracking.id.label("job_id"),
+                        sort_at.label("sort_at"))
+                 .where(JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES), JobTracking.parent_job_id.is_(None)))
+        if flt.job_types:
+            query = query.where(joblog_type_sql().in_(joblog_types))
+        if flt.statuses:
+            query = query.where(JobTracking.status.in_(flt.statuses))
+        if flt.context_ids is not None:
+            query = query.where(JobTracking.context_id.in_(flt.context_ids))
+        branches.append(_time_window(query, sort_at, flt))
+    return branches
+
+
+def _time_window(query, sort_at, flt: JobFilter):
+    if flt.since is not None:
+        query = query.where(sort_at >= flt.since)
+    if flt.until is not None:
+        query = query.where(sort_at < flt.until)
+    return query
+
+
+def encode_cursor(sort_at: datetime | None, source: str, job_id: str) -> str:
+    raw = json.dumps([sort_at.isoformat() if sort_at else None, source, job_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, str, str]:
+    """The position a cursor points after; ValidationError naming `cursor` if it is not ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, source, job_id = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if source not in ("replication_jobs", "job_tracking") or not isinstance(job_id, str):
+            raise ValueError
+        return (datetime.fromisoformat(at) if at else None), source, job_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError("cursor", "is not a cursor returned by this API") from None
+
+
+def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE, cursor: str | None = None,
+              page: int | None = None) -> JobPage:
+    """One page of the unified job list, newest first.
+
+    Cursor paging (`cursor` from the previous page's `next_cursor`) is stable while new jobs
+    arrive; page paging (`page` 1..n) also returns the total.
+    """
+    flt = flt or JobFilter()
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ValidationError("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    if page is not None and (not isinstance(page, int) or page < 1):
+        raise ValidationError("page", "must be a whole number of at least 1")
+    if page is not None and cursor:
+        raise ValidationError("cursor", "cannot be combined with page")
+    branches = _branches(flt)
+    if not branches:
+        return JobPage([], per_page, page=page, total=0 if page else None)
+    union = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("unified")
+    sort_at = union.c.sort_at
+    rows_query = select(union.c.source, union.c.job_id, sort_at)
+    if cursor:
+        at, source, job_id = decode_cursor(cursor)
+        bound_at = literal(at, UTCDateTime("datetime6"))
+        rows_query = rows_query.where(or_(
+            sort_at < bound_at,
+            and_(sort_at == bound_at, union.c.source < source),
+            and_(sort_at == bound_at, union.c.source == source, union.c.job_id < job_id)))
+    rows_query = rows_query.order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc())
+    total = None
+    if page is not None:
+        total = db.session.scalar(select(func.count()).select_from(union))
+        rows_query = rows_query.offset((page - 1) * per_page)
+    rows = db.session.execute(rows_query.limit(per_page + 1)).all()
+    has_more = len(rows) > per_page
+    rows = rows[:per_page]
+    items = load_items([(source, job_id) for source, job_id, _ in rows])
+    next_cursor = None
+    if has_more and page is None:
+        source, job_id, at = rows[-1]
+        next_cursor = encode_cursor(at, source, job_id)
+    return JobPage(items, per_page, next_cursor=next_cursor, page=page, total=total)
+
+
+def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """UnifiedJobItems for (source, job id) pairs, in the given order (at most four queries)."""
+    replication_ids = [job_id for source, job_id in refs if source == "replication_jobs"]
+    joblog_ids = [job_id for source, job_id in refs if source == "job_tracking"]
+    replications = {job.id: job for job in db.session.scalars(
+        select(ReplicationJob).where(ReplicationJob.id.in_(replication_ids))).all()} if replication_ids else {}
+    joblogs = {job.id: job for job in db.session.scalars(
+        select(JobTracking).where(JobTracking.id.in_(joblog_ids))).all()} if joblog_ids else {}
+    steps: dict[str, list[JobStep]] = defaultdict(list)
+    if joblog_ids:
+        for step in db.session.scalars(select(JobStep).where(JobStep.job_id.in_(joblog_ids))
+                                       .order_by(JobStep.job_id, JobStep.seq)).all():
+            steps[step.job_id].append(step)
+    context_ids = {job.vm_context_id for job in replications.values()} | {job.context_id for job in joblogs.values()}
+    context_ids.discard(None)
+    names = dict(db.session.execute(select(VMReplicationContext.context_id, VMReplicationContext.vm_name)
+                                    .where(VMReplicationContext.context_id.in_(context_ids))).all()) \
+        if context_ids else {}
+    items = []
+    for source, job_id in refs:
+        if source == "replication_jobs" and job_id in replications:
+            job = replications[job_id]
+            items.append(replication_item(job, names.get(job.vm_context_id)))
+        elif source == "job_tracking" and job_id in joblogs:
+            job = joblogs[job_id]
+            items.append(joblog_item(job, steps[job_id], names.get(job.context_id)))
+    return items
+
+
+def recent_jobs_for_context(context_id: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest unified jobs of one VM context (the seed's recent-jobs endpoint)."""
+    return list_jobs(JobFilter(context_ids=(context_id,)), per_page=limit).items

@@ -1,0 +1,75 @@
+"""Everything about one VM for its page and `GET /vm-contexts/{vm_name}`."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from domain_errors import NotFound
+from extensions import db
+from grouping.membership import vm_to_dict
+from jobs.unified import recent_jobs_for_context
+from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext
+from sanitizer import scrub_text
+
+HISTORY_LENGTH = 20
+# Kept in the database for administrators, never shown: internal step names mention tools.
+_HIDDEN_SUMMARY_KEYS = ("failed_step_internal", "technical_detail")
+_SUMMARY_TEXT_KEYS = ("failed_step", "error_message")
+
+
+def operator_summary(summary: Any) -> dict[str, Any] | None:
+    """`last_operation_summary` as operators may see it, or None when there is none."""
+    if not isinstance(summary, dict) or not summary:
+        return None
+    shown = {key: value for key, value in summary.items() if key not in _HIDDEN_SUMMARY_KEYS}
+    for key in _SUMMARY_TEXT_KEYS:
+        if isinstance(shown.get(key), str):
+            shown[key] = scrub_text(shown[key])
+    if isinstance(shown.get("actionable_steps"), list):
+        shown["actionable_steps"] = [scrub_text(step) for step in shown["actionable_steps"]]
+    return shown
+
+
+def find_vm(vm_name_or_context_id: str) -> VMReplicationContext:
+    """A VM by name (the seed's path parameter) or, failing that, by context id."""
+    if not isinstance(vm_name_or_context_id, str) or not vm_name_or_context_id:
+        raise NotFound("vm_context", vm_name_or_context_id)
+    vm = db.session.scalars(
+        select(VMReplicationContext)
+        .where(or_(VMReplicationContext.vm_name == vm_name_or_context_id,
+                   VMReplicationContext.context_id == vm_name_or_context_id))
+        .order_by((VMReplicationContext.vm_name == vm_name_or_context_id).desc(),
+                  VMReplicationContext.created_at.desc())
+        .limit(1)).first()
+    if vm is None:
+        raise NotFound("vm_context", vm_name_or_context_id)
+    return vm
+
+
+def vm_context_details(vm_name: str) -> dict[str, Any]:
+    """`{"context", "group", "current_job", "job_history", "last_operation"?}` for one VM.
+
+    `last_operation` is omitted when the VM has no operation summary (as in the seed).
+    """
+    vm = find_vm(vm_name)
+    membership = db.session.execute(
+        select(VMGroupMembership, VMMachineGroup, ReplicationSchedule)
+        .join(VMMachineGroup, VMMachineGroup.id == VMGroupMembership.group_id)
+        .outerjoin(ReplicationSchedule, ReplicationSchedule.id == VMMachineGroup.schedule_id)
+        .where(VMGroupMembership.vm_context_id == vm.context_id)).first()
+    group = None
+    if membership is not None:
+        member, machine_group, schedule = membership
+        group = {"group_id": machine_group.id, "group_name": machine_group.name,
+                 "schedule_id": schedule.id if schedule else None,
+                 "schedule_name": schedule.name if schedule else None,
+                 "membership_enabled": member.enabled is not False, "priority": member.priority or 0}
+    history = recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)
+    current = next((item for item in history if item["status"] in ("pending", "running")), None)
+    details: dict[str, Any] = {"context": vm_to_dict(vm), "group": group, "current_job": current,
+                               "job_history": history}
+    last = operator_summary(vm.last_operation_summary)
+    if last is not None:
+        details["last_operation"] = last
+    return details
