@@ -6,7 +6,7 @@ epoch or of the frequency floor.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from apscheduler.triggers.base import BaseTrigger
 
@@ -31,18 +31,20 @@ class ScheduleTrigger(BaseTrigger):
         self.timezone = self.expression.timezone
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        """The first fire time at or after the moment APScheduler asks about.
+        """The slot after ``previous_fire_time``, or on the first call the first slot at or after
+        ``now`` (as ``CronTrigger`` does), in UTC.
 
-        Mirrors ``CronTrigger``: after a previous fire, continue just after it (or from ``now``
-        if that is earlier); on the first call, ``now`` itself counts.
+        Unlike ``CronTrigger``, a clock that went backwards never brings back a slot already
+        fired. Everything is done and returned in UTC: arithmetic on, and comparison between,
+        aware datetimes sharing a DST zone is wall-clock based and ignores which occurrence of a
+        repeated hour is meant, so a zone-local fire time could be compared wrongly with a
+        scheduler clock in the same zone.
         """
         if previous_fire_time is not None:
-            start = min(now, previous_fire_time + _MICROSECOND)
-            if start == previous_fire_time:
-                start += _MICROSECOND
+            fire = self.expression.next_after(previous_fire_time)
         else:
-            start = now
-        return self.expression.next_after(start - _MICROSECOND)
+            fire = self.expression.next_after(now.astimezone(timezone.utc) - _MICROSECOND)
+        return None if fire is None else fire.astimezone(timezone.utc)
 
     def __getstate__(self) -> dict:
         return {
