@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from joblog import init_joblog
+    init_joblog(app)
+
     from security import init_security
     init_security(app)
 
