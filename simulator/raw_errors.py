@@ -1,0 +1,66 @@
+"""Raw technical errors as the real appliance writes them into its tables.
+
+They are deliberately unsanitized (tool names, device paths, internal addresses, SQL) so that
+the dashboard's sanitization is visible in the demo: operators must never see this text.
+"""
+from __future__ import annotations
+
+# (VMA error classification, raw text); `{vm}` and `{disk}` are filled in per job.
+REPLICATION_ERRORS: tuple[tuple[str, str], ...] = (
+    ("storage", "nbdkit: error: pwrite: /dev/vdb: Input/output error (nbd export migration-vol-{vm}, "
+                "offset 48318382080)"),
+    ("network", "HTTPConnectionPool(host='10.245.246.147', port=9081): Max retries exceeded with url: "
+                "/api/v1/replicate (Caused by NewConnectionError('<urllib3.connection.HTTPConnection "
+                "object at 0x7f3b2c1d5e50>: Failed to establish a new connection: [Errno 111] "
+                "Connection refused'))"),
+    ("database", "pq: duplicate key value violates unique constraint \"vm_disks_job_id_disk_id_key\""),
+    ("database", "Error 1062 (23000): Duplicate entry 'disk-2000-{vm}' for key 'uniq_vm_disks_context_disk'"),
+    ("storage", "migratekit: failed to sync disk {disk}: write /dev/vdc: no space left on device"),
+    ("vmware", "VMware snapshot creation failed: An error occurred while saving the snapshot: Failed to "
+               "quiesce the virtual machine (govmomi task-4711 for {vm})"),
+    ("vmware", "QueryChangedDiskAreas: FileFault: Error caused by file "
+               "/vmfs/volumes/ds-lon-ssd-01/{vm}/{vm}-ctk.vmdk"),
+    ("network", "context deadline exceeded (Client.Timeout exceeded while awaiting headers): GET "
+                "http://10.245.246.148:8082/api/v1/volumes/vol-5dbff3d8/status"),
+)
+
+# Raw errors of failover steps, by step name.
+FAILOVER_STEP_ERRORS: dict[str, tuple[str, ...]] = {
+    "virtio-driver-injection": (
+        "virt-v2v-in-place: error: libguestfs error: could not create appliance through libvirt. "
+        "Try running qemu directly without libvirt using this environment variable: "
+        "export LIBGUESTFS_BACKEND=direct (exit code 1)",
+        "virt-v2v failed with exit code 1: inspection could not detect the source guest (or physical "
+        "machine) on /dev/vdb",
+        "VirtIO drivers not found: /usr/share/virtio-win/virtio-win.iso is missing",
+    ),
+    "vm-creation": (
+        "CloudStack API error 431: Insufficient capacity in zone ossea-zone-1 for offering "
+        "ossea-8cpu-32gb (errorcode 533, cserrorcode 4250)",
+        "network not found: network id 7d2c1f0e-34aa-4c2b-9d11-0b0f0d2a1c3e does not exist in zone",
+    ),
+    "volume-attachment": (
+        "Volume daemon: volume 5dbff3d8-531a-4a80-9977-c5ae25b9c4ae is already attached to "
+        "i-2-417-VM as /dev/vdc",
+    ),
+    "network-configuration": (
+        "failed to configure NIC 0: network VLAN-120-Data is not mapped to a destination network",
+    ),
+    "vm-startup-and-validation": (
+        "VMA unreachable: dial tcp 10.245.246.147:9081: connect: connection timed out",
+    ),
+    "cloudstack-snapshot-rollback": (
+        "revert volume snapshot failed: CloudStack API error 530: Failed to revert snapshot "
+        "c0ffee12-aa5b-4c3e-9d1f-6b2f3e4d5a6b (errorcode 530)",
+    ),
+    "test-vm-deletion": (
+        "CloudStack API error 530: Failed to destroy vm i-2-417-VM: Job failed: "
+        "com.cloud.exception.ResourceUnavailableException",
+    ),
+}
+
+
+def replication_error(index: int, vm_name: str, disk_id: str = "disk-2000") -> tuple[str, str]:
+    """The `index`-th raw replication error (wrapping), filled in for one VM."""
+    classification, text = REPLICATION_ERRORS[index % len(REPLICATION_ERRORS)]
+    return classification, text.format(vm=vm_name, disk=disk_id)

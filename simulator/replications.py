@@ -1,0 +1,257 @@
+"""The simulated OMA's side of a replication: validate the request, write the job, claim the VM.
+
+What the real OMA's migration engine does when `POST /api/v1/replications` arrives: find (or
+create) the VM's replication context, refuse when the VM already has an active job, write the
+`replication_jobs` row with the scheduler metadata, and mark the context as replicating.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from extensions import db
+from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, ScheduleExecution, VMMachineGroup,
+                    VMReplicationContext, utcnow)
+from simulator.inventory import total_disk_bytes
+from simulator.plan import bytes_to_transfer
+
+log = logging.getLogger(__name__)
+
+REPLICATION_TYPES = ("full", "incremental", "auto", "initial")
+NBD_PORT = 10809
+
+
+@dataclass
+class SimulatorError(Exception):
+    """An HTTP error answer of the simulated appliance: `{error, details, timestamp}`."""
+
+    status: int
+    error: str
+    details: str
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.error}: {self.details}"
+
+
+def new_job_id(now: datetime, rng: random.Random | None = None) -> str:
+    """`job-YYYYMMDD-HHMMSS.mmm-xxxxxx`: millisecond UTC time plus 6 random hex digits."""
+    suffix = f"{rng.getrandbits(24):06x}" if rng else secrets.token_hex(3)
+    return f"job-{now:%Y%m%d-%H%M%S}.{now.microsecond // 1000:03d}-{suffix}"
+
+
+def _invalid(field_name: str, problem: str) -> SimulatorError:
+    return SimulatorError(400, "Invalid request", f"{field_name} {problem}", {"field": field_name})
+
+
+def _required_text(container: dict, key: str, prefix: str = "") -> str:
+    value = container.get(key)
+    name = f"{prefix}{key}"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _invalid(name, "is required")
+    if not isinstance(value, str):
+        raise _invalid(name, "must be a string")
+    return value.strip()
+
+
+def _optional_text(payload: dict, key: str, max_length: int) -> str | None:
+    value = payload.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _invalid(key, "must be a string")
+    if len(value) > max_length:
+        raise _invalid(key, f"must be at most {max_length} characters")
+    return value
+
+
+@dataclass(frozen=True)
+class ReplicationRequest:
+    """A validated `POST /api/v1/replications` body."""
+
+    source_vm: dict
+    vcenter_host: str
+    datacenter: str
+    ossea_config_id: int
+    replication_type: str
+    target_network: str | None
+    schedule_execution_id: str | None
+    vm_group_id: str | None
+    scheduled_by: str | None
+
+
+def parse_replication_request(payload: object) -> ReplicationRequest:
+    """Check the body field by field; the first problem found is named in a 400 answer."""
+    if not isinstance(payload, dict):
+        raise SimulatorError(400, "Invalid request", "request body must be a JSON object")
+    source_vm = payload.get("source_vm")
+    if source_vm is None:
+        raise _invalid("source_vm", "is required")
+    if not isinstance(source_vm, dict):
+        raise _invalid("source_vm", "must be an object")
+    for key in ("id", "name", "path"):
+        _required_text(source_vm, key, "source_vm.")
+    disks = source_vm.get("disks")
+    if not isinstance(disks, list) or not disks:
+        raise _invalid("source_vm.disks", "must list at least one disk")
+    vcenter_host = _required_text(payload, "vcenter_host")
+    datacenter = _required_text(payload, "datacenter")
+    ossea_config_id = payload.get("ossea_config_id")
+    if ossea_config_id is None:
+        raise _invalid("ossea_config_id", "is required")
+    if isinstance(ossea_config_id, bool) or not isinstance(ossea_config_id, int) or ossea_config_id < 1:
+        raise _invalid("ossea_config_id", "must be a positive integer")
+    replication_type = payload.get("replication_type") or "auto"
+    if replication_type not in REPLICATION_TYPES:
+        raise _invalid("replication_type", f"must be one of {', '.join(REPLICATION_TYPES)}")
+    start = payload.get("start_replication", True)
+    if not isinstance(start, bool):
+        raise _invalid("start_replication", "must be true or false")
+    if not start:
+        raise _invalid("start_replication", "must be true: the simulator only creates running replications")
+    return ReplicationRequest(
+        source_vm=source_vm, vcenter_host=vcenter_host, datacenter=datacenter,
+        ossea_config_id=ossea_config_id, replication_type=replication_type,
+        target_network=_optional_text(payload, "target_network", 255),
+        schedule_execution_id=_optional_text(payload, "schedule_execution_id", 64),
+        vm_group_id=_optional_text(payload, "vm_group_id", 64),
+        scheduled_by=_optional_text(payload, "scheduled_by", 255),
+    )
+
+
+def _check_references(request: ReplicationRequest) -> None:
+    if request.schedule_execution_id and db.session.get(ScheduleExecution, request.schedule_execution_id) is None:
+        raise _invalid("schedule_execution_id", "does not name an existing schedule execution")
+    if request.vm_group_id and db.session.get(VMMachineGroup, request.vm_group_id) is None:
+        raise _invalid("vm_group_id", "does not name an existing machine group")
+
+
+def _find_or_create_context(request: ReplicationRequest, now: datetime) -> VMReplicationContext:
+    """The VM's context by name and vCenter; the real OMA creates one for a VM it has not seen."""
+    vm = request.source_vm
+    context = db.session.scalars(select(VMReplicationContext).where(
+        VMReplicationContext.vm_name == vm["name"].strip(),
+        VMReplicationContext.vcenter_host == request.vcenter_host)).first()
+    if context is not None:
+        return context
+    context = VMReplicationContext(
+        context_id=f"ctx-{vm['name'].strip()}-{now:%Y%m%d-%H%M%S}", vm_name=vm["name"].strip(),
+        vmware_vm_id=vm["id"].strip(), vm_path=vm["path"].strip(), vcenter_host=request.vcenter_host,
+        datacenter=request.datacenter, current_status="discovered",
+        ossea_config_id=request.ossea_config_id)
+    db.session.add(context)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise SimulatorError(409, "VM is busy", f"VM {vm['name']} is being added by another request")
+    return context
+
+
+def _sync_type(request: ReplicationRequest, context: VMReplicationContext) -> str:
+    """`auto` copies everything until the VM has one successful replication, then changes only."""
+    if request.replication_type in ("full", "initial"):
+        return "initial"
+    return "incremental" if context.last_successful_job_id else "initial"
+
+
+def create_replication(payload: object, *, seed: str, now: datetime | None = None,
+                       rng: random.Random | None = None) -> ReplicationJob:
+    """Start a replication for the request's VM; raises SimulatorError (400/409) when refused.
+
+    The VM is claimed with a compare-and-set on its context's `current_job_id`, so two requests
+    racing for the same VM cannot both succeed: the loser gets a 409, never a second job.
+    """
+    request = parse_replication_request(payload)
+    now = now or utcnow()
+    _check_references(request)
+    context = _find_or_create_context(request, now)
+    active = db.session.scalars(select(ReplicationJob).where(
+        ReplicationJob.vm_context_id == context.context_id,
+        ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES)).limit(1)).first()
+    if active is not None:
+        db.session.rollback()
+        raise SimulatorError(409, "VM already has an active replication job",
+                             f"job {active.id} for VM {context.vm_name} is {active.status}",
+                             {"job_id": active.id})
+    observed_job_id = context.current_job_id
+
+    vm = request.source_vm
+    sync_type = _sync_type(request, context)
+    job_id = new_job_id(now, rng)
+    job = ReplicationJob(
+        id=job_id, vm_context_id=context.context_id, source_vm_id=vm["id"].strip(),
+        source_vm_name=vm["name"].strip(), source_vm_path=vm["path"].strip(),
+        v_center_host=request.vcenter_host, datacenter=request.datacenter, replication_type=sync_type,
+        target_network=request.target_network, status="replicating", progress_percent=0.0,
+        current_operation="Provisioning destination volumes", bytes_transferred=0,
+        total_bytes=bytes_to_transfer(job_id, sync_type, total_disk_bytes(vm), seed=seed),
+        ossea_config_id=request.ossea_config_id, created_at=now, updated_at=now, started_at=now,
+        nbd_port=NBD_PORT, nbd_export_name=f"migration-vol-{uuid.uuid4()}", target_device="/dev/vdb",
+        vma_sync_type=sync_type, vma_current_phase="Initializing", vma_throughput_mbps=0.0,
+        vma_last_poll_at=now, setup_progress_percent=0.0,
+        schedule_execution_id=request.schedule_execution_id, vm_group_id=request.vm_group_id,
+        scheduled_by=request.scheduled_by)
+    db.session.add(job)
+    db.session.flush()
+    claimed = db.session.execute(
+        update(VMReplicationContext)
+        .where(VMReplicationContext.context_id == context.context_id,
+               VMReplicationContext.current_job_id.is_not_distinct_from(observed_job_id))
+        .values(current_job_id=job_id, current_status="replicating", last_status_change=now,
+                total_jobs_run=func.coalesce(VMReplicationContext.total_jobs_run, 0) + 1,
+                first_job_at=func.coalesce(VMReplicationContext.first_job_at, now), last_job_at=now,
+                cpu_count=_int_or(vm.get("cpus") or vm.get("num_cpu"), context.cpu_count),
+                memory_mb=_int_or(vm.get("memory_mb"), context.memory_mb),
+                os_type=_text_or(vm.get("os_type"), context.os_type),
+                power_state=_text_or(vm.get("power_state"), context.power_state), updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise SimulatorError(409, "VM already has an active replication job",
+                             f"another replication of VM {context.vm_name} started at the same time")
+    db.session.commit()
+    log.info("Replication job created job_id=%s vm=%s type=%s scheduled_by=%s",
+             job_id, job.source_vm_name, sync_type, request.scheduled_by or "-")
+    return job
+
+
+def _int_or(value: object, fallback: int | None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else fallback
+
+
+def _text_or(value: object, fallback: str | None) -> str | None:
+    return value if isinstance(value, str) and value else fallback
+
+
+def vma_job_status(job_id: str) -> dict | None:
+    """What the simulated VMA reports for a job it runs; None for a job it does not know.
+
+    The VMA knows the jobs it was asked to run: those the simulated OMA started (they carry a
+    VMA phase). A job row the VMA never saw is unknown, which is what the phantom check detects.
+    """
+    job = db.session.get(ReplicationJob, job_id)
+    if job is None or job.vma_current_phase is None:
+        return None
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "sync_type": job.vma_sync_type,
+        "phase": job.vma_current_phase,
+        "current_operation": job.current_operation,
+        "progress_percent": float(job.progress_percent or 0.0),
+        "bytes_transferred": int(job.bytes_transferred or 0),
+        "total_bytes": int(job.total_bytes or 0),
+        "throughput_mbps": float(job.vma_throughput_mbps or 0.0),
+        "eta_seconds": job.vma_eta_seconds,
+        "error_classification": job.vma_error_classification,
+        "error_details": job.vma_error_details,
+        "last_update": (job.updated_at or job.started_at).isoformat(),
+    }
