@@ -68,6 +68,17 @@ class Conflict(DomainError):
         super().__init__(message, details)
 
 
+class Unavailable(DomainError):
+    """A service the request depends on (VMA, OMA, scheduler) failed; `message` is sanitized."""
+
+    code = "upstream_unavailable"
+
+    def __init__(self, message: str, details: dict | None = None, code: str | None = None):
+        if code:
+            self.code = code
+        super().__init__(message, details)
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

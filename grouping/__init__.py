@@ -7,4 +7,5 @@ from grouping.groups import (GroupSummary, create_group, delete_group, get_group
                              group_to_dict, list_groups, update_group, validate_group_input)
 from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assign_vms,  # noqa: F401
                                  assignment_board, group_members, member_to_dict, remove_vm,
-                                 reorder_members, set_vm_group, ungrouped_vms, vm_to_dict)
+                                 reorder_members, set_vm_group, stage_assignment, ungrouped_vms,
+                                 vm_to_dict)

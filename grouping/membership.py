@@ -161,6 +161,13 @@ def assign_vms(group_id: str, context_ids: list[str], added_by: str | None = Non
 
     All or nothing: an unknown id or a busy VM refuses the whole request.
     """
+    result = stage_assignment(group_id, context_ids, added_by)
+    db.session.commit()
+    return result
+
+
+def stage_assignment(group_id: str, context_ids: list[str], added_by: str | None = None) -> AssignResult:
+    """`assign_vms` without the commit, for callers that make it part of a larger change."""
     group = get_group(group_id)
     if not isinstance(context_ids, list) or not all(isinstance(cid, str) for cid in context_ids) \
             or not context_ids:
@@ -198,7 +205,6 @@ def assign_vms(group_id: str, context_ids: list[str], added_by: str | None = Non
             record_change("vm.assign", "vm", cid, vms[cid].vm_name, {"group_id": None},
                           {"group_id": group.id, "group_name": group.name})
         next_priority += 1
-    db.session.commit()
     return result
 
 
