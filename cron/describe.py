@@ -32,10 +32,9 @@ def describe(expr_or_text: CronExpression | str, timezone: str | None = None) ->
     return f"{_sentence(expression)} ({zone})"
 
 
-def _sentence(expression: CronExpression) -> str:
+def _sentence(expression: EveryExpression | FieldExpression) -> str:
     if isinstance(expression, EveryExpression):
         return _capitalize(every(expression.period))
-    assert isinstance(expression, FieldExpression)
     return _describe_fields(expression) or _fallback(expression)
 
 

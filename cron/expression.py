@@ -1,6 +1,7 @@
 """Parsed schedules and the search for their fire times."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from .zones import DAY, day_segments, local_day, offset_at, to_datetime, to_inst
 HORIZON_DAYS = 5 * 366
 
 
-class CronExpression:
+class CronExpression(ABC):
     """A validated schedule in its time zone. Build one with ``parse_cron``."""
 
     #: True when the schedule follows real elapsed time across DST changes (see the package
@@ -53,16 +54,17 @@ class CronExpression:
         """
         return min(self.fire_gaps())
 
+    @abstractmethod
     def fire_gaps(self) -> frozenset[int]:
         """Every distinct gap, in seconds, between consecutive fires (steady state)."""
-        raise NotImplementedError
 
     def moved_by_dst(self, moment: datetime) -> bool:
         """Whether a slot whose local time does not exist was moved to ``moment``."""
         return False
 
+    @abstractmethod
     def _next_instant(self, after: int) -> int | None:
-        raise NotImplementedError
+        """The first fire instant (Unix seconds) strictly after ``after``."""
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CronExpression):
@@ -79,7 +81,9 @@ class CronExpression:
 class FieldExpression(CronExpression):
     """A six-field expression (or a descriptor such as ``@daily`` that stands for one)."""
 
-    def __init__(self, text: str, zone: ZoneInfo, field_texts: tuple[str, ...], fields: tuple[Field, ...]):
+    def __init__(
+        self, text: str, zone: ZoneInfo, field_texts: tuple[str, ...], fields: tuple[Field, ...]
+    ):
         super().__init__(text, zone)
         #: The six fields as written (descriptors expanded), for descriptions.
         self.field_texts = field_texts
@@ -120,7 +124,7 @@ class FieldExpression(CronExpression):
             if self.is_interval_style:
                 fire = self.times.first_between(max(wall_start, earliest), wall_end)
             else:
-                if segment.start > after and self.times.first_between(covered, wall_start) is not None:
+                if segment.start > after and self.times.any_between(covered, wall_start):
                     return segment.start
                 fire = self.times.first_between(max(wall_start, covered, earliest), wall_end)
                 covered = max(covered, wall_end)
@@ -139,7 +143,9 @@ class FieldExpression(CronExpression):
         """Whether a selected slot has a wall time in ``[wall_start, wall_end)``."""
         for day in range(wall_start // DAY, (wall_end - 1) // DAY + 1):
             midnight = day * DAY
-            if self.days.matches(day) and self.times.first_between(wall_start - midnight, wall_end - midnight) is not None:
+            if self.days.matches(day) and self.times.any_between(
+                wall_start - midnight, wall_end - midnight
+            ):
                 return True
         return False
 

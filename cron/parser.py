@@ -79,7 +79,8 @@ def _check_day_exists(fields: tuple[Field, ...]) -> None:
     if all(first_day > _MONTH_LENGTH[month - 1] for month in months.values):
         names = join([MONTHS[month - 1] for month in months.values], "or")
         raise CronError(
-            "day_of_month", f"day {first_day} never occurs in {names}, so the schedule would never run"
+            "day_of_month",
+            f"day {first_day} never occurs in {names}, so the schedule would never run",
         )
 
 
@@ -87,17 +88,21 @@ def _parse_every(text: str) -> int:
     """The Go duration after ``@every`` (``90s``, ``1h30m``, ``1.5h``) in whole seconds."""
     argument = text[len("@every"):].strip()
     if not argument:
-        raise CronError("cron_expression", "@every needs a duration, e.g. '@every 5m' or '@every 1h30m'")
+        raise CronError(
+            "cron_expression", "@every needs a duration, e.g. '@every 5m' or '@every 1h30m'"
+        )
     parts = _DURATION_PART.findall(argument)
     if "".join(number + unit for number, unit in parts) != argument:
         raise CronError(
             "cron_expression",
-            f"'{text}' has an invalid duration; use hours, minutes and seconds such as 90s, 5m or 1h30m",
+            f"'{text}' has an invalid duration; "
+            "use hours, minutes and seconds such as 90s, 5m or 1h30m",
         )
     for _, unit in parts:
         if unit not in _UNIT_SECONDS:
             raise CronError(
-                "cron_expression", f"'{text}' uses '{unit}', finer than the 1-second granularity; use s, m or h"
+                "cron_expression",
+                f"'{text}' uses '{unit}', finer than the 1-second granularity; use s, m or h",
             )
     seconds = sum(Fraction(number) * _UNIT_SECONDS[unit] for number, unit in parts)
     if seconds.denominator != 1 or seconds == 0:

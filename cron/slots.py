@@ -105,6 +105,10 @@ class TimesOfDay:
         found = self._first_at_or_after(max(start, 0))
         return found if found is not None and found < end else None
 
+    def any_between(self, start: int, end: int) -> bool:
+        """Whether some slot lies in ``[start, end)``."""
+        return self.first_between(start, end) is not None
+
     def _first_at_or_after(self, start: int) -> int | None:
         hour, rest = divmod(start, 3600)
         minute, second = divmod(rest, 60)

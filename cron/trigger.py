@@ -24,13 +24,20 @@ class ScheduleTrigger(BaseTrigger):
 
     __slots__ = ("cron_expression", "timezone", "min_interval_seconds", "expression")
 
-    def __init__(self, cron_expression: str, timezone: str, min_interval_seconds: int = DEFAULT_MIN_INTERVAL_SECONDS):
+    def __init__(
+        self,
+        cron_expression: str,
+        timezone: str,
+        min_interval_seconds: int = DEFAULT_MIN_INTERVAL_SECONDS,
+    ):
         self.cron_expression = cron_expression
         self.min_interval_seconds = min_interval_seconds
         self.expression = parse_cron(cron_expression, timezone, min_interval_seconds)
         self.timezone = self.expression.timezone
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         """The slot after ``previous_fire_time``, or on the first call the first slot at or after
         ``now`` (as ``CronTrigger`` does), in UTC.
 
@@ -56,7 +63,8 @@ class ScheduleTrigger(BaseTrigger):
 
     def __setstate__(self, state: dict) -> None:
         if state.get("version") != _STATE_VERSION:
-            raise ValueError(f"cannot restore {type(self).__name__} state version {state.get('version')!r}")
+            version = state.get("version")
+            raise ValueError(f"cannot restore {type(self).__name__} state version {version!r}")
         self.__init__(state["cron_expression"], state["timezone"], state["min_interval_seconds"])
 
     def __str__(self) -> str:

@@ -1,7 +1,13 @@
 """Small English helpers shared by error messages and descriptions."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
 def plural(count: int, unit: str) -> str:
@@ -15,6 +21,12 @@ def duration(seconds: int) -> str:
         if seconds % size == 0:
             return plural(seconds // size, unit)
     return plural(seconds, "second")
+
+
+def every(seconds: int) -> str:
+    """``every hour``, ``every 90 seconds``."""
+    amount = duration(seconds)
+    return f"every {amount[2:]}" if amount.startswith("1 ") else f"every {amount}"
 
 
 def join(words: Sequence[str], conjunction: str = "and") -> str:
@@ -35,20 +47,7 @@ def runs(values: Sequence[int]) -> list[tuple[int, int]]:
     return result
 
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-
-
-def every(seconds: int) -> str:
-    """``every hour``, ``every 90 seconds``."""
-    amount = duration(seconds)
-    return f"every {amount[2:]}" if amount.startswith("1 ") else f"every {amount}"
-
-
-def ranges(values: Sequence[int], name) -> str:
+def ranges(values: Sequence[int], name: Callable[[int], str]) -> str:
     """Sorted values as words, three or more consecutive ones as ``X through Y``."""
     words: list[str] = []
     for first, last in runs(values):
@@ -68,5 +67,8 @@ def clock(seconds_after_midnight: int) -> str:
 
 def ordinal(number: int) -> str:
     """``1st``, ``2nd``, ``3rd``, ``11th``, ``22nd``."""
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
