@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cron import next_runs, parse_cron
+from cron.zones import day_segments
 
 UTC = timezone.utc
 
@@ -160,11 +161,13 @@ def test_the_module_level_next_runs_starts_from_now_by_default():
 def test_fifty_runs_are_computed_in_well_under_ten_milliseconds(expression, zone, floor):
     schedule = parse_cron(expression, zone, floor)
     after = at("2026-03-01T00:00:00+00:00")
-    best = min(_timed(lambda: schedule.next_runs(after, 50)) for _ in range(5))
+    best = min(_timed_cold(lambda: schedule.next_runs(after, 50)) for _ in range(5))
     assert best < 0.010
 
 
-def _timed(action) -> float:
+def _timed_cold(action) -> float:
+    """Time an action with the per-day offset cache emptied, as for a schedule never seen."""
+    day_segments.cache_clear()
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
