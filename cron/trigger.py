@@ -6,7 +6,7 @@ epoch or of the frequency floor.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
 
@@ -50,8 +50,8 @@ class ScheduleTrigger(BaseTrigger):
         if previous_fire_time is not None:
             fire = self.expression.next_after(previous_fire_time)
         else:
-            fire = self.expression.next_after(now.astimezone(timezone.utc) - _MICROSECOND)
-        return None if fire is None else fire.astimezone(timezone.utc)
+            fire = self.expression.next_after(now.astimezone(UTC) - _MICROSECOND)
+        return None if fire is None else fire.astimezone(UTC)
 
     def __getstate__(self) -> dict:
         return {
