@@ -84,6 +84,8 @@ def seed_demo_data(now: datetime | None = None, rng: random.Random | None = None
         if inventory_is_empty():  # not a lost race: a real error
             raise
         return SeedResult(False, "another process seeded the demo data at the same time")
+    from simulator.failover import seed_failover_history  # needs the committed inventory
+    counts.update(seed_failover_history(now))
     log.info("Demo data seeded: %s", counts)
     return SeedResult(True, counts=counts)
 
