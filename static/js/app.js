@@ -31,6 +31,45 @@
     }
   });
 
+  // ---- Drag-and-drop VM assignment -----------------------------------------------------------
+  // Each drop posts one move; the server answers with the whole board as it now is, so a refused
+  // move snaps back (with the reason) and an accepted one shows the saved order.
+  function ids(list) {
+    return Array.prototype.map.call(list.querySelectorAll(":scope > [data-context-id]"), function (card) {
+      return card.getAttribute("data-context-id");
+    });
+  }
+
+  function initBoard(root) {
+    var board = root.querySelector ? (root.matches && root.matches("[data-sortable]") ? root : root.querySelector("[data-sortable]")) : null;
+    if (!board || !window.Sortable || board.hasAttribute("data-sortable-ready")) { return; }
+    board.setAttribute("data-sortable-ready", "");
+    board.querySelectorAll(".dropzone").forEach(function (list) {
+      window.Sortable.create(list, {
+        group: "vms", animation: 120, filter: "input, button, a", preventOnFilter: false,
+        ghostClass: "vm-card-ghost", chosenClass: "vm-card-chosen",
+        sort: list.getAttribute("data-group-id") !== "",
+        onEnd: function (evt) {
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
+          var target = evt.to.getAttribute("data-group-id");
+          var values = {
+            vm_context_id: evt.item.getAttribute("data-context-id"),
+            group_id: target,
+            q: board.getAttribute("data-query") || ""
+          };
+          if (target) { values.order = JSON.stringify(ids(evt.to)); }
+          board.setAttribute("aria-busy", "true");
+          window.htmx.ajax("POST", board.getAttribute("data-move-url"), {
+            source: board, target: "#assignment-board", swap: "outerHTML", values: values
+          });
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
+  document.addEventListener("htmx:load", function (evt) { initBoard(evt.detail.elt); });
+
   // ---- Confirmation of destructive forms (data-confirm="question") ----------------------------
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

@@ -1,0 +1,20 @@
+"""Dismissing the last-operation banner of a VM, per user and per operation.
+
+A later operation has another job id, so its banner shows again until dismissed in turn.
+"""
+from __future__ import annotations
+
+from extensions import db
+from models import DashboardBannerDismissal, utcnow
+
+
+def dismiss_banner(user_id: int, context_id: str, job_id: str) -> None:
+    """Remember that the user has read the banner of operation `job_id` on this VM."""
+    dismissal = db.session.get(DashboardBannerDismissal, (user_id, context_id))
+    if dismissal is None:
+        db.session.add(DashboardBannerDismissal(user_id=user_id, context_id=context_id, job_id=job_id,
+                                                dismissed_at=utcnow()))
+    else:
+        dismissal.job_id = job_id
+        dismissal.dismissed_at = utcnow()
+    db.session.commit()

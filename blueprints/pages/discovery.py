@@ -1,0 +1,85 @@
+"""Discovery: find VMs in vCenter through the VMA, preview, add them without starting jobs, assign a group."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import discovery
+import grouping
+from blueprints.pages.forms import field_errors
+from domain_errors import DomainError
+
+bp = Blueprint("discovery", __name__, url_prefix="/discovery")
+
+LABELS = {"datacenter": "Datacenter", "filter": "Name filter", "vm_names": "VMs", "group_id": "Group",
+          "name_pattern": "Name pattern", "power_state": "Power state", "os": "Guest OS"}
+BULK_FIELDS = ("datacenter", "name_pattern", "power_state", "os", "group_id")
+
+
+def _render(found=None, errors=None, bulk=None, preview=None, failure=None, status: int = 200):
+    return render_template("discovery/index.html", found=found, errors=errors or {}, failure=failure,
+                           query={"datacenter": request.values.get("datacenter", ""),
+                                  "filter": request.values.get("filter", "")},
+                           bulk=bulk or {name: "" for name in BULK_FIELDS}, preview=preview,
+                           groups=grouping.list_groups(), power_states=discovery.POWER_STATES), status
+
+
+def _failure(exc: DomainError) -> dict:
+    return {"message": exc.message, "actionable_steps": exc.details.get("actionable_steps", [])}
+
+
+@bp.get("/")
+def index():
+    datacenter = request.args.get("datacenter", "").strip()
+    if not datacenter:
+        return _render()
+    try:
+        found = discovery.discover_vms(datacenter, request.args.get("filter") or None)
+    except DomainError as exc:
+        errors = field_errors(exc, LABELS)
+        return _render(errors=errors, failure=_failure(exc) if "_form" in errors else None, status=422)
+    return _render(found=found)
+
+
+@bp.post("/add")
+def add():
+    """Add the ticked VMs to management (no replication starts), optionally into a group."""
+    data = {"datacenter": request.form.get("datacenter", ""), "vm_names": request.form.getlist("vm_names"),
+            "group_id": request.form.get("group_id") or None}
+    try:
+        result = discovery.add_vms(data, added_by=current_user.username)
+    except DomainError as exc:
+        message = next(iter(field_errors(exc, LABELS).values()))
+        flash(f"Nothing added: {message}", "error")
+    else:
+        flash(_added_message(result), "ok")
+    return redirect(url_for("discovery.index", datacenter=data["datacenter"] or None,
+                            filter=request.form.get("filter") or None))
+
+
+@bp.post("/bulk-add")
+def bulk_add():
+    """Add every VM matching the filters; "Preview" shows what would be added without writing."""
+    bulk = {name: request.form.get(name, "").strip() for name in BULK_FIELDS}
+    data = {name: value for name, value in bulk.items() if value}
+    data["datacenter"] = bulk["datacenter"]
+    dry_run = request.form.get("action") == "preview"
+    try:
+        result = discovery.bulk_add({**data, "dry_run": dry_run}, added_by=current_user.username)
+    except DomainError as exc:
+        errors = {f"bulk_{name}" if name != "_form" else name: message
+                  for name, message in field_errors(exc, LABELS).items()}
+        return _render(errors=errors, bulk=bulk, failure=_failure(exc) if "_form" in errors else None, status=422)
+    if dry_run:
+        return _render(bulk=bulk, preview=result)
+    flash(_added_message(result), "ok")
+    return redirect(url_for("discovery.index", datacenter=bulk["datacenter"]))
+
+
+def _added_message(result) -> str:
+    text = f"{len(result.added)} VM(s) added to management; no replication was started."
+    if result.already_managed:
+        text += f" {len(result.already_managed)} were already managed."
+    if result.assignment is not None:
+        text += " They are in the chosen group."
+    return text

@@ -1,0 +1,83 @@
+"""Machine groups: each with its VM count, schedule, concurrency limit and priority; create, edit, delete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import grouping
+import scheduling
+from blueprints.pages.forms import field_errors
+from domain_errors import DomainError, NotFound
+
+bp = Blueprint("groups", __name__, url_prefix="/groups")
+
+FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
+LABELS = {"name": "Name", "description": "Description", "schedule_id": "Schedule",
+          "max_concurrent_vms": "Concurrent VMs", "priority": "Priority"}
+
+
+def _form_values(form) -> dict:
+    values = {name: form.get(name, "") for name in FIELDS}
+    values["description"] = values["description"] or None
+    values["schedule_id"] = values["schedule_id"] or None
+    return values
+
+
+def _render_form(group, values: dict, errors: dict, status: int = 200):
+    schedules = [summary.schedule for summary in scheduling.list_schedules()]
+    return render_template("groups/form.html", group=group, values=values, errors=errors,
+                           schedules=schedules), status
+
+
+def _load(group_id: str):
+    try:
+        return grouping.get_group(group_id)
+    except NotFound:
+        abort(404, "No such machine group; it may have been deleted.")
+
+
+@bp.get("/")
+def index():
+    return render_template("groups/index.html", summaries=grouping.list_groups())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    if request.method == "GET":
+        return _render_form(None, {"name": "", "description": "", "schedule_id": "", "max_concurrent_vms": "5",
+                                   "priority": "0"}, {})
+    values = _form_values(request.form)
+    try:
+        group = grouping.create_group(values, created_by=current_user.username)
+    except DomainError as exc:
+        return _render_form(None, values, field_errors(exc, LABELS), 422)
+    flash(f"Group '{group.name}' created.", "ok")
+    return redirect(url_for("groups.index") + f"#group-{group.id}")
+
+
+@bp.route("/<group_id>/edit", methods=["GET", "POST"])
+def edit(group_id: str):
+    group = _load(group_id)
+    if request.method == "GET":
+        values = grouping.group_to_dict(group)
+        return _render_form(group, {**values, "description": values["description"] or "",
+                                    "schedule_id": values["schedule_id"] or ""}, {})
+    values = _form_values(request.form)
+    try:
+        group = grouping.update_group(group.id, values)
+    except DomainError as exc:
+        return _render_form(group, values, field_errors(exc, LABELS), 422)
+    flash(f"Group '{group.name}' saved.", "ok")
+    return redirect(url_for("groups.index") + f"#group-{group.id}")
+
+
+@bp.post("/<group_id>/delete")
+def delete(group_id: str):
+    group = _load(group_id)
+    try:
+        grouping.delete_group(group.id)
+    except DomainError as exc:
+        flash(f"Not deleted: {exc.message}", "error")
+    else:
+        flash(f"Group '{group.name}' deleted.", "ok")
+    return redirect(url_for("groups.index"))

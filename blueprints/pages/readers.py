@@ -1,0 +1,105 @@
+"""Read-only page queries that no domain package offers: each runs a fixed number of statements.
+
+Everything an operator sees here is sanitized: step names through `step_display_name`,
+log text through `scrub_text`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from extensions import db
+from models import (DashboardBannerDismissal, JobStep, LogEvent, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+                    VMReplicationContext)
+from sanitizer import scrub_text, step_display_name
+
+def scheduler_health() -> dict | None:
+    """`scheduler.scheduler_status()` when the scheduler package is installed, else None."""
+    try:
+        from scheduler import scheduler_status
+    except ImportError:
+        return None
+    return scheduler_status()
+
+
+@dataclass(frozen=True)
+class CoveredGroup:
+    group: VMMachineGroup
+    vms: list[tuple[str, str, str]]  # (context id, VM name, status)
+
+
+def schedule_coverage(schedule_id: str) -> list[CoveredGroup]:
+    """The groups that run on a schedule, each with its VMs in priority order (two statements)."""
+    groups = db.session.scalars(select(VMMachineGroup).where(VMMachineGroup.schedule_id == schedule_id)
+                                .order_by(VMMachineGroup.priority, VMMachineGroup.name)).all()
+    members: dict[str, list[tuple[str, str, str]]] = {group.id: [] for group in groups}
+    if groups:
+        rows = db.session.execute(
+            select(VMGroupMembership.group_id, VMReplicationContext.context_id, VMReplicationContext.vm_name,
+                   VMReplicationContext.current_status)
+            .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
+            .where(VMGroupMembership.group_id.in_(list(members)))
+            .order_by(VMGroupMembership.priority, VMReplicationContext.vm_name))
+        for group_id, context_id, name, status in rows:
+            members[group_id].append((context_id, name, status))
+    return [CoveredGroup(group, members[group.id]) for group in groups]
+
+
+def schedule_has_running_execution(schedule_id: str) -> bool:
+    """True while an execution of the schedule is scheduled or running (its page keeps polling)."""
+    return db.session.scalar(
+        select(ScheduleExecution.id).where(ScheduleExecution.schedule_id == schedule_id,
+                                           ScheduleExecution.status.in_(("scheduled", "running"))).limit(1)) is not None
+
+
+def schedule_name(schedule_id: str | None) -> tuple[str, str] | None:
+    """(id, name) of a schedule, for links such as a chain parent."""
+    if not schedule_id:
+        return None
+    name = db.session.scalar(select(ReplicationSchedule.name).where(ReplicationSchedule.id == schedule_id))
+    return (schedule_id, name) if name else None
+
+
+def log_tail(data_source: str, job_id: str, lines: int) -> list[dict]:
+    """The newest `lines` log lines of a job, oldest first, scrubbed (one statement).
+
+    `jobs.job_logs` pages forwards from the start of a log; a live page wants its end.
+    """
+    key = LogEvent.job_id if data_source == "job_tracking" else LogEvent.external_job_id
+    rows = db.session.execute(
+        select(LogEvent.id, LogEvent.ts, LogEvent.level, LogEvent.message, JobStep.name)
+        .outerjoin(JobStep, JobStep.id == LogEvent.step_id)
+        .where(key == job_id).order_by(LogEvent.id.desc()).limit(lines)).all()
+    return [{"id": row_id, "ts": ts, "level": level, "message": scrub_text(message),
+             "step": step_display_name(step) if step else None}
+            for row_id, ts, level, message, step in reversed(rows)]
+
+
+@dataclass(frozen=True)
+class VMRow:
+    vm: VMReplicationContext
+    group_id: str | None
+    group_name: str | None
+
+
+def list_vms(search: str | None, page: int, per_page: int) -> tuple[list[VMRow], int]:
+    """One page of managed VMs by name with their group, and the total (two statements)."""
+    query = select(VMReplicationContext, VMMachineGroup.id, VMMachineGroup.name) \
+        .outerjoin(VMGroupMembership, VMGroupMembership.vm_context_id == VMReplicationContext.context_id) \
+        .outerjoin(VMMachineGroup, VMMachineGroup.id == VMGroupMembership.group_id)
+    count = select(func.count()).select_from(VMReplicationContext)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(func.lower(VMReplicationContext.vm_name).like(pattern))
+        count = count.where(func.lower(VMReplicationContext.vm_name).like(pattern))
+    rows = db.session.execute(query.order_by(VMReplicationContext.vm_name)
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return [VMRow(vm, group_id, name) for vm, group_id, name in rows], db.session.scalar(count) or 0
+
+
+def banner_dismissed(user_id: int, context_id: str, job_id: str | None) -> bool:
+    """Whether this user dismissed the last-operation banner of this VM for this very operation."""
+    dismissal = db.session.get(DashboardBannerDismissal, (user_id, context_id))
+    return dismissal is not None and dismissal.job_id == (job_id or "")

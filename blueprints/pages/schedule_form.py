@@ -1,0 +1,135 @@
+"""The schedule form's frequency builder: operator choices <-> a cron expression.
+
+Operators pick "every N minutes/hours/days", "daily at", "weekly on", "monthly on day" or type a
+custom expression; the form posts those choices and this module turns them into the six-field
+expression the scheduling package validates. Editing goes the other way: an expression the
+builder can express is shown in the builder, anything else as custom.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+FREQUENCIES = ("interval", "daily", "weekly", "monthly", "custom")
+INTERVAL_UNITS = {"minutes": 59, "hours": 23, "days": 31}
+WEEKDAYS = (("MON", "Mon"), ("TUE", "Tue"), ("WED", "Wed"), ("THU", "Thu"), ("FRI", "Fri"),
+            ("SAT", "Sat"), ("SUN", "Sun"))
+_WEEKDAY_CODES = tuple(code for code, _ in WEEKDAYS)
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_NUMBER = r"(\d{1,2})"
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """What the builder shows; `errors` names the builder input at fault."""
+
+    frequency: str = "daily"
+    interval_value: str = "15"
+    interval_unit: str = "minutes"
+    time: str = "02:00"
+    weekdays: tuple[str, ...] = ("MON",)
+    month_day: str = "1"
+    custom: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def cron_expression(self) -> str:
+        """The six-field expression for these choices ('' when a builder input is invalid)."""
+        if self.errors:
+            return ""
+        if self.frequency == "custom":
+            return self.custom.strip()
+        if self.frequency == "interval":
+            value = int(self.interval_value)
+            if self.interval_unit == "minutes":
+                return f"0 */{value} * * * *" if value > 1 else "0 * * * * *"
+            if self.interval_unit == "hours":
+                return f"0 0 */{value} * * *" if value > 1 else "0 0 * * * *"
+            hour, minute = self._clock()
+            return f"0 {minute} {hour} */{value} * *" if value > 1 else f"0 {minute} {hour} * * *"
+        hour, minute = self._clock()
+        if self.frequency == "daily":
+            return f"0 {minute} {hour} * * *"
+        if self.frequency == "weekly":
+            return f"0 {minute} {hour} * * {','.join(self.weekdays)}"
+        return f"0 {minute} {hour} {int(self.month_day)} * *"
+
+    def _clock(self) -> tuple[int, int]:
+        hour, minute = self.time.split(":")
+        return int(hour), int(minute)
+
+
+def frequency_from_form(form: Mapping) -> Frequency:
+    """Read the builder inputs of a posted form (or query string); checks each input."""
+    chosen = form.get("frequency") or "daily"
+    weekdays = tuple(code for code in _WEEKDAY_CODES if code in form.getlist("weekdays"))
+    result = Frequency(
+        frequency=chosen if chosen in FREQUENCIES else "custom",
+        interval_value=(form.get("interval_value") or "").strip(),
+        interval_unit=form.get("interval_unit") or "minutes",
+        time=(form.get("time") or "").strip(),
+        weekdays=weekdays,
+        month_day=(form.get("month_day") or "").strip(),
+        custom=(form.get("cron_expression") or "").strip(),
+    )
+    return replace(result, errors=_check(result))
+
+
+def _check(choice: Frequency) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if choice.frequency == "interval":
+        limit = INTERVAL_UNITS.get(choice.interval_unit)
+        if limit is None:
+            errors["interval_unit"] = "Choose minutes, hours or days."
+        elif not choice.interval_value.isdigit() or not 1 <= int(choice.interval_value) <= limit:
+            errors["interval_value"] = f"Enter a whole number from 1 to {limit}."
+    if choice.frequency in ("daily", "weekly", "monthly") or (
+            choice.frequency == "interval" and choice.interval_unit == "days"):
+        if not _TIME.match(choice.time):
+            errors["time"] = "Enter a time as HH:MM, for example 02:30."
+    if choice.frequency == "weekly" and not choice.weekdays:
+        errors["weekdays"] = "Choose at least one day of the week."
+    if choice.frequency == "monthly" and (not choice.month_day.isdigit() or not 1 <= int(choice.month_day) <= 31):
+        errors["month_day"] = "Enter a day of the month from 1 to 31."
+    if choice.frequency == "custom" and not choice.custom:
+        errors["cron_expression"] = "Enter a cron expression, for example 0 30 2 * * *."
+    return errors
+
+
+def frequency_from_cron(expression: str | None) -> Frequency:
+    """The builder choices that produce `expression`, or custom when the builder cannot."""
+    text = (expression or "").strip()
+    fields = text.split()
+    if len(fields) == 5:
+        fields = ["0", *fields]
+    if len(fields) != 6 or fields[0] != "0":
+        return Frequency(frequency="custom", custom=text)
+    _, minute, hour, dom, month, dow = fields
+    if month != "*":
+        return Frequency(frequency="custom", custom=text)
+    every = re.fullmatch(r"\*/" + _NUMBER, minute)
+    if (every or minute == "*") and hour == "*" and dom == "*" and dow in ("*", "?"):
+        return Frequency(frequency="interval", interval_value=every.group(1) if every else "1",
+                         interval_unit="minutes", custom=text)
+    if not minute.isdigit():
+        return Frequency(frequency="custom", custom=text)
+    every = re.fullmatch(r"\*/" + _NUMBER, hour)
+    if minute == "0" and (every or hour == "*") and dom == "*" and dow in ("*", "?"):
+        return Frequency(frequency="interval", interval_value=every.group(1) if every else "1",
+                         interval_unit="hours", custom=text)
+    if not hour.isdigit() or int(hour) > 23 or int(minute) > 59:
+        return Frequency(frequency="custom", custom=text)
+    clock = f"{int(hour):02d}:{int(minute):02d}"
+    every = re.fullmatch(r"\*/" + _NUMBER, dom)
+    if every and dow in ("*", "?"):
+        return Frequency(frequency="interval", interval_value=every.group(1), interval_unit="days",
+                         time=clock, custom=text)
+    if dom in ("*", "?") and dow in ("*", "?"):
+        return Frequency(frequency="daily", time=clock, custom=text)
+    if dom in ("*", "?") and all(day in _WEEKDAY_CODES for day in dow.upper().split(",")):
+        chosen = dow.upper().split(",")
+        return Frequency(frequency="weekly", time=clock, custom=text,
+                         weekdays=tuple(code for code in _WEEKDAY_CODES if code in chosen))
+    if dom.isdigit() and dow in ("*", "?"):
+        return Frequency(frequency="monthly", time=clock, month_day=dom, custom=text)
+    return Frequency(frequency="custom", custom=text)

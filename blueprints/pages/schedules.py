@@ -1,0 +1,204 @@
+"""Schedules: list, create/edit with the frequency builder and live preview, detail, actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import scheduling
+from blueprints.pages import readers
+from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
+from blueprints.pages.forms import field_errors, page_number, zone_names
+from blueprints.pages.schedule_form import WEEKDAYS, Frequency, frequency_from_cron, frequency_from_form
+from cron import schedule_preview
+from domain_errors import DomainError, NotFound, ValidationError
+
+bp = Blueprint("schedules", __name__, url_prefix="/schedules")
+
+TEXT_FIELDS = ("name", "description", "schedule_type", "timezone", "chain_parent_schedule_id",
+               "chain_delay_minutes", "replication_type", "max_concurrent_jobs", "retry_attempts",
+               "retry_delay_minutes")
+LABELS = {"name": "Name", "description": "Description", "schedule_type": "Type", "timezone": "Timezone",
+          "chain_parent_schedule_id": "Chain parent", "chain_delay_minutes": "Delay after parent",
+          "replication_type": "Replication type", "max_concurrent_jobs": "Concurrent jobs",
+          "retry_attempts": "Retry attempts", "retry_delay_minutes": "Retry delay",
+          "enabled": "Enabled", "skip_if_running": "Skip if running"}
+PREVIEW_RUNS = 5
+EXECUTIONS_PER_PAGE = 20
+
+
+def _load(schedule_id: str):
+    try:
+        return scheduling.get_schedule(schedule_id)
+    except NotFound:
+        abort(404, "No such schedule; it may have been deleted.")
+
+
+def _form_values(form) -> tuple[dict, Frequency]:
+    """The posted form as the scheduling package's input, plus the builder's own reading."""
+    values = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values["description"] = values["description"] or None
+    values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or None
+    values["enabled"] = "enabled" in form
+    values["skip_if_running"] = "skip_if_running" in form
+    frequency = frequency_from_form(form)
+    if values["schedule_type"] == "chain":
+        frequency = Frequency(frequency=frequency.frequency, custom=frequency.custom)
+        values["cron_expression"] = ""
+        values["chain_delay_minutes"] = values["chain_delay_minutes"] or "0"
+    else:
+        values["cron_expression"] = frequency.cron_expression()
+        values["chain_parent_schedule_id"] = None
+        values["chain_delay_minutes"] = 0
+    return values, frequency
+
+
+def _initial_values(schedule=None) -> dict:
+    if schedule is None:
+        return {"name": "", "description": "", "schedule_type": "cron", "timezone": current_app.config.get(
+            "DISPLAY_TIMEZONE", "UTC"), "chain_parent_schedule_id": "", "chain_delay_minutes": "0",
+            "replication_type": "auto", "max_concurrent_jobs": "1", "retry_attempts": "3",
+            "retry_delay_minutes": "30", "enabled": True, "skip_if_running": True, "cron_expression": "0 0 2 * * *"}
+    values = scheduling.schedule_to_dict(schedule)
+    values["description"] = values["description"] or ""
+    values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or ""
+    return values
+
+
+def _preview(values: dict, frequency: Frequency) -> dict:
+    if values.get("schedule_type") == "chain":
+        return {"chain": True}
+    if frequency.errors:
+        return {"valid": False, "error": next(iter(frequency.errors.values())), "runs": []}
+    preview = schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS,
+                               min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    preview["expression"] = values["cron_expression"]
+    preview["timezone"] = values.get("timezone") or "UTC"
+    return preview
+
+
+def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200):
+    parents = [s for s in (summary.schedule for summary in scheduling.list_schedules())
+               if schedule is None or s.id != schedule.id]
+    return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
+                           errors=errors, preview=_preview(values, frequency), parents=parents,
+                           zones=zone_names(), weekdays=WEEKDAYS), status
+
+
+def _save(schedule):
+    values, frequency = _form_values(request.form)
+    if request.form.get("action") == "preview":
+        return _render_form(schedule, values, frequency, {})
+    try:
+        if schedule is None:
+            saved = scheduling.create_schedule(values, created_by=current_user.username)
+        else:
+            saved = scheduling.update_schedule(schedule.id, values)
+    except DomainError as exc:
+        errors = field_errors(exc, LABELS)
+        if frequency.errors:
+            errors.pop("cron_expression", None)
+            errors.update(frequency.errors)
+        return _render_form(schedule, values, frequency, errors, 422)
+    flash(f"Schedule '{saved.name}' {'created' if schedule is None else 'saved'}.", "ok")
+    return redirect(url_for("schedules.detail", schedule_id=saved.id))
+
+
+@bp.get("/")
+def index():
+    return render_template("schedules/index.html", summaries=scheduling.list_schedules())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    if request.method == "POST":
+        return _save(None)
+    values = _initial_values()
+    return _render_form(None, values, frequency_from_cron(values["cron_expression"]), {})
+
+
+@bp.route("/<schedule_id>/edit", methods=["GET", "POST"])
+def edit(schedule_id: str):
+    schedule = _load(schedule_id)
+    if request.method == "POST":
+        return _save(schedule)
+    values = _initial_values(schedule)
+    return _render_form(schedule, values, frequency_from_cron(values["cron_expression"]), {})
+
+
+@bp.get("/preview")
+def preview():
+    """The live preview while the operator types (htmx swaps it into the form)."""
+    values, frequency = _form_values(request.args)
+    return render_template("schedules/_preview.html", preview=_preview(values, frequency))
+
+
+def _detail_fragments(schedule, page: int):
+    executions = scheduling.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
+    running = readers.schedule_has_running_execution(schedule.id)
+    return [
+        render_fragment("schedule-executions", "schedules/_executions.html", tag="section", css_class="panel",
+                        label="Execution history", schedule=schedule, executions=executions),
+    ], running
+
+
+@bp.get("/<schedule_id>")
+def detail(schedule_id: str):
+    schedule = _load(schedule_id)
+    page = page_number(request.args.get("page"))
+    fragments, running = _detail_fragments(schedule, page)
+    return render_template("schedules/detail.html", schedule=schedule, fragments=fragments,
+                           coverage=readers.schedule_coverage(schedule.id),
+                           next_run=scheduling.schedules.next_run_of(schedule),
+                           parent=readers.schedule_name(schedule.chain_parent_schedule_id),
+                           poll_active=running, poll_interval=poll_interval(),
+                           poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
+
+
+@bp.get("/<schedule_id>/poll")
+def poll(schedule_id: str):
+    schedule = _load(schedule_id)
+    fragments, running = _detail_fragments(schedule, page_number(request.args.get("page")))
+    return poll_response(fragments, active=running)
+
+
+@bp.post("/<schedule_id>/enabled")
+def set_enabled(schedule_id: str):
+    try:
+        schedule = scheduling.set_schedule_enabled(schedule_id, request.form.get("enabled", ""))
+    except NotFound:
+        abort(404, "No such schedule; it may have been deleted.")
+    except ValidationError as exc:
+        flash(exc.message, "error")
+        return redirect(_back(url_for("schedules.index")))
+    flash(f"Schedule '{schedule.name}' {'enabled' if schedule.enabled else 'disabled'}.", "ok")
+    return redirect(_back(url_for("schedules.index")))
+
+
+@bp.post("/<schedule_id>/run")
+def run_now(schedule_id: str):
+    schedule = _load(schedule_id)
+    try:
+        scheduling.trigger_schedule(schedule.id, requested_by=current_user.username)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Schedule '{schedule.name}' started; its progress shows below.", "ok")
+    return redirect(url_for("schedules.detail", schedule_id=schedule.id))
+
+
+@bp.post("/<schedule_id>/delete")
+def delete(schedule_id: str):
+    schedule = _load(schedule_id)
+    try:
+        scheduling.delete_schedule(schedule.id)
+    except DomainError as exc:
+        flash(f"Not deleted: {exc.message}", "error")
+        return redirect(_back(url_for("schedules.detail", schedule_id=schedule.id)))
+    flash(f"Schedule '{schedule.name}' deleted.", "ok")
+    return redirect(url_for("schedules.index"))
+
+
+def _back(default: str) -> str:
+    """Where a list action returns: the page it was posted from, if it is one of ours."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default

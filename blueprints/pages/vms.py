@@ -1,0 +1,53 @@
+"""VMs: the managed VM list and each VM's page (status, group, next run, recent jobs, last-operation banner)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+import jobs
+from blueprints.pages import readers
+from blueprints.pages.banners import dismiss_banner
+from blueprints.pages.forms import page_number
+from domain_errors import NotFound
+from security import require_role
+
+bp = Blueprint("vms", __name__, url_prefix="/vms")
+
+PER_PAGE = 50
+
+
+@bp.get("/")
+def index():
+    search = (request.args.get("q") or "").strip()[:100]
+    page = page_number(request.args.get("page"))
+    rows, total = readers.list_vms(search or None, page, PER_PAGE)
+    return render_template("vms/index.html", rows=rows, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), q=search)
+
+
+def _details(vm_name: str) -> dict:
+    try:
+        return jobs.vm_context_details(vm_name)
+    except NotFound:
+        abort(404, "No managed VM with this name.")
+
+
+@bp.get("/<path:vm_name>")
+def detail(vm_name: str):
+    details = _details(vm_name)
+    last = details.get("last_operation")
+    show_banner = last is not None and not readers.banner_dismissed(
+        current_user.id, details["context"]["context_id"], str(last.get("job_id") or ""))
+    return render_template("vms/detail.html", details=details, vm=details["context"], last=last,
+                           show_banner=show_banner)
+
+
+@bp.post("/<path:vm_name>/dismiss-banner")
+@require_role("viewer")
+def dismiss(vm_name: str):
+    """Hide the last-operation banner for this user until another operation replaces it."""
+    details = _details(vm_name)
+    last = details.get("last_operation") or {}
+    dismiss_banner(current_user.id, details["context"]["context_id"], str(last.get("job_id") or ""))
+    flash("Banner dismissed.", "ok")
+    return redirect(url_for("vms.detail", vm_name=details["context"]["vm_name"]))

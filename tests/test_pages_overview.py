@@ -1,0 +1,83 @@
+"""Overview page: running jobs with progress, next runs, recent failures, one poller."""
+import re
+
+from extensions import db
+from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
+from tests.support.statements import count_statements
+
+
+def test_the_overview_shows_a_running_job_with_an_accessible_progress_bar(client):
+    vm = make_vm("web-01")
+    make_replication_job(vm, status="replicating", progress_percent=42.5)
+    page = client.get("/").get_data(as_text=True)
+    assert "web-01" in page
+    assert 'role="progressbar" aria-valuenow="42" aria-valuemin="0" aria-valuemax="100"' in page
+
+
+def test_the_overview_polls_only_while_something_runs(client):
+    assert 'data-poller' not in client.get("/").get_data(as_text=True)
+    make_replication_job(make_vm(), status="replicating")
+    assert 'data-poller' in client.get("/").get_data(as_text=True)
+
+
+def test_a_failure_is_shown_in_operator_words_with_what_to_do(client):
+    make_replication_job(make_vm("db-02"), status="failed",
+                         error_message="virt-v2v: error: libguestfs failed on /dev/vdb")
+    page = client.get("/").get_data(as_text=True)
+    assert "db-02" in page and "What you can do" in page
+    assert "virt-v2v" not in page and "/dev/vdb" not in page and "libguestfs" not in page
+
+
+def test_the_next_run_of_an_enabled_schedule_is_listed_with_its_zone_named(client):
+    make_schedule("nightly", "0 30 2 * * *", timezone="Europe/London")
+    page = client.get("/").get_data(as_text=True)
+    assert "nightly" in page
+    assert " UTC</time>" in page
+
+
+def _versions(page: str) -> dict:
+    return dict(re.findall(r'id="([\w-]+)" data-fragment-version="(\w+)"', page))
+
+
+def test_the_poll_answers_204_when_nothing_changed_and_only_the_changed_fragment_otherwise(client):
+    vm = make_vm("app-01")
+    job = make_replication_job(vm, status="replicating", progress_percent=10)
+    versions = _versions(client.get("/").get_data(as_text=True))
+    query = {f"v.{key}": value for key, value in versions.items()}
+    assert client.get("/overview/poll", query_string=query).status_code == 204
+    job.progress_percent = 60
+    db.session.commit()
+    response = client.get("/overview/poll", query_string=query)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="overview-running"' in body and 'hx-swap-oob="true"' in body
+    assert 'id="overview-next-runs"' not in body
+    assert 'aria-valuenow="60"' in body
+
+
+def test_the_poll_answers_286_once_nothing_runs_any_more(client):
+    job = make_replication_job(make_vm(), status="replicating")
+    versions = _versions(client.get("/").get_data(as_text=True))
+    job.status = "completed"
+    db.session.commit()
+    response = client.get("/overview/poll", query_string={f"v.{k}": v for k, v in versions.items()})
+    assert response.status_code == 286
+    assert 'id="overview-running"' in response.get_data(as_text=True)
+
+
+def test_the_overview_runs_the_same_number_of_statements_for_1_or_30_running_jobs(client):
+    schedule = make_schedule()
+    make_group(schedule=schedule)
+    make_replication_job(make_vm(), status="replicating")
+    make_replication_job(make_vm(), status="failed", error_message="timeout")
+    with count_statements(db.engine) as few:
+        client.get("/")
+    for _ in range(29):
+        group = make_group(schedule=make_schedule())
+        vm = make_vm()
+        add_member(group, vm)
+        make_replication_job(vm, status="replicating")
+        make_replication_job(vm, status="failed", error_message="timeout")
+    with count_statements(db.engine) as many:
+        client.get("/")
+    assert many.count == few.count
