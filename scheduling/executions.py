@@ -48,24 +48,19 @@ def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
     return ExecutionPage(list(items), page, per_page, total or 0)
 
 
+# Keys that may hold raw detail for administrators; never shown.
+_HIDDEN_KEYS = frozenset({"technical_detail", "raw_error", "error_detail"})
+
+
 def _vm_outcomes(details: Any) -> Any:
-    """Per-VM outcomes with any raw failure text replaced by operator words."""
-    if not isinstance(details, dict):
-        return details
-    clean: dict[str, Any] = {}
-    for key, value in details.items():
-        if isinstance(value, dict):
-            value = dict(value)
-            for text_key in ("error", "error_message", "reason", "message"):
-                if isinstance(value.get(text_key), str):
-                    value[text_key] = scrub_text(value[text_key])
-            value.pop("technical_detail", None)
-        elif isinstance(value, list):
-            value = [_vm_outcomes(item) for item in value]
-        elif isinstance(value, str):
-            value = scrub_text(value)
-        clean[key] = value
-    return clean
+    """Per-VM outcomes with raw detail removed and every text scrubbed of technical terms."""
+    if isinstance(details, dict):
+        return {key: _vm_outcomes(value) for key, value in details.items() if key not in _HIDDEN_KEYS}
+    if isinstance(details, list):
+        return [_vm_outcomes(item) for item in details]
+    if isinstance(details, str):
+        return scrub_text(details)
+    return details
 
 
 def execution_to_dict(execution: ScheduleExecution) -> dict[str, Any]:

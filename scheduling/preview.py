@@ -5,37 +5,23 @@ from datetime import datetime
 
 from flask import current_app
 
-from cron import CronError, parse_cron
-from cron.describe import describe
-from models import utcnow
+import cron
+from cron.preview import MAX_PREVIEW_RUNS
 
-DEFAULT_PREVIEW_COUNT = 5
-MAX_PREVIEW_COUNT = 50
+MAX_PREVIEW_COUNT = MAX_PREVIEW_RUNS
 
 
-def schedule_preview(cron_expression: str | None, timezone: str | None = "UTC",
-                     count: int = DEFAULT_PREVIEW_COUNT, after: datetime | None = None,
-                     min_interval_seconds: int | None = None) -> dict:
-    """`{"valid", "description", "next_runs", "error", "field"}` for an expression and zone.
+def schedule_preview(cron_expression: str | None, timezone: str | None = "UTC", count: int = 5,
+                     after: datetime | None = None) -> dict:
+    """`cron.schedule_preview` with the configured frequency floor, plus the form field at fault.
 
     Never raises for a bad expression or zone: the preview is shown live while an operator
     types, so an invalid schedule is an answer (`valid` false, `error` naming the field), not
-    a failure. `next_runs` are ISO-8601 strings carrying the schedule zone's UTC offset.
+    a failure. `field` is the input to highlight (`cron_expression` or `timezone`);
+    `error_field` is the precise cron field (`minute`, `day_of_week`, `frequency`, ...).
     """
-    count = max(1, min(int(count), MAX_PREVIEW_COUNT))
-    if min_interval_seconds is None:
-        min_interval_seconds = current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"]
-    try:
-        expression = parse_cron(cron_expression or "", timezone or "UTC",
-                                min_interval_seconds=min_interval_seconds)
-    except CronError as exc:
-        field = "timezone" if exc.field == "timezone" else "cron_expression"
-        return {"valid": False, "description": "", "next_runs": [], "error": str(exc), "field": field}
-    runs = expression.next_runs(after or utcnow(), count)
-    return {
-        "valid": True,
-        "description": describe(expression),
-        "next_runs": [run.isoformat() for run in runs],
-        "error": None,
-        "field": None,
-    }
+    preview = cron.schedule_preview(cron_expression or "", timezone or "UTC", count, after,
+                                    min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    field = preview.get("error_field")
+    preview["field"] = None if field is None else ("timezone" if field == "timezone" else "cron_expression")
+    return preview

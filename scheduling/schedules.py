@@ -15,6 +15,8 @@ from domain_errors import Conflict, FieldReader, NotFound, ValidationError
 from extensions import db
 from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
+from scheduler import (ChainCycleError, ScheduleDisabled, ScheduleNotFound, schedules_changed, trigger_now,
+                       validate_chain)
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
@@ -196,28 +198,22 @@ def _check_name_free(name: str, current: ReplicationSchedule | None) -> None:
 
 
 def check_chain(schedule_id: str | None, parent_id: str | None) -> None:
-    """Refuse a chain parent that does not exist or would make the chain loop back."""
+    """Refuse a chain parent that does not exist, is the schedule itself, or closes a loop."""
     if parent_id is None:
         return
     if parent_id == schedule_id:
         raise ValidationError("chain_parent_schedule_id", "a schedule cannot be its own chain parent")
-    parents = dict(db.session.execute(
-        select(ReplicationSchedule.id, ReplicationSchedule.chain_parent_schedule_id)).all())
-    if parent_id not in parents:
+    if db.session.get(ReplicationSchedule, parent_id) is None:
         raise ValidationError("chain_parent_schedule_id", f"no schedule with id '{parent_id}'")
-    seen = set()
-    cursor: str | None = parent_id
-    while cursor is not None and cursor not in seen:
-        if cursor == schedule_id:
-            raise Conflict("chain_cycle", "This chain parent would make the chain run in a circle.",
-                           {"field": "chain_parent_schedule_id", "parent_id": parent_id})
-        seen.add(cursor)
-        cursor = parents.get(cursor)
+    try:
+        validate_chain(schedule_id, parent_id)
+    except ChainCycleError as exc:
+        raise Conflict("chain_cycle", f"This chain parent would make the chain run in a circle ({exc}).",
+                       {"field": "chain_parent_schedule_id", "cycle": exc.names}) from None
 
 
 def _notify_scheduler() -> None:
     """Tell the embedded scheduler to reload its jobs after a change has been committed."""
-    from scheduler import schedules_changed
     schedules_changed()
 
 
@@ -293,8 +289,15 @@ def delete_schedule(schedule_id: str) -> None:
     _notify_scheduler()
 
 
-def trigger_schedule(schedule_id: str, requested_by: str | None = None):
-    """Run a schedule now (manual trigger); returns what the scheduler engine returns."""
+def trigger_schedule(schedule_id: str, requested_by: str | None = None) -> ScheduleExecution:
+    """Run a schedule now (manual trigger); returns the execution the scheduler will start.
+
+    A disabled schedule is a conflict: every VM would be skipped, so nothing would run.
+    """
     schedule = get_schedule(schedule_id)
-    from scheduler import trigger_now
-    return trigger_now(schedule.id, triggered_by="manual", requested_by=requested_by)
+    try:
+        return trigger_now(schedule.id, triggered_by="manual", requested_by=requested_by)
+    except ScheduleDisabled as exc:
+        raise Conflict("schedule_disabled", str(exc), {"field": "enabled"}) from None
+    except ScheduleNotFound:
+        raise NotFound("schedule", schedule_id) from None

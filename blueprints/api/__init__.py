@@ -6,3 +6,10 @@ api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register_api(app: Flask) -> None:
     app.register_blueprint(api_v1)
+
+
+# Importing the endpoint modules attaches their routes to api_v1 (before any registration).
+from blueprints.api.common import register_domain_errors  # noqa: E402
+
+register_domain_errors(api_v1)
+from blueprints.api import discovery, groups, jobs, openapi, schedules  # noqa: E402,F401

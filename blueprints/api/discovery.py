@@ -1,0 +1,35 @@
+"""`/api/v1/discovery`: preview a datacenter, add VMs without jobs, bulk add with filters."""
+from __future__ import annotations
+
+from flask import jsonify
+
+import discovery
+import grouping
+from blueprints.api import api_v1
+from blueprints.api.common import actor_name, json_body, str_arg
+from domain_errors import FieldReader
+
+
+@api_v1.post("/discovery/discover")
+def discover():
+    reader = FieldReader(json_body())
+    datacenter = reader.string("datacenter", required=True)
+    name_filter = reader.string("filter")
+    reader.raise_if_errors()
+    return jsonify(discovery.discover_vms(datacenter, name_filter).to_dict())
+
+
+@api_v1.post("/discovery/add-vms")
+def add_vms():
+    return jsonify(discovery.add_vms(json_body(), added_by=actor_name()).to_dict())
+
+
+@api_v1.post("/discovery/bulk-add")
+def bulk_add():
+    return jsonify(discovery.bulk_add(json_body(), added_by=actor_name()).to_dict())
+
+
+@api_v1.get("/discovery/ungrouped-vms")
+def ungrouped_vms():
+    vms = grouping.ungrouped_vms(str_arg("search"))
+    return jsonify({"vms": [grouping.vm_to_dict(vm) for vm in vms], "count": len(vms)})

@@ -1,0 +1,44 @@
+"""Unified jobs, VM contexts and failover progress: `/jobs`, `/vm-contexts/...`, `/failover/...`."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+import jobs
+from blueprints.api import api_v1
+from blueprints.api.common import instant_arg, int_arg, str_arg
+
+
+@api_v1.get("/jobs")
+def list_jobs():
+    flt = jobs.build_filter(job_type=str_arg("job_type"), status=str_arg("status"), vm=str_arg("vm"),
+                            since=instant_arg("since"), until=instant_arg("until"))
+    page = jobs.list_jobs(flt, per_page=int_arg("per_page", jobs.unified.DEFAULT_PER_PAGE, minimum=1,
+                                                  maximum=jobs.unified.MAX_PER_PAGE),
+                          cursor=str_arg("cursor", 1000), page=int_arg("page", minimum=1, maximum=100000))
+    return jsonify(page.to_dict())
+
+
+@api_v1.get("/jobs/<any_id>")
+def get_job(any_id: str):
+    return jsonify(jobs.find_job_by_any_id(any_id))
+
+
+@api_v1.get("/jobs/<any_id>/logs")
+def job_logs(any_id: str):
+    return jsonify(jobs.job_logs(any_id, after_id=request.args.get("after_id"), limit=request.args.get("limit")))
+
+
+@api_v1.get("/failover/<job_id>/progress")
+def failover_progress(job_id: str):
+    return jsonify(jobs.job_progress(job_id))
+
+
+@api_v1.get("/vm-contexts/<vm_name>")
+def vm_context(vm_name: str):
+    return jsonify(jobs.vm_context_details(vm_name))
+
+
+@api_v1.get("/vm-contexts/<context_id>/recent-jobs")
+def recent_jobs(context_id: str):
+    items = jobs.recent_jobs_for_context(context_id)
+    return jsonify({"context_id": context_id, "count": len(items), "jobs": items})

@@ -1,0 +1,365 @@
+"""The OpenAPI 3 document of `/api/v1`, served at `/api/v1/openapi.json`.
+
+Written by hand next to the views so that reviews see both; `tests/test_api_openapi.py` runs
+schemathesis against the live app to prove every response matches it.
+"""
+from __future__ import annotations
+
+from flask import jsonify
+
+from blueprints.api import api_v1
+from security import public
+
+STR = {"type": "string"}
+NSTR = {"type": "string", "nullable": True}
+INT = {"type": "integer"}
+NINT = {"type": "integer", "nullable": True}
+NUM = {"type": "number"}
+BOOL = {"type": "boolean"}
+STRS = {"type": "array", "items": STR}
+ANY_OBJ = {"type": "object", "additionalProperties": True}
+NTIME = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(properties: dict, required: list[str] | None = None, nullable: bool = False) -> dict:
+    schema = {"type": "object", "properties": properties, "required": required or list(properties)}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+SCHEDULE_FIELDS = {
+    "name": {"type": "string", "maxLength": 255},
+    "description": {"type": "string", "maxLength": 2000, "nullable": True},
+    "schedule_type": {"type": "string", "enum": ["cron", "chain"]},
+    "cron_expression": {"type": "string", "maxLength": 100,
+                        "description": "Six fields with seconds, five fields, @descriptors or @every"},
+    "timezone": {"type": "string", "maxLength": 50, "description": "IANA zone, e.g. Europe/London"},
+    "chain_parent_schedule_id": {"type": "string", "maxLength": 64, "nullable": True},
+    "chain_delay_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
+    "replication_type": {"type": "string", "enum": ["full", "incremental", "auto"]},
+    "max_concurrent_jobs": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "retry_attempts": {"type": "integer", "minimum": 0, "maximum": 10},
+    "retry_delay_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
+    "enabled": BOOL,
+    "skip_if_running": BOOL,
+}
+GROUP_FIELDS = {
+    "name": {"type": "string", "maxLength": 255},
+    "description": {"type": "string", "maxLength": 2000, "nullable": True},
+    "schedule_id": {"type": "string", "maxLength": 64, "nullable": True},
+    "max_concurrent_vms": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "priority": {"type": "integer", "minimum": 0, "maximum": 100000},
+}
+SCHEDULE = obj({"id": STR, **SCHEDULE_FIELDS, "created_at": NTIME, "updated_at": NTIME,
+                "created_by": NSTR})
+EXECUTION = obj({
+    "id": STR, "schedule_id": STR, "group_id": NSTR, "scheduled_at": NTIME, "started_at": NTIME,
+    "completed_at": NTIME, "status": NSTR, "vms_eligible": INT, "jobs_created": INT, "jobs_completed": INT,
+    "jobs_failed": INT, "jobs_skipped": INT,
+    "execution_details": {"nullable": True, "description": "Per-VM outcome: job id or skip reason"},
+    "error_message": NSTR, "execution_duration_seconds": NINT, "triggered_by": NSTR, "created_at": NTIME})
+GROUP = obj({"id": STR, **GROUP_FIELDS, "created_at": NTIME, "updated_at": NTIME, "created_by": NSTR,
+             "schedule_name": NSTR, "vm_count": INT, "enabled_vm_count": INT})
+VM = obj({
+    "context_id": STR, "vm_name": STR, "vmware_vm_id": STR, "vm_path": STR, "vcenter_host": STR, "datacenter": STR,
+    "current_status": STR, "current_job_id": NSTR, "total_jobs_run": INT, "successful_jobs": INT,
+    "failed_jobs": INT, "last_successful_job_id": NSTR, "cpu_count": NINT, "memory_mb": NINT, "os_type": NSTR,
+    "power_state": NSTR, "auto_added": BOOL, "scheduler_enabled": BOOL, "next_scheduled_at": NTIME,
+    "last_scheduled_job_id": NSTR, "created_at": NTIME, "last_job_at": NTIME})
+MEMBER = {"allOf": [ref("VMContext"), obj({"membership_id": STR, "group_id": STR, "enabled": BOOL, "priority": INT,
+                                          "schedule_override_id": NSTR, "added_at": NTIME, "added_by": NSTR})]}
+JOB = obj({
+    "job_id": STR, "external_job_id": NSTR,
+    "job_type": {"type": "string", "description": "replication, test_failover, live_failover or rollback"},
+    "status": {"type": "string", "description": "pending, running, completed, failed or cancelled"},
+    "progress": NUM, "started_at": NTIME, "completed_at": NTIME, "display_name": STR, "current_step": NSTR,
+    "error_message": {"type": "string", "nullable": True, "description": "Sanitized for operators"},
+    "error_category": NSTR, "error_severity": NSTR, "actionable_steps": STRS,
+    "data_source": {"type": "string", "enum": ["replication_jobs", "job_tracking"]},
+    "duration_seconds": NINT, "context_id": NSTR, "vm_name": NSTR, "replication_type": NSTR,
+    "schedule_execution_id": NSTR})
+STEP = obj({"seq": INT, "name": STR, "status": STR, "started_at": NTIME, "completed_at": NTIME,
+            "duration_seconds": NINT, "error_message": NSTR, "error_category": NSTR, "actionable_steps": STRS})
+OPERATION_SUMMARY = obj({
+    "job_id": STR, "external_job_id": NSTR, "operation_type": STR, "status": NSTR, "progress": NUM,
+    "timestamp": NSTR, "steps_completed": INT, "steps_total": INT, "duration_seconds": NINT,
+    "failed_step": NSTR, "error_message": NSTR, "error_category": NSTR, "error_severity": NSTR,
+    "actionable_steps": STRS}, required=["job_id", "operation_type", "status"])
+DISCOVERED = obj({"id": {"nullable": True}, "name": STR, "path": {"nullable": True},
+                  "datacenter": {"nullable": True}, "power_state": {"nullable": True},
+                  "guest_os": {"nullable": True}, "os_type": {"nullable": True}, "num_cpu": {"nullable": True},
+                  "memory_mb": {"nullable": True}, "disk_count": INT, "disk_size_gb": NUM, "managed": BOOL,
+                  "context_id": NSTR})
+ASSIGN_RESULT = obj({"group_id": NSTR, "added": STRS, "moved": STRS, "unchanged": STRS, "removed": STRS})
+ERROR = obj({"error": obj({"code": STR, "message": STR, "details": ANY_OBJ})})
+
+SCHEMAS = {
+    "Schedule": SCHEDULE,
+    "ScheduleSummary": {"allOf": [ref("Schedule"), obj({"group_count": INT, "vm_count": INT, "next_run_at": NTIME,
+                                                        "last_execution": {"allOf": [ref("ScheduleExecution")],
+                                                                           "nullable": True}})]},
+    "ScheduleInput": {"type": "object", "properties": SCHEDULE_FIELDS, "additionalProperties": False},
+    "ScheduleExecution": EXECUTION,
+    "MachineGroup": GROUP,
+    "MachineGroupInput": {"type": "object", "properties": GROUP_FIELDS, "additionalProperties": False},
+    "VMContext": VM,
+    "GroupMember": MEMBER,
+    "UnifiedJobItem": JOB,
+    "JobStep": STEP,
+    "OperationSummary": OPERATION_SUMMARY,
+    "DiscoveredVM": DISCOVERED,
+    "AssignResult": ASSIGN_RESULT,
+    "AddResult": obj({"added": {"type": "array", "items": ref("DiscoveredVM")},
+                      "already_managed": {"type": "array", "items": ref("DiscoveredVM")},
+                      "added_count": INT, "already_managed_count": INT, "group_id": NSTR, "dry_run": BOOL}),
+    "Error": ERROR,
+}
+
+
+def _response(description: str, schema: dict | None = None) -> dict:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+}
+NOT_FOUND = {"404": {"$ref": "#/components/responses/NotFound"}}
+CONFLICT = {"409": {"$ref": "#/components/responses/Conflict"}}
+UPSTREAM = {"502": {"$ref": "#/components/responses/Upstream"}}
+
+
+def path_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def query(name: str, schema: dict, description: str = "", required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def op(summary: str, ok: dict, *, status: str = "200", params: list | None = None, body: dict | None = None,
+       extra: dict | None = None, tag: str = "") -> dict:
+    operation = {"summary": summary, "tags": [tag] if tag else [], "responses": {status: ok, **ERRORS,
+                                                                                 **(extra or {})}}
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+SID = path_param("schedule_id", "Schedule id")
+GID = path_param("group_id", "Machine group id")
+CID = path_param("context_id", "VM context id")
+PAGING = [query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+          query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
+IDS_BODY = obj({"vm_context_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}})
+GROUPS_LIST = obj({"groups": {"type": "array", "items": ref("MachineGroup")}, "count": INT})
+MEMBERS = obj({"group_id": STR, "vms": {"type": "array", "items": ref("GroupMember")}, "count": INT})
+VMS = obj({"vms": {"type": "array", "items": ref("VMContext")}, "count": INT})
+DELETED = obj({"deleted": BOOL, "id": STR})
+
+PATHS = {
+    "/schedules": {
+        "get": op("List schedules with group/VM counts, next run and last execution",
+                  _response("Schedules", obj({"schedules": {"type": "array", "items": ref("ScheduleSummary")},
+                                              "count": INT})), tag="schedules"),
+        "post": op("Create a schedule", _response("Created", ref("Schedule")), status="201",
+                   body=ref("ScheduleInput"), extra=CONFLICT, tag="schedules"),
+    },
+    "/schedules/preview": {
+        "get": op("Describe an expression and list its next run times (never saved)",
+                  _response("Preview; valid false with an error naming the field for a bad schedule", obj({
+                      "valid": BOOL, "description": STR,
+                      "next_runs": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+                      "error": NSTR, "field": NSTR, "error_field": NSTR,
+                      "runs": {"type": "array", "items": obj({"at": STR, "utc": STR, "dst": NSTR})}},
+                      required=["valid", "description", "next_runs", "error"])),
+                  params=[query("cron_expression", {"type": "string"}, required=True),
+                          query("timezone", {"type": "string"}),
+                          query("count", {"type": "integer", "minimum": 1, "maximum": 50}),
+                          query("after", {"type": "string", "format": "date-time"},
+                                "ISO-8601 instant with offset; default now")],
+                  tag="schedules"),
+    },
+    "/schedules/{schedule_id}": {
+        "get": op("Get a schedule", _response("Schedule", ref("Schedule")), params=[SID], extra=NOT_FOUND,
+                  tag="schedules"),
+        "put": op("Update a schedule (fields given change)", _response("Updated", ref("Schedule")), params=[SID],
+                  body=ref("ScheduleInput"), extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
+        "delete": op("Delete a schedule no group uses", _response("Deleted", DELETED), params=[SID],
+                     extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
+    },
+    "/schedules/{schedule_id}/enable": {
+        "post": op("Enable or disable a schedule", _response("Updated", ref("Schedule")), params=[SID],
+                   body=obj({"enabled": BOOL}), extra=NOT_FOUND, tag="schedules"),
+    },
+    "/schedules/{schedule_id}/trigger": {
+        "post": op("Run a schedule now", _response("Execution started", obj({"execution": ref("ScheduleExecution")})),
+                   status="202", params=[SID], extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
+    },
+    "/schedules/{schedule_id}/executions": {
+        "get": op("Execution history, newest first", _response("One page", obj({
+            "schedule_id": STR, "executions": {"type": "array", "items": ref("ScheduleExecution")},
+            "page": INT, "per_page": INT, "total": INT, "pages": INT})),
+            params=[SID, *PAGING, query("status", {"type": "string", "enum": [
+                "scheduled", "running", "completed", "failed", "skipped", "cancelled"]})],
+            extra=NOT_FOUND, tag="schedules"),
+    },
+    "/machine-groups": {
+        "get": op("List groups with VM counts", _response("Groups", GROUPS_LIST),
+                  params=[query("schedule_id", {"type": "string"})], tag="groups"),
+        "post": op("Create a group", _response("Created", ref("MachineGroup")), status="201",
+                   body=ref("MachineGroupInput"), extra=CONFLICT, tag="groups"),
+    },
+    "/machine-groups/{group_id}": {
+        "get": op("Get a group", _response("Group", ref("MachineGroup")), params=[GID], extra=NOT_FOUND, tag="groups"),
+        "put": op("Update a group", _response("Updated", ref("MachineGroup")), params=[GID],
+                  body=ref("MachineGroupInput"), extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+        "delete": op("Delete an empty group", _response("Deleted", DELETED), params=[GID],
+                     extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+    },
+    "/machine-groups/{group_id}/vms": {
+        "get": op("A group's VMs in priority order", _response("Members", MEMBERS), params=[GID], extra=NOT_FOUND,
+                  tag="groups"),
+        "post": op("Assign VMs to the group (moves them from any other group)", _response("Done", ref("AssignResult")),
+                   params=[GID], body=IDS_BODY, extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+    },
+    "/machine-groups/{group_id}/vms/order": {
+        "put": op("Set priorities from the order of every member", _response("Members", MEMBERS), params=[GID],
+                  body=IDS_BODY, extra=NOT_FOUND, tag="groups"),
+    },
+    "/machine-groups/{group_id}/vms/{context_id}": {
+        "delete": op("Remove a VM from the group", _response("Removed", obj(
+            {"removed": BOOL, "group_id": STR, "vm_context_id": STR})), params=[GID, CID],
+            extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+    },
+    "/vm-contexts/{context_id}/group": {
+        "put": op("Assign a VM to a group, move it, or (null) ungroup it", _response("Done", ref("AssignResult")),
+                  params=[CID], body=obj({"group_id": NSTR}), extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+    },
+    "/vm-contexts/ungrouped": {
+        "get": op("Managed VMs in no group", _response("VMs", VMS), params=[query("search", {"type": "string"})],
+                  tag="groups"),
+    },
+    "/discovery/discover": {
+        "post": op("Discover a datacenter's VMs and mark those already managed", _response("Discovery", obj({
+            "vcenter_host": STR, "datacenter": STR, "count": INT, "new_count": INT,
+            "vms": {"type": "array", "items": ref("DiscoveredVM")}})),
+            body=obj({"datacenter": STR, "filter": NSTR}, required=["datacenter"]), extra=UPSTREAM,
+            tag="discovery"),
+    },
+    "/discovery/add-vms": {
+        "post": op("Add named VMs without starting jobs", _response("Added", ref("AddResult")),
+                   body=obj({"datacenter": STR, "vm_names": STRS, "group_id": NSTR},
+                            required=["datacenter", "vm_names"]),
+                   extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
+    },
+    "/discovery/bulk-add": {
+        "post": op("Add every VM matching the filters (dry_run previews)", _response("Added", ref("AddResult")),
+                   body=obj({"datacenter": STR, "name_pattern": NSTR,
+                             "power_state": {"type": "string", "enum": ["poweredOn", "poweredOff", "suspended"],
+                                             "nullable": True},
+                             "os": NSTR, "group_id": NSTR, "dry_run": BOOL, "include_managed": BOOL},
+                            required=["datacenter"]),
+                   extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
+    },
+    "/discovery/ungrouped-vms": {
+        "get": op("Managed VMs in no group", _response("VMs", VMS), params=[query("search", {"type": "string"})],
+                  tag="discovery"),
+    },
+    "/jobs": {
+        "get": op("Unified jobs (replication, failover, rollback), newest first",
+                  _response("One page", obj({
+                      "jobs": {"type": "array", "items": ref("UnifiedJobItem")}, "count": INT, "per_page": INT,
+                      "next_cursor": NSTR, "page": INT, "total": INT, "pages": INT},
+                      required=["jobs", "count", "per_page", "next_cursor"])),
+                  params=[query("job_type", {"type": "string"}, "Comma-separated: replication, test_failover, "
+                                                               "live_failover, rollback"),
+                          query("status", {"type": "string"}, "Comma-separated: pending, running, completed, "
+                                                             "failed, cancelled"),
+                          query("vm", {"type": "string"}, "VM name or context id"),
+                          query("since", {"type": "string", "format": "date-time"}),
+                          query("until", {"type": "string", "format": "date-time"}),
+                          query("cursor", {"type": "string"}, "next_cursor of the previous page"),
+                          *PAGING],
+                  tag="jobs"),
+    },
+    "/jobs/{any_id}": {
+        "get": op("Smart lookup: JobLog id, external job id, replication job id or context id (newest job)",
+                  _response("Job", {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": STR})]}),
+                  params=[path_param("any_id", "Any job id or a VM context id")], extra=NOT_FOUND, tag="jobs"),
+    },
+    "/jobs/{any_id}/logs": {
+        "get": op("Log lines after after_id, oldest first", _response("Logs", obj({
+            "job_id": STR, "logs": {"type": "array", "items": obj({
+                "id": INT, "ts": NTIME, "level": STR, "message": STR, "step": NSTR})},
+            "last_id": INT, "has_more": BOOL})),
+            params=[path_param("any_id", "Any job id"), query("after_id", {"type": "integer", "minimum": 0}),
+                    query("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+            extra=NOT_FOUND, tag="jobs"),
+    },
+    "/failover/{job_id}/progress": {
+        "get": op("Progress of an operation with its steps", _response("Progress", obj({
+            "job": {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": STR})]}, "job_id": STR, "status": STR,
+            "progress": NUM, "current_step": NSTR, "steps": {"type": "array", "items": ref("JobStep")},
+            "steps_completed": INT, "steps_total": INT, "is_active": BOOL})),
+            params=[path_param("job_id", "JobLog id or external job id")], extra=NOT_FOUND, tag="jobs"),
+    },
+    "/vm-contexts/{vm_name}": {
+        "get": op("A VM: context, group, current job, history and last operation", _response("VM", obj({
+            "context": ref("VMContext"),
+            "group": obj({"group_id": STR, "group_name": STR, "schedule_id": NSTR, "schedule_name": NSTR,
+                          "membership_enabled": BOOL, "priority": INT}, nullable=True),
+            "current_job": {"allOf": [ref("UnifiedJobItem")], "nullable": True},
+            "job_history": {"type": "array", "items": ref("UnifiedJobItem")},
+            "last_operation": ref("OperationSummary")},
+            required=["context", "group", "current_job", "job_history"])),
+            params=[path_param("vm_name", "VM name (or context id)")], extra=NOT_FOUND, tag="jobs"),
+    },
+    "/vm-contexts/{context_id}/recent-jobs": {
+        "get": op("The 20 newest unified jobs of a VM", _response("Jobs", obj({
+            "context_id": STR, "count": INT, "jobs": {"type": "array", "items": ref("UnifiedJobItem")}})),
+            params=[CID], tag="jobs"),
+    },
+}
+
+
+def build_document() -> dict:
+    """The whole OpenAPI document (a fresh dict each call)."""
+    error = {"content": {"application/json": {"schema": ref("Error")}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Replication Scheduling Dashboard API", "version": "1.0.0",
+                 "description": "Schedules, machine groups, discovery and unified jobs of the migration "
+                                "appliance. Authenticate with a session or `Authorization: Bearer <token>`."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": SCHEMAS,
+            "responses": {
+                "BadRequest": {"description": "Invalid input; details.fields names each faulty field", **error},
+                "Unauthorized": {"description": "Not authenticated", **error},
+                "Forbidden": {"description": "Role too low", **error},
+                "NotFound": {"description": "No such object", **error},
+                "Conflict": {"description": "Name taken, still in use, chain cycle or VM busy", **error},
+                "Upstream": {"description": "The VMA/OMA could not be reached (sanitized message)", **error},
+            },
+        },
+    }
+
+
+@api_v1.get("/openapi.json")
+@public
+def openapi_document():
+    return jsonify(build_document())
