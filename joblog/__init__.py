@@ -10,6 +10,8 @@ started with `start_thread`) is written to `log_events` with the job's and step'
 """
 from __future__ import annotations
 
+import logging
+
 from joblog.context import current_job_id, current_step_id, start_thread
 from joblog.handler import DBLogHandler, install_router
 from joblog.serialize import to_jsonable
@@ -36,6 +38,9 @@ def init_joblog(app) -> Tracker:
                            flush_interval=float(app.config.get("JOBLOG_FLUSH_INTERVAL", 0.2)))
     tracker = Tracker(engine, handler)
     install_router(handler)
+    # Alembic's env.py runs logging.config.fileConfig, which disables every logger that already
+    # exists (ours included) when migrations run inside this process, as the test session does.
+    logging.getLogger("joblog").disabled = False
     app.extensions["joblog"] = tracker
     return tracker
 

@@ -247,7 +247,7 @@ class Tracker:
         return JobSummary.from_row(row) if row is not None else None
 
     def children(self, job_id: str) -> list[JobSummary]:
-        """The jobs started as children of `job_id`, oldest first."""
+        """The jobs started as children of `job_id`, oldest first (start times have whole seconds on MySQL)."""
         query = (select(_jobs).where(_jobs.c.parent_job_id == job_id)
                  .order_by(_jobs.c.started_at, _jobs.c.created_at))
         with self.engine.connect() as conn:
