@@ -1,6 +1,15 @@
-"""Probes for orchestrators and monitoring: /healthz, /readyz, /metrics."""
-from flask import Blueprint, jsonify
+"""Probes for orchestrators and monitoring: /healthz, /readyz, /metrics.
 
+All three are public: probes and Prometheus scrape without a session (the access guard accepts
+bearer tokens only under /api/), and none of them carries a name, an id or a secret — only
+states, counts and durations. Restrict them at the reverse proxy if the network calls for it.
+"""
+from flask import Blueprint, Response, jsonify
+from prometheus_client import generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import SQLAlchemyError
+
+from extensions import db
 from security import public
 
 bp = Blueprint("ops", __name__)
@@ -11,3 +20,40 @@ bp = Blueprint("ops", __name__)
 def healthz():
     """The process is alive and serving requests."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """Ready when the database answers and a scheduler leader is firing (503 otherwise)."""
+    from scheduler import scheduler_status
+    try:
+        status = scheduler_status()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    ready = status["state"] == "running"
+    body = {"status": "ready" if ready else "degraded", "database": "ok",
+            "scheduler": {key: status[key] for key in ("state", "role", "heartbeat_age_seconds", "last_fire_at",
+                                                        "lease_expires_in_seconds", "executions")},
+            "leader_known": status["leader"] is not None}
+    return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/metrics")
+@public
+def metrics():
+    """Prometheus text format: scheduler counters of this process, job counts of the database."""
+    from scheduler.metrics import REGISTRY
+    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+
+
+@bp.app_template_global()
+def scheduler_banner_state():
+    """For templates/_scheduler_banner.html: None, "stopped" or "stalled" (one indexed query)."""
+    from scheduler import banner_state
+    try:
+        return banner_state()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return "unknown"

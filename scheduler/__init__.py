@@ -1,0 +1,98 @@
+"""The embedded scheduler: cron slots fired exactly once, replications driven through the OMA API.
+
+    start_scheduler(app)            # runtime.start_background_services calls it when serving
+    trigger_now(schedule_id, ...)   # Run now, from any process
+    schedules_changed()             # after committing a schedule/group change
+    scheduler_status()              # leader, role, heartbeat, last and next fires
+    validate_chain(id, parent_id)   # raises ChainCycleError
+
+Exactly one process per database runs the engine (the lease in `dashboard_scheduler_lease`);
+each slot is claimed by inserting its execution row under a deterministic id, and each VM of
+an execution by a row in `dashboard_dispatch_claims`, so neither can happen twice.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from scheduler.chains import ChainCycleError, validate_chain
+from scheduler.health import banner_state, scheduler_status
+from scheduler.manual import ScheduleDisabled, ScheduleNotFound, trigger_now
+
+__all__ = ["ChainCycleError", "ScheduleDisabled", "ScheduleNotFound", "banner_state", "local_service",
+           "scheduler_status", "schedules_changed", "start_scheduler", "stop_scheduler", "trigger_now",
+           "validate_chain"]
+
+log = logging.getLogger(__name__)
+_service = None
+_fork_hooks_installed = False
+
+
+def start_scheduler(app: Flask):
+    """Start this process's scheduler service (lease supervisor; engine when it leads)."""
+    global _service
+    from scheduler.engine import SchedulerService
+    if _service is not None and _service.app is app:
+        return _service
+    if _service is not None:
+        _service.stop()
+    _service = SchedulerService(app)
+    _install_fork_hooks()
+    _service.start()
+    log.info("Scheduler service started as %s", _service.holder)
+    return _service
+
+
+def stop_scheduler() -> None:
+    """Stop the service and hand the lease over at once (tests, orderly shutdown)."""
+    global _service
+    if _service is not None:
+        _service.stop()
+        _service = None
+
+
+def local_service():
+    """This process's scheduler service, or None when it does not run one."""
+    return _service
+
+
+def wake_local_scheduler() -> None:
+    """Make this process's supervisor tick now (e.g. a manual run was just requested)."""
+    if _service is not None:
+        _service.wake()
+
+
+def schedules_changed() -> None:
+    """Call after committing a change to schedules or groups: every process's leader reloads
+    within a tick. Commits its own small write."""
+    from scheduler.lease import bump_schedules_version
+    bump_schedules_version()
+    wake_local_scheduler()
+
+
+def _install_fork_hooks() -> None:
+    """gunicorn --preload forks workers from a process that already started the service: the
+    parent stops competing, each child starts afresh (threads do not survive a fork)."""
+    global _fork_hooks_installed
+    if _fork_hooks_installed or not hasattr(os, "register_at_fork"):
+        return
+    _fork_hooks_installed = True
+
+    def before_fork():
+        if _service is not None and _service.role != "forked-parent":
+            _service._stop.set()
+            _service._wake.set()
+            _service.role = "forked-parent"
+
+    def after_in_parent():
+        if _service is not None and _service.role == "forked-parent":
+            import threading
+            threading.Thread(target=_service.stop, name="scheduler-handover", daemon=True).start()
+
+    def after_in_child():
+        if _service is not None:
+            _service.after_fork_in_child()
+
+    os.register_at_fork(before=before_fork, after_in_parent=after_in_parent, after_in_child=after_in_child)

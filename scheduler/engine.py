@@ -1,0 +1,390 @@
+"""The running scheduler of one process: lease, engine, watchdog, schedule reloads.
+
+A supervisor thread renews (or tries to take) the lease every tick. The lease holder runs an
+APScheduler `BackgroundScheduler`: one job per enabled cron schedule (with `cron.ScheduleTrigger`),
+plus a heartbeat, the reconcile loop and phantom detection. The supervisor doubles as watchdog:
+when the engine's heartbeat stalls it throws the engine away and starts a new one, which first
+catches up on the slots the stall missed. Standby processes only renew their attempt.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from apscheduler.executors.pool import ThreadPoolExecutor as APSThreadPool
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from sqlalchemy import and_, func, or_, select, update
+
+from cron import CronError, ScheduleTrigger
+from extensions import db
+from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+                    VMReplicationContext, utcnow)
+from scheduler import lease, metrics
+from scheduler.ids import new_holder_id
+from scheduler.phantoms import detect_phantoms
+from scheduler.pipeline import Pipeline
+from scheduler.slots import catch_up, last_slots_by_schedule, start_scheduled
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedSchedule:
+    """A cron schedule the engine fires: its trigger and the last slot handled."""
+
+    snapshot: SimpleNamespace
+    signature: tuple
+    trigger: ScheduleTrigger
+    cursor: datetime
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SchedulerService:
+    def __init__(self, app: Flask):
+        self.app = app
+        config = app.config
+        self.lease_seconds = int(config.get("SCHEDULER_LEASE_SECONDS", 20))
+        self.tick = float(config.get("SCHEDULER_TICK_SECONDS", 2))
+        self.watchdog_seconds = float(config.get("SCHEDULER_WATCHDOG_SECONDS", 15))
+        self.grace_seconds = int(config.get("MISSED_SLOT_GRACE_SECONDS", 300))
+        self.min_interval = int(config.get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
+        self._reset()
+
+    def _reset(self) -> None:
+        """Fresh per-process state (also after a fork: threads do not survive it)."""
+        self.holder = new_holder_id()
+        self.role = "starting"
+        self.engine: BackgroundScheduler | None = None
+        self.engine_started_at = 0.0
+        self.engine_beat = 0.0
+        self.engine_beat_wall: datetime | None = None
+        self.last_renewed = 0.0
+        self.loaded: dict[str, LoadedSchedule] = {}
+        self.invalid: dict[str, str] = {}
+        self.fingerprint = None
+        self.pipeline: Pipeline | None = None
+        self.execution_pool: ThreadPoolExecutor | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._engine_lock = threading.RLock()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._supervise_forever, name="scheduler-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self, release: bool = True) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+        self._stop_engine("service stopped")
+        if release:
+            with self.app.app_context():
+                try:
+                    lease.release(self.holder)
+                except Exception:
+                    log.exception("Could not release the scheduler lease")
+                finally:
+                    db.session.remove()
+        self.role = "stopped"
+
+    def after_fork_in_child(self) -> None:
+        """A forked worker inherits no threads: start over with a new identity."""
+        with self.app.app_context():
+            db.engine.dispose(close=False)  # never share the parent's connections
+        self._reset()
+        self.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # --- supervisor / watchdog -------------------------------------------------------------
+
+    def _supervise_forever(self) -> None:
+        while not self._stop.is_set():
+            with self.app.app_context():
+                try:
+                    self.supervise_once()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("Scheduler supervisor error")
+                    self._fence()
+                finally:
+                    db.session.remove()
+            self._wake.wait(self.tick)
+            self._wake.clear()
+
+    def supervise_once(self) -> None:
+        """Renew or take the lease, start or stop the engine, restart a stalled engine, reload."""
+        beat = self.engine_beat_wall if self.engine is not None else None
+        info = {"host": self.holder.split(":")[0], "pid": os.getpid()}
+        leader = lease.try_acquire(self.holder, self.lease_seconds, beat, info)
+        if leader:
+            self.last_renewed = time.monotonic()
+            self.role = "leader"
+            metrics.IS_LEADER.set(1)
+            if self.engine is None:
+                log.info("Scheduler lease acquired by %s; starting the engine", self.holder)
+                self._start_engine()
+            elif self._stalled():
+                log.error("Scheduler engine heartbeat stalled for %.0f s; restarting the engine",
+                          time.monotonic() - self.engine_beat)
+                metrics.ENGINE_RESTARTS.inc()
+                self._stop_engine("watchdog restart")
+                self._start_engine()
+            self._reload_if_changed()
+        else:
+            self.role = "standby"
+            metrics.IS_LEADER.set(0)
+            if self.engine is not None:
+                log.warning("Scheduler lease lost by %s; stopping the engine", self.holder)
+                self._stop_engine("lease lost")
+
+    def _stalled(self) -> bool:
+        started_long_ago = time.monotonic() - self.engine_started_at > self.watchdog_seconds
+        return started_long_ago and time.monotonic() - self.engine_beat > self.watchdog_seconds
+
+    def _fence(self) -> None:
+        """Stop firing before the lease can expire when it could not be renewed."""
+        if self.engine is not None and time.monotonic() - self.last_renewed > self.lease_seconds - 2 * self.tick:
+            log.error("Scheduler lease could not be renewed; stopping the engine")
+            self._stop_engine("lease not renewed")
+            self.role = "standby"
+            metrics.IS_LEADER.set(0)
+
+    # --- engine ----------------------------------------------------------------------------
+
+    def _start_engine(self) -> None:
+        with self._engine_lock:
+            config = self.app.config
+            self.pipeline = Pipeline(self.app, self.holder)
+            self.execution_pool = ThreadPoolExecutor(int(config.get("SCHEDULER_EXECUTION_WORKERS", 8)),
+                                                     thread_name_prefix="scheduler-execution")
+            engine = BackgroundScheduler(
+                timezone=timezone.utc,
+                executors={"default": APSThreadPool(int(config.get("SCHEDULER_FIRE_WORKERS", 20)))},
+                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+            engine.add_job(self._heartbeat, "interval", seconds=1, id="heartbeat")
+            engine.add_job(self.reconcile, "interval", seconds=float(config.get("SCHEDULER_RECONCILE_SECONDS", 2)),
+                           id="reconcile")
+            engine.add_job(self.check_phantoms, "interval", seconds=int(config.get("PHANTOM_CHECK_SECONDS", 300)),
+                           id="phantoms")
+            self.engine = engine
+            self.loaded = {}
+            self.fingerprint = None
+            self.engine_started_at = time.monotonic()
+            self._heartbeat()
+            engine.start()
+            self._reload_if_changed()
+
+    def _stop_engine(self, reason: str) -> None:
+        with self._engine_lock:
+            engine, self.engine = self.engine, None
+            if engine is not None:
+                log.info("Stopping the scheduler engine (%s)", reason)
+                try:
+                    engine.shutdown(wait=False)
+                except Exception:
+                    log.exception("Scheduler engine did not shut down cleanly")
+            if self.execution_pool is not None:
+                self.execution_pool.shutdown(wait=False, cancel_futures=True)
+                self.execution_pool = None
+            if self.pipeline is not None:
+                self.pipeline.shutdown()
+                self.pipeline = None
+            self.loaded = {}
+            self.fingerprint = None
+
+    def _heartbeat(self) -> None:
+        self.engine_beat = time.monotonic()
+        self.engine_beat_wall = datetime.now(timezone.utc)
+
+    def _submit(self, execution_id: str) -> None:
+        pool, pipeline = self.execution_pool, self.pipeline
+        if pool is not None and pipeline is not None:
+            try:
+                pool.submit(pipeline.advance, execution_id)
+            except RuntimeError:  # the engine is being stopped; the next leader picks it up
+                pass
+
+    # --- schedules -------------------------------------------------------------------------
+
+    def _reload_if_changed(self) -> None:
+        fingerprint = (lease.schedules_version(),) + tuple(db.session.execute(
+            select(func.count(), func.max(ReplicationSchedule.updated_at))).one())
+        if fingerprint != self.fingerprint:
+            self.load_schedules()
+            self.fingerprint = fingerprint
+
+    def load_schedules(self) -> None:
+        """Add, replace or remove APScheduler jobs so they match the enabled cron schedules."""
+        engine = self.engine
+        if engine is None:
+            return
+        schedules = db.session.scalars(select(ReplicationSchedule)).all()
+        last_slots = last_slots_by_schedule()
+        wanted: dict[str, ReplicationSchedule] = {}
+        self.invalid = {}
+        for schedule in schedules:
+            if not schedule.enabled or schedule.schedule_type == "chain" or not schedule.cron_expression:
+                continue
+            wanted[schedule.id] = schedule
+        for schedule_id in list(self.loaded):
+            if schedule_id not in wanted:
+                self._remove_job(schedule_id)
+        for schedule_id, schedule in wanted.items():
+            signature = (schedule.cron_expression, schedule.timezone or "UTC")
+            current = self.loaded.get(schedule_id)
+            snapshot = SimpleNamespace(id=schedule.id, name=schedule.name,
+                                       skip_if_running=schedule.skip_if_running)
+            if current is not None and current.signature == signature:
+                current.snapshot = snapshot
+                continue
+            try:
+                trigger = ScheduleTrigger(schedule.cron_expression, schedule.timezone or "UTC", self.min_interval)
+            except CronError as exc:
+                self.invalid[schedule_id] = str(exc)
+                log.error("Schedule %s is not fired: %s", schedule.name, exc)
+                self._remove_job(schedule_id)
+                continue
+            candidates = [last_slots.get(schedule_id), schedule.updated_at, schedule.created_at,
+                          current.cursor if current else None]
+            cursor = max(value for value in candidates if value is not None) if any(candidates) else utcnow()
+            self.loaded[schedule_id] = LoadedSchedule(snapshot, signature, trigger, cursor)
+            engine.add_job(self.fire, trigger, args=[schedule_id], id=f"schedule:{schedule_id}",
+                           replace_existing=True, next_run_time=datetime.now(timezone.utc))
+        self.refresh_next_scheduled(list(wanted))
+
+    def _remove_job(self, schedule_id: str) -> None:
+        self.loaded.pop(schedule_id, None)
+        if self.engine is not None and self.engine.get_job(f"schedule:{schedule_id}") is not None:
+            self.engine.remove_job(f"schedule:{schedule_id}")
+
+    def fire(self, schedule_id: str) -> None:
+        """An APScheduler job: handle every slot of the schedule that is due (normally one)."""
+        entry = self.loaded.get(schedule_id)
+        if entry is None:
+            return
+        with entry.lock, self.app.app_context():
+            try:
+                now = utcnow()
+                latest, claim = catch_up(entry.snapshot, entry.trigger.expression, entry.cursor, now,
+                                         self.grace_seconds)
+                if latest is None:
+                    return
+                entry.cursor = latest
+                if claim is not None and claim.status == "running":
+                    self._submit(claim.execution_id)
+                self._set_next_scheduled(schedule_id, entry.trigger.expression.next_after(now))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("Schedule %s could not fire", schedule_id)
+            finally:
+                db.session.remove()
+
+    def refresh_next_scheduled(self, schedule_ids: list[str]) -> None:
+        """`next_scheduled_at` of every VM: its schedule's next fire, or empty when none."""
+        now = utcnow()
+        db.session.execute(update(VMReplicationContext).values(next_scheduled_at=None)
+                           .execution_options(synchronize_session=False))
+        for schedule_id in schedule_ids:
+            entry = self.loaded.get(schedule_id)
+            if entry is not None:
+                self._set_next_scheduled(schedule_id, entry.trigger.expression.next_after(now))
+        db.session.commit()
+
+    def _set_next_scheduled(self, schedule_id: str, at: datetime | None) -> None:
+        m, g = VMGroupMembership, VMMachineGroup
+        members = (select(m.vm_context_id).join(g, g.id == m.group_id)
+                   .where(or_(m.schedule_override_id == schedule_id,
+                              and_(g.schedule_id == schedule_id, m.schedule_override_id.is_(None)))))
+        db.session.execute(update(VMReplicationContext).where(VMReplicationContext.context_id.in_(members))
+                           .values(next_scheduled_at=at).execution_options(synchronize_session=False))
+
+    # --- reconcile and phantoms ------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Start due manual/retry/chain runs; advance running executions that need it."""
+        with self.app.app_context():
+            try:
+                self.reconcile_once()
+            except Exception:
+                db.session.rollback()
+                log.exception("Scheduler reconcile failed")
+            finally:
+                db.session.remove()
+
+    def reconcile_once(self) -> None:
+        now = utcnow()
+        due = db.session.scalars(
+            select(ScheduleExecution.id).where(ScheduleExecution.status == "scheduled",
+                                               ScheduleExecution.scheduled_at <= now)
+            .order_by(ScheduleExecution.scheduled_at).limit(500)).all()
+        for execution_id in due:
+            if start_scheduled(execution_id, now, self.grace_seconds) == "running":
+                self._submit(execution_id)
+        pipeline = self.pipeline
+        if pipeline is None:
+            return
+        running = db.session.execute(
+            select(ScheduleExecution.id, ScheduleExecution.execution_details)
+            .where(ScheduleExecution.status == "running")).all()
+        running = [row for row in running if not pipeline.is_busy(row.id)]
+        if not running:
+            return
+        jobs: dict[str, dict[str, tuple]] = {}
+        ids = [row.id for row in running]
+        for chunk in range(0, len(ids), 500):
+            for job in db.session.execute(
+                    select(ReplicationJob.schedule_execution_id, ReplicationJob.vm_context_id,
+                           ReplicationJob.id, ReplicationJob.status, ReplicationJob.progress_percent)
+                    .where(ReplicationJob.schedule_execution_id.in_(ids[chunk:chunk + 500]))):
+                jobs.setdefault(job[0], {})[job[1]] = (job[2], job[3], float(job[4] or 0))
+        for row in running:
+            if needs_attention(row.execution_details, jobs.get(row.id, {})):
+                self._submit(row.id)
+
+    def check_phantoms(self) -> None:
+        with self.app.app_context():
+            try:
+                vma = self.pipeline.vma if self.pipeline is not None else None
+                detect_phantoms(vma, utcnow())
+            except Exception:
+                db.session.rollback()
+                log.exception("Phantom job detection failed")
+            finally:
+                db.session.remove()
+
+
+def needs_attention(details: dict | None, jobs: dict[str, tuple]) -> bool:
+    """Whether advancing an execution could change anything: not planned yet, VMs waiting or
+    being dispatched, or a job whose status or progress moved since the details were written."""
+    entries = (details or {}).get("vms")
+    if entries is None:
+        return True
+    for entry in entries:
+        outcome = entry.get("outcome")
+        if outcome in ("queued", "dispatching"):
+            return True
+        job = jobs.get(entry.get("vm_context_id"))
+        if job is None:
+            continue
+        job_id, status, progress = job
+        expected = {"completed": "completed", "failed": "failed", "cancelled": "failed"}.get(status, "running")
+        if entry.get("job_id") != job_id or outcome != expected or entry.get("progress") != progress:
+            return True
+    return False

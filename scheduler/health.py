@@ -1,0 +1,79 @@
+"""What the scheduler is doing, for /readyz, the banner, the overview and `flask scheduler status`."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from extensions import db
+from models import ReplicationSchedule, ScheduleExecution
+from scheduler import lease
+
+#: The engine writes its heartbeat into the lease at every renewal; older than this is a stall.
+STALL_SECONDS = 30
+
+
+def _age(value: datetime | None, now: datetime) -> float | None:
+    return None if value is None else round((now - value).total_seconds(), 1)
+
+
+def banner_state() -> str | None:
+    """None when all is well, else "stopped" (no live leader) or "stalled" (leader not firing).
+    One primary-key query: it runs on every page."""
+    row = lease.read_lease()
+    now = datetime.now(timezone.utc)
+    if row is None or row.holder is None or row.expires_at is None or row.expires_at < now:
+        return "stopped"
+    age = _age(row.engine_heartbeat_at, now)
+    if age is None or age > STALL_SECONDS:
+        return "stalled"
+    return None
+
+
+def scheduler_status(next_count: int = 5) -> dict:
+    """Leader, this process's role, heartbeat age, last fire, next fires, execution counts."""
+    from scheduler import local_service
+    from cron import CronError, parse_cron
+
+    now = datetime.now(timezone.utc)
+    row = lease.read_lease()
+    live = row is not None and row.holder is not None and row.expires_at is not None and row.expires_at >= now
+    service = local_service()
+    state = banner_state() or "running"
+    last_fire = db.session.scalar(select(func.max(ScheduleExecution.started_at))
+                                  .where(ScheduleExecution.triggered_by == "scheduler",
+                                         ScheduleExecution.status != "skipped"))
+    counts = dict(db.session.execute(select(ScheduleExecution.status, func.count())
+                                     .where(ScheduleExecution.status.in_(("scheduled", "running")))
+                                     .group_by(ScheduleExecution.status)).all())
+    upcoming = []
+    invalid = {}
+    floor = int(current_app.config.get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
+    for schedule in db.session.execute(
+            select(ReplicationSchedule.id, ReplicationSchedule.name, ReplicationSchedule.cron_expression,
+                   ReplicationSchedule.timezone)
+            .where(ReplicationSchedule.enabled.is_(True), ReplicationSchedule.schedule_type == "cron")):
+        try:
+            at = parse_cron(schedule.cron_expression, schedule.timezone or "UTC", floor).next_after(now)
+        except CronError as exc:
+            invalid[schedule.name] = str(exc)
+            continue
+        if at is not None:
+            upcoming.append({"schedule_id": schedule.id, "schedule": schedule.name, "at": at.isoformat()})
+    upcoming.sort(key=lambda item: item["at"])
+    return {
+        "state": state,
+        "enabled_here": bool(current_app.config.get("SCHEDULER_ENABLED")),
+        "role": service.role if service is not None else "disabled",
+        "process": service.holder if service is not None else None,
+        "leader": row.holder if live else None,
+        "leader_since": row.acquired_at.isoformat() if live and row.acquired_at else None,
+        "lease_expires_in_seconds": round((row.expires_at - now).total_seconds(), 1) if live else None,
+        "heartbeat_age_seconds": _age(row.engine_heartbeat_at, now) if live else None,
+        "schedules_version": int(row.schedules_version or 0) if row else 0,
+        "last_fire_at": last_fire.isoformat() if last_fire else None,
+        "next_fires": upcoming[:next_count],
+        "invalid_schedules": invalid,
+        "executions": {"scheduled": counts.get("scheduled", 0), "running": counts.get("running", 0)},
+    }

@@ -1,0 +1,391 @@
+"""Steps 2–7 of an execution (SPEC §5): collect, check conflicts, dispatch, follow, retry, chain.
+
+An execution's per-VM outcomes live in `execution_details["vms"]`, in priority order:
+
+    {"vm_context_id", "vm_name", "group_id", "group_name",
+     "outcome": "skipped" | "queued" | "dispatching" | "running" | "completed" | "failed",
+     "reason":  conflict code (skipped, queued) or failure category (failed),
+     "message": operator words (sanitized), "actionable_steps": [...] (failed only),
+     "retryable": bool (failed only), "job_id", "progress"}
+
+`advance(execution_id)` is the only writer of those details in a process: it adopts job rows
+the OMA wrote, dispatches queued VMs when a concurrency slot frees, and finishes the execution
+when every VM is settled. Technical detail of failures goes to `error_details`, never to the
+operator-facing fields.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from appliance import ApplianceError, OMAClient, VMAClient
+from extensions import db
+from models import (ACTIVE_REPLICATION_STATUSES, DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
+                    ScheduleExecution, utcnow)
+from sanitizer import sanitize_error
+from scheduler import metrics
+from scheduler.chains import ChainCycleError, validate_chain
+from scheduler.collect import Candidate, collect_vms
+from scheduler.conflicts import current_load, first_conflict
+from scheduler.ids import chain_execution_id, retry_execution_id
+
+log = logging.getLogger(__name__)
+
+SETTLED = frozenset({"skipped", "completed", "failed"})
+SCHEDULER_NAME = "scheduler-service"
+
+
+def summarize(entries: list[dict]) -> dict:
+    """The execution's counters, derived from its per-VM outcomes."""
+    outcomes = [entry["outcome"] for entry in entries]
+    return {
+        "vms_eligible": sum(1 for o in outcomes if o != "skipped"),
+        "jobs_created": sum(1 for entry in entries if entry.get("job_id")),
+        "jobs_completed": outcomes.count("completed"),
+        "jobs_failed": outcomes.count("failed"),
+        "jobs_skipped": outcomes.count("skipped"),
+    }
+
+
+def _entry(candidate: Candidate) -> dict:
+    return {"vm_context_id": candidate.vm_context_id, "vm_name": candidate.vm_name,
+            "group_id": candidate.group_id, "group_name": candidate.group_name}
+
+
+def _set(entry: dict, outcome: str, **fields) -> None:
+    for key in ("reason", "message", "actionable_steps", "retryable"):
+        entry.pop(key, None)
+    entry["outcome"] = outcome
+    entry.update({key: value for key, value in fields.items() if value is not None})
+
+
+class Pipeline:
+    """Runs executions for one process: HTTP dispatch in a thread pool, database work under the
+    app context, and a per-process record of VMs being dispatched right now."""
+
+    def __init__(self, app: Flask, holder: str):
+        self.app = app
+        self.holder = holder
+        self.oma = OMAClient.from_config(app.config)
+        self.vma = VMAClient.from_config(app.config)
+        self.http_pool = ThreadPoolExecutor(int(app.config.get("SCHEDULER_DISPATCH_WORKERS", 32)),
+                                            thread_name_prefix="scheduler-dispatch")
+        # Decisions about concurrency limits must see dispatches decided a moment ago by another
+        # thread of this process, whose job rows do not exist yet.
+        self._plan_lock = threading.Lock()
+        self._in_flight: dict[str, tuple[str, str]] = {}
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
+        timeouts = self.oma.timeout[0] + self.oma.timeout[1] + self.vma.timeout[0] + self.vma.timeout[1]
+        #: A VM still "dispatching" after this long, with no job row, was interrupted.
+        self.interrupted_after = timedelta(seconds=timeouts + 10)
+
+    def shutdown(self) -> None:
+        self.http_pool.shutdown(wait=False, cancel_futures=True)
+
+    def is_busy(self, execution_id: str) -> bool:
+        return execution_id in self._busy
+
+    @contextmanager
+    def _exclusive(self, execution_id: str):
+        with self._busy_lock:
+            mine = execution_id not in self._busy
+            if mine:
+                self._busy.add(execution_id)
+        try:
+            yield mine
+        finally:
+            if mine:
+                with self._busy_lock:
+                    self._busy.discard(execution_id)
+
+    def advance(self, execution_id: str) -> None:
+        """Move one running execution forward; safe to call any number of times."""
+        with self._exclusive(execution_id) as mine:
+            if not mine:
+                return
+            with self.app.app_context():
+                try:
+                    self._advance(execution_id)
+                except Exception:
+                    db.session.rollback()
+                    log.exception("Execution %s could not be advanced; it will be retried", execution_id)
+                finally:
+                    db.session.remove()
+
+    def _advance(self, execution_id: str) -> None:
+        execution = db.session.get(ScheduleExecution, execution_id)
+        if execution is None or execution.status != "running":
+            return
+        schedule = db.session.get(ReplicationSchedule, execution.schedule_id)
+        details = dict(execution.execution_details or {})
+        entries: list[dict] | None = details.get("vms")
+        first_pass = entries is None
+        entries = [dict(entry) for entry in entries or ()]
+        now = utcnow()
+        self._adopt_jobs(execution, entries, now)
+
+        with self._plan_lock:
+            if first_pass:
+                pending = collect_vms(schedule.id, details.get("vm_context_ids"))
+                entries = [_entry(candidate) for candidate in pending]
+            else:
+                queued = [e["vm_context_id"] for e in entries if e["outcome"] == "queued"]
+                pending = collect_vms(schedule.id, queued) if queued else []
+                still_here = {candidate.vm_context_id for candidate in pending}
+                for entry in entries:
+                    if entry["outcome"] == "queued" and entry["vm_context_id"] not in still_here:
+                        _set(entry, "skipped", reason="vm_disabled",
+                             message="The VM no longer belongs to this schedule")
+            by_vm = {entry["vm_context_id"]: entry for entry in entries}
+            load = current_load(schedule.id, pending, dict(self._in_flight))
+            to_dispatch: list[Candidate] = []
+            for candidate in pending:
+                conflict = first_conflict(schedule, candidate, load)
+                entry = by_vm[candidate.vm_context_id]
+                if conflict is None:
+                    load.take(candidate)
+                    to_dispatch.append(candidate)
+                    _set(entry, "dispatching")
+                else:
+                    _set(entry, "queued" if conflict.queues else "skipped", reason=conflict.code,
+                         message=conflict.message)
+            claimed = self._claim(execution.id, to_dispatch, now)
+            for candidate in to_dispatch:
+                if candidate not in claimed:  # another process dispatches it; its job row will show up
+                    by_vm[candidate.vm_context_id]["claimed_elsewhere"] = True
+            for candidate in claimed:
+                self._in_flight[candidate.vm_context_id] = (schedule.id, candidate.group_id)
+            details["vms"] = entries
+            self._write(execution, details, entries)
+            db.session.commit()
+
+        if claimed:
+            try:
+                results = self._dispatch(execution, schedule, claimed)
+            finally:
+                with self._plan_lock:
+                    for candidate in claimed:
+                        self._in_flight.pop(candidate.vm_context_id, None)
+            errors = dict(execution.error_details or {})
+            for candidate, result in zip(claimed, results):
+                raw = result.pop("_raw", None)
+                if raw:
+                    errors[candidate.vm_context_id] = raw
+                _set(by_vm[candidate.vm_context_id], **result)
+            execution.error_details = errors or None
+            self._write(execution, details, entries)
+            db.session.commit()
+        self._finish_if_settled(execution, schedule, details, entries)
+
+    def _adopt_jobs(self, execution: ScheduleExecution, entries: list[dict], now: datetime) -> None:
+        """Bring each VM's outcome up to date with the job rows the OMA wrote for this execution."""
+        if not entries:
+            return
+        jobs = db.session.execute(
+            select(ReplicationJob.id, ReplicationJob.vm_context_id, ReplicationJob.status,
+                   ReplicationJob.progress_percent, ReplicationJob.error_message, ReplicationJob.current_operation)
+            .where(ReplicationJob.schedule_execution_id == execution.id)
+            .order_by(ReplicationJob.created_at)).all()
+        latest = {row.vm_context_id: row for row in jobs}
+        claims = None
+        for entry in entries:
+            job = latest.get(entry["vm_context_id"])
+            if job is not None and (entry.get("job_id") in (None, job.id)):
+                apply_job(entry, job)
+            elif entry["outcome"] == "dispatching" and not self._dispatching_here(entry["vm_context_id"]):
+                if claims is None:
+                    claims = dict(db.session.execute(
+                        select(DashboardDispatchClaim.vm_context_id, DashboardDispatchClaim.claimed_at)
+                        .where(DashboardDispatchClaim.execution_id == execution.id)).all())
+                claimed_at = claims.get(entry["vm_context_id"])
+                if claimed_at is None or now - claimed_at > self.interrupted_after:
+                    _set(entry, "failed", reason="interrupted", retryable=True,
+                         message="The scheduler stopped while starting this replication; it did not start",
+                         actionable_steps=["Use Run now, or let the next scheduled run replicate the VM"])
+
+    def _dispatching_here(self, vm_context_id: str) -> bool:
+        with self._plan_lock:
+            return vm_context_id in self._in_flight
+
+    def _claim(self, execution_id: str, candidates: list[Candidate], now: datetime) -> list[Candidate]:
+        """Insert one dispatch claim per VM; a VM whose claim exists is another process's."""
+        if not candidates:
+            return []
+        rows = [{"execution_id": execution_id, "vm_context_id": c.vm_context_id, "holder": self.holder,
+                 "claimed_at": now} for c in candidates]
+        try:
+            db.session.execute(insert(DashboardDispatchClaim), rows)
+            db.session.commit()
+            return list(candidates)
+        except IntegrityError:
+            db.session.rollback()
+        won = []
+        for candidate, row in zip(candidates, rows):
+            try:
+                db.session.execute(insert(DashboardDispatchClaim).values(**row))
+                db.session.commit()
+                won.append(candidate)
+            except IntegrityError:
+                db.session.rollback()
+                metrics.DUPLICATE_CLAIMS.labels("dispatch").inc()
+        return won
+
+    def _dispatch(self, execution: ScheduleExecution, schedule: ReplicationSchedule,
+                  candidates: list[Candidate]) -> list[dict]:
+        """Step 4 for each VM, in parallel: fresh specs from the VMA, then the OMA replication."""
+        scheduled_by = SCHEDULER_NAME
+        requested_by = (execution.execution_details or {}).get("requested_by")
+        if execution.triggered_by == "manual":
+            scheduled_by = f"manual:{requested_by or 'unknown'}"[:255]
+        common = {"execution_id": execution.id, "replication_type": schedule.replication_type or "auto",
+                  "scheduled_by": scheduled_by}
+        futures = [self.http_pool.submit(self.dispatch_vm, candidate, **common) for candidate in candidates]
+        return [future.result() for future in futures]
+
+    def dispatch_vm(self, candidate: Candidate, *, execution_id: str, replication_type: str,
+                    scheduled_by: str) -> dict:
+        """Start one replication; the outcome fields for the VM's entry (no database access)."""
+        config = self.app.config
+        try:
+            spec = self.vma.discover_vm(candidate.vm_name, candidate.datacenter)
+            if spec is None:
+                raise ApplianceError("client", f"VMA discovery found no VM named {candidate.vm_name!r} in "
+                                               f"datacenter {candidate.datacenter!r}: not found",
+                                     step="vma-discovery")
+            body = self.oma.create_replication({
+                "source_vm": {
+                    "id": spec.get("id"), "name": spec.get("name"), "path": spec.get("path"),
+                    "datacenter": spec.get("datacenter") or candidate.datacenter,
+                    "cpus": spec.get("num_cpu"), "memory_mb": spec.get("memory_mb"),
+                    "disks": spec.get("disks") or [], "networks": spec.get("networks") or [],
+                    "power_state": spec.get("power_state"), "os_type": spec.get("os_type"),
+                    "guest_os": spec.get("guest_os"), "vmx_version": spec.get("vmx_version"),
+                },
+                "ossea_config_id": candidate.ossea_config_id or config.get("OSSEA_CONFIG_ID", 1),
+                "replication_type": replication_type,
+                "target_network": config.get("TARGET_NETWORK") or None,
+                "vcenter_host": candidate.vcenter_host,
+                "datacenter": candidate.datacenter,
+                "schedule_execution_id": execution_id,
+                "vm_group_id": candidate.group_id,
+                "scheduled_by": scheduled_by,
+                "start_replication": True,
+            })
+            job_id = body.get("job_id")
+            if not isinstance(job_id, str) or not job_id:
+                raise ApplianceError("protocol", "OMA answered the replication request without a job_id")
+        except ApplianceError as exc:
+            metrics.DISPATCH_FAILURES.labels(exc.category).inc()
+            log.warning("Replication of VM %s for execution %s was not started (%s): %s",
+                        candidate.vm_name, execution_id, exc.category, exc.raw)
+            sanitized = exc.sanitized
+            return {"outcome": "failed", "reason": exc.category, "message": sanitized.message,
+                    "actionable_steps": list(sanitized.actionable_steps), "retryable": exc.retryable,
+                    "_raw": exc.raw}
+        metrics.DISPATCHED.inc()
+        return {"outcome": "running", "job_id": job_id, "progress": body.get("progress_percent") or 0}
+
+    def _write(self, execution: ScheduleExecution, details: dict, entries: list[dict]) -> None:
+        details["vms"] = entries
+        execution.execution_details = dict(details)
+        for name, value in summarize(entries).items():
+            setattr(execution, name, value)
+
+    def _finish_if_settled(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,
+                           entries: list[dict]) -> None:
+        if any(entry["outcome"] not in SETTLED for entry in entries):
+            return
+        now = utcnow()
+        counts = summarize(entries)
+        status = "failed" if counts["jobs_failed"] else "completed"
+        message = None
+        if counts["jobs_failed"]:
+            message = f"{counts['jobs_failed']} of {counts['vms_eligible']} replication(s) failed"
+        started = execution.started_at or now
+        won = db.session.execute(
+            update(ScheduleExecution)
+            .where(ScheduleExecution.id == execution.id, ScheduleExecution.status == "running")
+            .values(status=status, completed_at=now, error_message=message,
+                    execution_duration_seconds=max(0, int((now - started).total_seconds())),
+                    execution_details=dict(details), **counts)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        db.session.commit()
+        if not won:
+            return
+        metrics.EXECUTIONS_FINISHED.labels(status).inc()
+        self._schedule_retry(execution, schedule, details, entries, now)
+        if execution.triggered_by != "retry":
+            self._fire_chain_children(execution, schedule, now)
+
+    def _schedule_retry(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,
+                        entries: list[dict], now: datetime) -> None:
+        """Step 6: failed VMs run again after retry_delay_minutes * 2^(n-1) (n = retry number)."""
+        failed = [e["vm_context_id"] for e in entries if e["outcome"] == "failed" and e.get("retryable", True)]
+        previous = details.get("retry") or {}
+        attempt = int(previous.get("attempt", 0)) + 1
+        if not failed or attempt > (schedule.retry_attempts or 0):
+            return
+        root = previous.get("root_execution_id", execution.id)
+        delay = timedelta(minutes=(schedule.retry_delay_minutes or 0) * 2 ** (attempt - 1))
+        insert_scheduled_execution(
+            retry_execution_id(root, attempt), schedule.id, now + delay, "retry",
+            {"retry": {"root_execution_id": root, "previous_execution_id": execution.id, "attempt": attempt},
+             "vm_context_ids": failed})
+
+    def _fire_chain_children(self, execution: ScheduleExecution, schedule: ReplicationSchedule,
+                             now: datetime) -> None:
+        """Step 7: each enabled chain child runs chain_delay_minutes after its parent finished."""
+        children = db.session.scalars(
+            select(ReplicationSchedule).where(ReplicationSchedule.chain_parent_schedule_id == schedule.id,
+                                              ReplicationSchedule.schedule_type == "chain",
+                                              ReplicationSchedule.enabled.is_(True))).all()
+        for child in children:
+            try:
+                validate_chain(child.id, schedule.id)
+            except ChainCycleError as exc:
+                log.error("Chain schedule %s is not fired: %s", child.name, exc)
+                continue
+            insert_scheduled_execution(
+                chain_execution_id(execution.id, child.id), child.id,
+                now + timedelta(minutes=child.chain_delay_minutes or 0), "chain",
+                {"chain": {"parent_execution_id": execution.id, "parent_schedule_id": schedule.id}})
+
+
+def apply_job(entry: dict, job) -> None:
+    """Copy a job row's state into a VM's outcome."""
+    entry.pop("claimed_elsewhere", None)
+    entry["job_id"] = job.id
+    entry["progress"] = float(job.progress_percent or 0)
+    status = (job.status or "").lower()
+    if status in ACTIVE_REPLICATION_STATUSES or status not in ("completed", "failed", "cancelled"):
+        _set(entry, "running")
+    elif status == "completed":
+        _set(entry, "completed")
+    elif status == "cancelled":
+        _set(entry, "failed", reason="cancelled", retryable=False, message="The replication was cancelled")
+    else:
+        sanitized = sanitize_error(job.current_operation or "replication", job.error_message or "replication failed")
+        _set(entry, "failed", reason=sanitized.category, retryable=True, message=sanitized.message,
+             actionable_steps=list(sanitized.actionable_steps))
+
+
+def insert_scheduled_execution(execution_id: str, schedule_id: str, at: datetime, triggered_by: str,
+                               details: dict) -> bool:
+    """A retry, chain or manual run waiting for its time; False if it already exists."""
+    try:
+        db.session.execute(insert(ScheduleExecution).values(
+            id=execution_id, schedule_id=schedule_id, scheduled_at=at, status="scheduled",
+            triggered_by=triggered_by, execution_details=details, created_at=utcnow()))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False

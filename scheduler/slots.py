@@ -1,0 +1,192 @@
+"""Step 1 of an execution: claiming slots, and what happens to slots that cannot run.
+
+A cron slot is claimed by inserting its execution row under a deterministic id: the primary key
+lets exactly one process win, even when two schedulers overlap. The same insert records slots
+that did not run (skip-if-running, missed while no scheduler was running), so every slot of a
+schedule has exactly one row and operators can see why it did not run.
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cron import CronExpression
+from extensions import db
+from models import ReplicationSchedule, ScheduleExecution, utcnow
+from scheduler import metrics
+from scheduler.ids import slot_execution_id
+
+log = logging.getLogger(__name__)
+
+MISSED_REASON = "missed: scheduler was not running"
+SUPERSEDED_REASON = "missed: scheduler was not running (a later slot ran instead)"
+STALE_REQUEST_REASON = "missed: scheduler was not running when this run was due"
+SKIP_IF_RUNNING_REASON = "skipped: the previous run of this schedule was still running"
+#: At most this many rows are written for the missed slots of one schedule; the rest are
+#: summarised in the oldest recorded row.
+MAX_MISSED_ROWS = 100
+#: Counting missed slots stops here (a 1-second schedule down for a week has 600 000).
+MAX_SLOTS_COUNTED = 100_000
+
+
+@dataclass
+class DueSlots:
+    """Slots of one schedule in (after, until]: the most recent ones and how many in all."""
+
+    recent: list[datetime]
+    total: int
+    first: datetime | None
+
+    @property
+    def latest(self) -> datetime | None:
+        return self.recent[-1] if self.recent else None
+
+
+def due_slots(expression: CronExpression, after: datetime, until: datetime,
+              keep: int = MAX_MISSED_ROWS + 1) -> DueSlots:
+    """Fire times strictly after `after` up to and including `until`."""
+    recent: deque = deque(maxlen=keep)
+    total = 0
+    first = None
+    current = after
+    while total < MAX_SLOTS_COUNTED:
+        current = expression.next_after(current)
+        if current is None or current > until:
+            break
+        first = first or current
+        recent.append(current)
+        total += 1
+    return DueSlots(list(recent), total, first)
+
+
+def last_slots_by_schedule() -> dict[str, datetime]:
+    """The latest slot each schedule recorded (one grouped query)."""
+    rows = db.session.execute(
+        select(ScheduleExecution.schedule_id, func.max(ScheduleExecution.scheduled_at))
+        .where(ScheduleExecution.triggered_by == "scheduler")
+        .group_by(ScheduleExecution.schedule_id)).all()
+    return {schedule_id: _aware(latest) for schedule_id, latest in rows if latest is not None}
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def previous_run_active(schedule_id: str, exclude_id: str | None = None) -> str | None:
+    """The id of a running execution of the schedule, if any."""
+    statement = select(ScheduleExecution.id).where(ScheduleExecution.schedule_id == schedule_id,
+                                                   ScheduleExecution.status == "running")
+    if exclude_id:
+        statement = statement.where(ScheduleExecution.id != exclude_id)
+    return db.session.scalars(statement.limit(1)).first()
+
+
+@dataclass
+class ClaimResult:
+    execution_id: str
+    status: str  # "running", "skipped", or "lost" (another process claimed the slot)
+
+
+def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | None = None) -> ClaimResult:
+    """Claim a cron slot: insert its execution row, running or skipped (skip-if-running)."""
+    now = now or utcnow()
+    execution_id = slot_execution_id(schedule.id, slot)
+    values = dict(id=execution_id, schedule_id=schedule.id, scheduled_at=slot, started_at=now,
+                  triggered_by="scheduler", created_at=now, status="running", execution_details={})
+    running = previous_run_active(schedule.id) if schedule.skip_if_running else None
+    if running is not None:
+        values.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
+                      execution_details={"skip_reason": "skip_if_running", "previous_execution_id": running},
+                      execution_duration_seconds=0)
+    try:
+        db.session.execute(insert(ScheduleExecution).values(**values))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        metrics.DUPLICATE_CLAIMS.labels("slot").inc()
+        return ClaimResult(execution_id, "lost")
+    metrics.observe_fire_lag(max(0.0, (now - slot).total_seconds()))
+    if running is not None:
+        metrics.SLOTS_SKIPPED.inc()
+        log.info("Slot %s of schedule %s skipped: execution %s is still running", slot.isoformat(),
+                 schedule.name, running)
+        return ClaimResult(execution_id, "skipped")
+    metrics.SLOTS_FIRED.inc()
+    return ClaimResult(execution_id, "running")
+
+
+def record_missed(schedule: ReplicationSchedule, due: DueSlots, slots: list[datetime], now: datetime,
+                  reason: str = MISSED_REASON) -> int:
+    """Write a skipped row per missed slot (bounded); returns how many rows were written."""
+    written = 0
+    unrecorded = due.total - len(due.recent)
+    for index, slot in enumerate(slots):
+        details: dict = {"skip_reason": "missed"}
+        if index == 0 and unrecorded > 0:
+            details["missed_slots_not_recorded"] = unrecorded
+            details["first_missed_slot"] = due.first.isoformat() if due.first else None
+        try:
+            db.session.execute(insert(ScheduleExecution).values(
+                id=slot_execution_id(schedule.id, slot), schedule_id=schedule.id, scheduled_at=slot,
+                completed_at=now, status="skipped", triggered_by="scheduler", created_at=now,
+                error_message=reason, execution_details=details,
+                execution_duration_seconds=0))
+            db.session.commit()
+            written += 1
+        except IntegrityError:
+            db.session.rollback()
+    if written:
+        missed = written + max(unrecorded, 0)
+        metrics.SLOTS_MISSED.inc(missed)
+        log.warning("Schedule %s: %d slot(s) recorded as %r", schedule.name, missed, reason)
+    return written
+
+
+def catch_up(schedule: ReplicationSchedule, expression: CronExpression, after: datetime, now: datetime,
+             grace_seconds: int) -> tuple[datetime | None, ClaimResult | None]:
+    """Handle every slot of a schedule in (after, now]: the latest runs if it is within the
+    grace period, every other one is recorded as missed. Returns (latest slot, its claim)."""
+    due = due_slots(expression, after, now)
+    if due.latest is None:
+        return None, None
+    latest = due.latest
+    if now - latest > timedelta(seconds=grace_seconds):
+        record_missed(schedule, due, due.recent, now)
+        return latest, None
+    older = due.recent[:-1]
+    if older:
+        record_missed(schedule, DueSlots(older, due.total - 1, due.first), older, now, SUPERSEDED_REASON)
+    return latest, claim_slot(schedule, latest, now)
+
+
+def start_scheduled(execution_id: str, now: datetime, grace_seconds: int) -> str:
+    """Start a manual, retry or chain run whose time has come (compare-and-set from
+    `scheduled`); returns its new status, or "lost" when another process started it."""
+    execution = db.session.get(ScheduleExecution, execution_id)
+    if execution is None or execution.status != "scheduled":
+        return "lost"
+    values: dict = {"started_at": now, "status": "running"}
+    schedule = db.session.get(ReplicationSchedule, execution.schedule_id)
+    if now - execution.scheduled_at > timedelta(seconds=grace_seconds):
+        values.update(status="skipped", completed_at=now, error_message=STALE_REQUEST_REASON,
+                      execution_duration_seconds=0)
+    elif execution.triggered_by == "manual" and schedule is not None and schedule.skip_if_running:
+        running = previous_run_active(schedule.id, exclude_id=execution.id)
+        if running is not None:
+            details = dict(execution.execution_details or {})
+            details.update(skip_reason="skip_if_running", previous_execution_id=running)
+            values.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
+                          execution_details=details, execution_duration_seconds=0)
+    won = db.session.execute(
+        update(ScheduleExecution).where(ScheduleExecution.id == execution_id,
+                                        ScheduleExecution.status == "scheduled")
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return values["status"] if won else "lost"
