@@ -1,6 +1,9 @@
 """Schedules: list, create/edit with the frequency builder and live preview, detail, actions."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -73,6 +76,10 @@ def _preview(values: dict, frequency: Frequency) -> dict:
                                min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
     preview["expression"] = values["cron_expression"]
     preview["timezone"] = values.get("timezone") or "UTC"
+    if preview["valid"]:
+        zone = ZoneInfo(preview["timezone"])
+        for run in preview["runs"]:
+            run["local"] = datetime.fromisoformat(run["at"]).astimezone(zone)
     return preview
 
 

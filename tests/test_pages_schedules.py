@@ -1,0 +1,145 @@
+"""Schedules pages: list, builder form with live preview, validation next to fields, actions."""
+import re
+
+from extensions import db
+from models import ReplicationSchedule, ScheduleExecution, utcnow
+from tests.factories import add_member, make_group, make_schedule, make_vm
+from tests.support.statements import count_statements
+
+
+def _schedule(name):
+    return db.session.scalar(db.select(ReplicationSchedule).where(ReplicationSchedule.name == name))
+
+
+FORM = {"name": "nightly", "schedule_type": "cron", "frequency": "weekly", "time": "02:30",
+        "weekdays": ["MON", "WED"], "timezone": "Europe/London", "replication_type": "auto",
+        "max_concurrent_jobs": "2", "retry_attempts": "3", "retry_delay_minutes": "30", "enabled": "true",
+        "skip_if_running": "true", "interval_value": "15", "interval_unit": "minutes", "month_day": "1"}
+
+
+def test_the_builder_turns_weekly_choices_into_a_cron_expression(client):
+    response = client.post("/schedules/new", data=FORM)
+    assert response.status_code == 302
+    schedule = _schedule("nightly")
+    assert schedule.cron_expression == "0 30 2 * * MON,WED"
+    assert schedule.timezone == "Europe/London"
+
+
+def test_every_n_minutes_becomes_a_step_expression(client):
+    client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "15"})
+    assert _schedule("nightly").cron_expression == "0 */15 * * * *"
+
+
+def test_a_missing_name_is_reported_next_to_the_name_field_and_the_form_keeps_the_input(client):
+    response = client.post("/schedules/new", data={**FORM, "name": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="name-error">Name must not be empty', page)
+    assert 'value="02:30"' in page and "checked> Mon" in page.replace("\n", "")
+    assert _schedule("") is None
+
+
+def test_a_bad_custom_cron_names_the_faulty_field(client):
+    response = client.post("/schedules/new", data={**FORM, "frequency": "custom", "cron_expression": "0 61 * * * *"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="cron_expression-error">Minute: 61 is out of range' in page
+    assert 'value="0 61 * * * *"' in page
+
+
+def test_a_builder_input_out_of_range_is_reported_next_to_it(client):
+    response = client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "0"})
+    assert 'id="interval_value-error">Enter a whole number from 1 to 59' in response.get_data(as_text=True)
+
+
+def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(client):
+    page = client.get("/schedules/preview", query_string={**FORM, "frequency": "daily"}).get_data(as_text=True)
+    assert "Every day at 02:30 (Europe/London)" in page
+    assert page.count("<li>") == 5
+    assert "GMT" in page or "BST" in page
+
+
+def test_the_preview_marks_runs_moved_by_a_dst_change(client):
+    page = client.get("/schedules/preview", query_string={
+        **FORM, "frequency": "custom", "cron_expression": "0 30 1 * * *", "timezone": "Europe/London"}).get_data(
+        as_text=True)
+    assert "Every day at 01:30" in page
+
+
+def test_the_preview_explains_an_invalid_expression_instead_of_failing(client):
+    response = client.get("/schedules/preview", query_string={**FORM, "frequency": "custom",
+                                                              "cron_expression": "* * * * * *"})
+    assert response.status_code == 200
+    assert "minimum interval is 60 seconds" in response.get_data(as_text=True)
+
+
+def test_editing_shows_the_builder_filled_from_the_expression(client):
+    schedule = make_schedule("daily", "0 15 3 * * *")
+    page = client.get(f"/schedules/{schedule.id}/edit").get_data(as_text=True)
+    assert 'id="freq-daily" name="frequency" value="daily" checked' in page
+    assert 'value="03:15"' in page
+
+
+def test_editing_saves_the_new_timing(client):
+    schedule = make_schedule("daily", "0 15 3 * * *")
+    client.post(f"/schedules/{schedule.id}/edit", data={**FORM, "name": "daily", "frequency": "monthly",
+                                                        "month_day": "5", "time": "04:00"})
+    db.session.expire_all()
+    assert db.session.get(ReplicationSchedule, schedule.id).cron_expression == "0 0 4 5 * *"
+
+
+def test_deleting_a_schedule_in_use_is_refused_with_the_group_names(client):
+    schedule = make_schedule("busy")
+    make_group("web-tier", schedule)
+    response = client.post(f"/schedules/{schedule.id}/delete", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Not deleted" in page and "web-tier" in page
+    assert _schedule("busy") is not None
+
+
+def test_disabling_a_schedule_from_the_list(client):
+    schedule = make_schedule("toggle")
+    client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/"})
+    db.session.expire_all()
+    assert db.session.get(ReplicationSchedule, schedule.id).enabled is False
+
+
+def test_a_viewer_sees_the_list_without_action_buttons(viewer_client):
+    make_schedule("read-only")
+    page = viewer_client.get("/schedules/").get_data(as_text=True)
+    assert "read-only" in page and "Run now" not in page
+
+
+def test_the_detail_shows_groups_vms_and_per_vm_outcomes(client):
+    schedule = make_schedule("covered")
+    group = make_group("db-tier", schedule)
+    add_member(group, make_vm("db-01"))
+    db.session.add(ScheduleExecution(
+        id="exec-1", schedule_id=schedule.id, scheduled_at=utcnow(), status="completed", vms_eligible=2,
+        jobs_created=1, jobs_skipped=1, triggered_by="manual",
+        execution_details={"vms": [{"vm_name": "db-01", "job_id": "job-1"},
+                                   {"vm_name": "db-02", "skip_reason": "vm_in_failover"}]}))
+    db.session.commit()
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert "db-tier" in page and "db-01" in page
+    assert "skipped: vm in failover" in page and "job-1" in page
+    assert "data-poller" not in page
+
+
+def test_the_detail_polls_while_an_execution_runs(client):
+    schedule = make_schedule("running")
+    db.session.add(ScheduleExecution(id="exec-2", schedule_id=schedule.id, scheduled_at=utcnow(), status="running"))
+    db.session.commit()
+    assert "data-poller" in client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+
+
+def test_the_list_runs_the_same_number_of_statements_for_2_or_20_schedules(client):
+    for _ in range(2):
+        make_group(schedule=make_schedule())
+    with count_statements(db.engine) as few:
+        client.get("/schedules/")
+    for _ in range(18):
+        make_group(schedule=make_schedule())
+    with count_statements(db.engine) as many:
+        assert client.get("/schedules/").status_code == 200
+    assert many.count == few.count
