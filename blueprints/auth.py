@@ -18,7 +18,6 @@ def login():
     if request.method == "POST":
         user, errors = authenticate(username, request.form.get("password", ""))
         if user is not None:
-            session.clear()
             login_user(user)
             session.permanent = True
             return redirect(safe_next_url(request.args.get("next"), url_for("overview.index")))
@@ -29,6 +28,5 @@ def login():
 @public
 def logout():
     logout_user()
-    session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

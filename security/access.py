@@ -127,9 +127,9 @@ def _authenticate_bearer():
 
 def _guard():
     view = _view_function()
+    g.current_actor = g.api_token = None
     if request.endpoint == "static" or view is None:
         return None
-    g.api_token = None
     if getattr(view, "_public", False):
         if request.method not in SAFE_METHODS:
             csrf.protect()

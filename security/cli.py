@@ -1,6 +1,8 @@
 """`flask users ...` and `flask tokens ...`: manage users and API tokens from the console."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -14,10 +16,9 @@ tokens_cli = AppGroup("tokens", help="API bearer tokens.")
 
 def _read_password() -> str:
     """A prompt (typed twice, not echoed) on a terminal; the first line of standard input otherwise."""
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return stdin.readline().rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def _fail(error: UserError | TokenError):

@@ -87,6 +87,7 @@ def app(app_config, tmp_path, monkeypatch):
     from app import create_app
     from extensions import db
     application = create_app(app_config)
+    application.test_client_class = DashboardClient
     ctx = application.app_context()
     ctx.push()
     yield application
@@ -116,7 +117,6 @@ def users(app):
 
 
 def _client_for(app, users, role: str | None) -> DashboardClient:
-    app.test_client_class = DashboardClient
     client = app.test_client()
     if role is None:
         client.refresh_csrf_token()
@@ -156,7 +156,7 @@ def api_token(app, users):
 
 @pytest.fixture
 def api_client(app, api_token):
-    """Plain client sending an operator's bearer token (no session, no CSRF)."""
+    """A client sending an operator's bearer token (no session, no CSRF token)."""
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token}"
     return client

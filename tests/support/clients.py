@@ -1,4 +1,11 @@
-"""Test clients that behave like the pages: CSRF token on every state-changing request."""
+"""Test clients that behave like the pages: CSRF token on every state-changing request.
+
+The `app` fixture keeps an application context pushed for the whole test, and Flask reuses an
+active context for requests, so `g` (Flask-Login's cached user, Flask-WTF's token, per-request
+caches) would leak from one request into the next. Each request here gets its own context, as
+in production; the test's own database session is expired afterwards so that it reads what the
+request wrote.
+"""
 import re
 
 from flask.testing import FlaskClient
@@ -6,7 +13,18 @@ from flask.testing import FlaskClient
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-class DashboardClient(FlaskClient):
+class IsolatedRequestClient(FlaskClient):
+    """A test client whose every request runs in a fresh application context."""
+
+    def open(self, *args, **kwargs):
+        from extensions import db
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+class DashboardClient(IsolatedRequestClient):
     """A test client that sends the CSRF token on state-changing requests, as the pages do."""
 
     csrf_token: str | None = None

@@ -5,7 +5,9 @@ tests share one migrated database per session that is emptied before each test.
 """
 from __future__ import annotations
 
+import logging
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
@@ -18,10 +20,27 @@ def migrate(url: str, instance_path: Path) -> None:
     from app import create_app
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "BACKGROUND_SERVICES": False,
                       "SECRET_KEY": "migrate", "INSTANCE_PATH": str(instance_path)})
-    with app.app_context():
+    with app.app_context(), _logging_left_as_it_was():
         upgrade()
         from extensions import db
         db.engine.dispose()
+
+
+@contextmanager
+def _logging_left_as_it_was():
+    """Alembic's env.py applies alembic.ini's logging config, which disables every logger that
+    already exists and changes the root logger; in a test process that would silence the app's
+    loggers (and caplog) for the rest of the session."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        for logger in logging.Logger.manager.loggerDict.values():
+            if isinstance(logger, logging.Logger):
+                logger.disabled = False
 
 
 class SQLiteTemplate:
