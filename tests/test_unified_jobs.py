@@ -1,0 +1,300 @@
+"""Unified jobs: one newest-first list over both tables, filters, paging, smart lookup, summaries."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import jobs
+from domain_errors import NotFound, ValidationError
+from extensions import db
+from models import JobStep, JobTracking, LogEvent, VMReplicationContext
+from sanitizer import find_forbidden
+from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
+from tests.support.statements import count_statements
+
+pytestmark = pytest.mark.both_dbs
+
+T0 = datetime(2025, 10, 3, 12, 0, tzinfo=timezone.utc)
+
+
+def make_operation(vm, kind="test", status="completed", minutes=0, steps=(), error=None, **kw) -> JobTracking:
+    """A JobLog failover (`kind` test/live) or rollback (`kind` rollback) with (name, status, error) steps."""
+    started = T0 + timedelta(minutes=minutes)
+    job = JobTracking(
+        id=kw.pop("id", str(uuid.uuid4())), job_type="cleanup" if kind == "rollback" else "failover",
+        operation=kw.pop("operation", "rollback" if kind == "rollback" else f"{kind}-failover"), status=status,
+        external_job_id=kw.pop("external_job_id", f"unified-{kind}-failover-{vm.vm_name}-{minutes}"),
+        context_id=vm.context_id, job_category="failover", started_at=started, error_message=error,
+        completed_at=started + timedelta(seconds=25) if status in ("completed", "failed") else None, **kw)
+    db.session.add(job)
+    db.session.flush()
+    for seq, (name, step_status, step_error) in enumerate(steps, start=1):
+        db.session.add(JobStep(job_id=job.id, name=name, seq=seq, status=step_status, started_at=started,
+                               error_message=step_error))
+    db.session.commit()
+    return job
+
+
+def replication(vm, minutes=0, status="completed", **kw):
+    return make_replication_job(vm, status=status, started_at=T0 + timedelta(minutes=minutes), **kw)
+
+
+def test_replications_and_operations_are_merged_newest_first(app):
+    vm = make_vm("pgtest1")
+    old = replication(vm, minutes=0)
+    failover = make_operation(vm, "test", minutes=10)
+    new = replication(vm, minutes=20)
+
+    page = jobs.list_jobs()
+
+    assert [item["job_id"] for item in page.items] == [new.id, failover.id, old.id]
+    assert [item["data_source"] for item in page.items] == ["replication_jobs", "job_tracking", "replication_jobs"]
+
+
+def test_items_carry_the_seed_s_fields(app):
+    vm = make_vm("pgtest1")
+    make_operation(vm, "test", status="completed", steps=[("validation", "completed", None)])
+
+    (item,) = jobs.list_jobs().items
+
+    assert set(item) >= {"job_id", "external_job_id", "job_type", "status", "progress", "started_at",
+                         "completed_at", "display_name", "current_step", "error_message", "error_category",
+                         "actionable_steps", "data_source", "duration_seconds"}
+    assert (item["job_type"], item["display_name"], item["duration_seconds"]) == ("test_failover", "Test Failover",
+                                                                                  25)
+
+
+def test_job_types_are_told_apart(app):
+    vm = make_vm()
+    replication(vm, minutes=0)
+    make_operation(vm, "test", minutes=1)
+    make_operation(vm, "live", minutes=2)
+    make_operation(vm, "rollback", minutes=3)
+
+    assert [item["job_type"] for item in jobs.list_jobs().items] == ["rollback", "live_failover", "test_failover",
+                                                                     "replication"]
+
+
+def test_a_failed_operation_shows_the_sanitized_error_of_its_failed_step(app):
+    vm = make_vm("pgtest1")
+    make_operation(vm, "test", status="failed", steps=[
+        ("validation", "completed", None),
+        ("virtio-driver-injection", "failed", "virt-v2v: exit code 1 while writing /dev/vdb")])
+
+    (item,) = jobs.list_jobs().items
+
+    assert item["current_step"] == "Preparing Drivers for Compatibility"
+    assert item["error_category"] == "compatibility"
+    assert item["actionable_steps"]
+    assert find_forbidden(item["error_message"]) == []
+
+
+def test_a_failed_replication_shows_a_sanitized_error(app):
+    vm = make_vm()
+    replication(vm, status="failed", error_message="nbdkit: connection refused to 10.0.0.5:10809 (/dev/nbd0)")
+
+    (item,) = jobs.list_jobs().items
+
+    assert (item["status"], item["error_category"]) == ("failed", "connectivity")
+    assert "/dev/" not in item["error_message"] and "10.0.0.5" not in item["error_message"]
+
+
+def test_replication_statuses_are_unified(app):
+    vm = make_vm()
+    replication(vm, status="replicating", minutes=1)
+    replication(vm, status="pending", minutes=0)
+
+    assert [item["status"] for item in jobs.list_jobs().items] == ["running", "pending"]
+
+
+def test_jobs_can_be_filtered_by_type_status_vm_and_time(app):
+    web, db_vm = make_vm("web"), make_vm("db")
+    replication(web, minutes=0, status="failed", error_message="boom")
+    replication(db_vm, minutes=5)
+    wanted = make_operation(web, "live", minutes=10, status="failed", error="boom")
+    make_operation(web, "rollback", minutes=15)
+    make_operation(web, "live", minutes=60 * 24, status="failed")
+
+    flt = jobs.build_filter(job_type="live_failover,replication", status="failed", vm="web",
+                            since=T0 + timedelta(minutes=1), until=T0 + timedelta(hours=1))
+
+    assert [item["job_id"] for item in jobs.list_jobs(flt).items] == [wanted.id]
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"job_type": "backup"}, "job_type"),
+    ({"status": "exploded"}, "status"),
+    ({"since": T0, "until": T0 - timedelta(hours=1)}, "since"),
+])
+def test_bad_filters_name_their_field(app, kwargs, field):
+    with pytest.raises(ValidationError) as excinfo:
+        jobs.build_filter(**kwargs)
+
+    assert field in excinfo.value.errors
+
+
+def test_cursor_pages_walk_the_whole_list_without_gaps_or_repeats(app):
+    vm = make_vm()
+    expected = []
+    for minute in range(7):
+        expected.append(replication(vm, minutes=minute).id)
+        expected.append(make_operation(vm, "test", minutes=minute).id)  # same start time as the replication
+    seen, cursor = [], None
+    while True:
+        page = jobs.list_jobs(per_page=3, cursor=cursor)
+        seen += [item["job_id"] for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    assert sorted(seen) == sorted(expected)
+    assert len(seen) == len(set(seen)) == 14
+
+
+def test_page_paging_reports_the_total(app):
+    vm = make_vm()
+    for minute in range(5):
+        replication(vm, minutes=minute)
+
+    page = jobs.list_jobs(per_page=2, page=3)
+
+    assert (len(page.items), page.total, page.pages) == (1, 5, 3)
+
+
+def test_a_foreign_cursor_is_refused_by_name(app):
+    with pytest.raises(ValidationError) as excinfo:
+        jobs.list_jobs(cursor="not-a-cursor")
+
+    assert "cursor" in excinfo.value.errors
+
+
+def test_a_page_of_the_list_uses_a_fixed_number_of_statements(app):
+    vms = [make_vm() for _ in range(6)]
+    for index, vm in enumerate(vms):
+        replication(vm, minutes=index)
+        make_operation(vm, "test", minutes=index, steps=[("validation", "completed", None)])
+
+    with count_statements(db.engine) as small:
+        jobs.list_jobs(per_page=2)
+    with count_statements(db.engine) as large:
+        jobs.list_jobs(per_page=12)
+
+    assert small.count == large.count <= 5
+
+
+def test_the_lookup_prefers_a_joblog_id_then_an_external_id_then_a_context_id(app):
+    vm = make_vm("pgtest2")
+    older = make_operation(vm, "live", minutes=0, external_job_id="unified-live-failover-pgtest2-1758553933")
+    newest = replication(vm, minutes=30)
+
+    assert jobs.find_job_by_any_id(older.id)["matched_by"] == "joblog_id"
+    by_external = jobs.find_job_by_any_id("unified-live-failover-pgtest2-1758553933")
+    assert (by_external["job_id"], by_external["matched_by"]) == (older.id, "external_job_id")
+    assert jobs.find_job_by_any_id(newest.id)["matched_by"] == "replication_job_id"
+    by_context = jobs.find_job_by_any_id(vm.context_id)
+    assert (by_context["job_id"], by_context["matched_by"]) == (newest.id, "context_id")
+
+
+def test_the_lookup_of_an_unknown_id_is_not_found(app):
+    with pytest.raises(NotFound):
+        jobs.find_job_by_any_id("nothing-like-this")
+
+
+def test_the_lookup_is_one_statement(app):
+    vm = make_vm()
+    make_operation(vm, "test")
+    context_id = vm.context_id  # loaded now, not inside the counted block
+
+    with count_statements(db.engine) as counter:
+        jobs.resolve_any_id(context_id)
+
+    assert counter.count == 1
+
+
+def test_progress_lists_the_steps_with_operator_names(app):
+    vm = make_vm()
+    job = make_operation(vm, "test", status="running", percent_complete=40, steps=[
+        ("validation", "completed", None), ("multi-volume-snapshot-creation", "running", None)])
+
+    progress = jobs.job_progress(job.external_job_id)
+
+    assert [step["name"] for step in progress["steps"]] == ["Pre-flight Validation", "Creating Backup Snapshots"]
+    assert (progress["current_step"], progress["progress"], progress["is_active"]) == (
+        "Creating Backup Snapshots", 40.0, True)
+    assert (progress["steps_completed"], progress["steps_total"]) == (1, 2)
+
+
+def test_the_log_tail_returns_lines_after_the_given_id_scrubbed(app):
+    vm = make_vm()
+    job = make_operation(vm, "test", status="running")
+    for index in range(3):
+        db.session.add(LogEvent(job_id=job.id, level="INFO", message=f"line {index} via /usr/bin/virt-v2v",
+                                ts=T0))
+    db.session.commit()
+
+    first = jobs.job_logs(job.id, after_id=0, limit=2)
+    rest = jobs.job_logs(job.id, after_id=first["last_id"])
+
+    assert [line["message"].split()[1] for line in first["logs"] + rest["logs"]] == ["0", "1", "2"]
+    assert all(find_forbidden(line["message"]) == [] for line in first["logs"])
+    assert first["has_more"] is True and rest["has_more"] is False
+
+
+def test_the_operation_summary_is_written_with_the_reference_keys(app):
+    vm = make_vm("pgtest1")
+    job = make_operation(vm, "test", status="failed", percent_complete=60, steps=[
+        ("validation", "completed", None), ("vm-creation", "completed", None),
+        ("virtio-driver-injection", "failed", "virt-v2v failed with exit code 1")])
+
+    summary = jobs.write_operation_summary(vm.context_id, job.id)
+
+    stored = db.session.get(VMReplicationContext, vm.context_id).last_operation_summary
+    assert stored == summary
+    assert set(summary) == set(jobs.summary.SUMMARY_KEYS)
+    assert (summary["operation_type"], summary["status"], summary["failed_step"]) == (
+        "test_failover", "failed", "Preparing Drivers for Compatibility")
+    assert (summary["steps_completed"], summary["steps_total"], summary["progress"]) == (2, 3, 60.0)
+    assert summary["error_category"] == "compatibility"
+
+
+def test_a_successful_operation_summary_has_no_error_fields(app):
+    vm = make_vm()
+    job = make_operation(vm, "rollback", status="completed", steps=[("test-vm-deletion", "completed", None)])
+
+    summary = jobs.write_operation_summary(vm.context_id, job.id)
+
+    assert (summary["operation_type"], summary["status"]) == ("rollback", "completed")
+    assert "error_message" not in summary
+
+
+def test_vm_details_include_group_history_current_job_and_last_operation(app):
+    schedule = make_schedule("nightly")
+    group = make_group("web", schedule)
+    vm = make_vm("pgtest1")
+    add_member(group, vm)
+    running = replication(vm, minutes=30, status="replicating")
+    failed = make_operation(vm, "test", status="failed", minutes=10,
+                            steps=[("virtio-driver-injection", "failed", "virt-v2v exit code 1")])
+    jobs.write_operation_summary(vm.context_id, failed.id)
+
+    details = jobs.vm_context_details("pgtest1")
+
+    assert details["context"]["context_id"] == vm.context_id
+    assert (details["group"]["group_name"], details["group"]["schedule_name"]) == ("web", "nightly")
+    assert details["current_job"]["job_id"] == running.id
+    assert [item["job_id"] for item in details["job_history"]] == [running.id, failed.id]
+    assert details["last_operation"]["job_id"] == failed.id
+    assert "failed_step_internal" not in details["last_operation"]
+
+
+def test_vm_details_omit_the_last_operation_when_there_is_none(app):
+    make_vm("quiet")
+
+    assert "last_operation" not in jobs.vm_context_details("quiet")
+
+
+def test_vm_details_of_an_unknown_vm_are_not_found(app):
+    with pytest.raises(NotFound):
+        jobs.vm_context_details("ghost")
