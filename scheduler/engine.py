@@ -33,6 +33,8 @@ from scheduler.pipeline import Pipeline
 from scheduler.slots import catch_up, last_slots_by_schedule, start_scheduled
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run of every job at INFO (the heartbeat runs each second).
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @dataclass
