@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 
 from flask import Flask
 
@@ -18,7 +19,10 @@ REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 4
 
 _lock = threading.Lock()
-_secrets: frozenset[str] = frozenset()
+_extra_secrets: frozenset[str] = frozenset()
+# Each app's config is read when a record is made, not copied at start: the demo simulator
+# fills in a generated OMA token and vCenter password after the app has been created.
+_configs: list[weakref.ref] = []
 _installed = False
 
 
@@ -32,9 +36,18 @@ def configured_secrets(config) -> set[str]:
     return values
 
 
-def redact(text: str) -> str:
+def current_secrets() -> set[str]:
+    values = set(_extra_secrets)
+    for ref in list(_configs):
+        config = ref()
+        if config is not None:
+            values |= configured_secrets(config)
+    return values
+
+
+def redact(text: str, secrets: set[str] | None = None) -> str:
     """`text` with every registered secret value replaced by [redacted]."""
-    for secret in _secrets:
+    for secret in sorted(current_secrets() if secrets is None else secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
     return text
@@ -44,21 +57,22 @@ class RedactSecrets(logging.Filter):
     """Rewrites a record's message (and formatted traceback) without the secret values."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not _secrets:
+        secrets = current_secrets()
+        if not secrets:
             return True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is logging's problem to report, not ours
             return True
-        cleaned = redact(message)
+        cleaned = redact(message, secrets)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact(record.exc_text, secrets)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact(record.stack_info, secrets)
         return True
 
 
@@ -67,17 +81,17 @@ _filter = RedactSecrets()
 
 def register_secret(value: str) -> None:
     """Redact one more value from now on (e.g. a generated first admin password)."""
-    global _secrets
+    global _extra_secrets
     if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
         with _lock:
-            _secrets = frozenset(_secrets | {value})
+            _extra_secrets = frozenset(_extra_secrets | {value})
 
 
 def install_secret_redaction(app: Flask) -> None:
-    """Register this app's secret values and make every new log record redact them."""
-    global _secrets, _installed
+    """Redact this app's secret settings from every log record made from now on."""
+    global _installed
     with _lock:
-        _secrets = frozenset(_secrets | configured_secrets(app.config))
+        _configs[:] = [ref for ref in _configs if ref() is not None] + [weakref.ref(app.config)]
         if _installed:
             return
         previous_factory = logging.getLogRecordFactory()
