@@ -1,0 +1,93 @@
+"""VM assignment board: drag moves, reorder, bulk assign, refusals that snap back, no-JS fallbacks."""
+import json
+
+from extensions import db
+from models import VMGroupMembership
+from tests.factories import add_member, make_group, make_replication_job, make_vm
+from tests.support.statements import count_statements
+
+
+def _group_of(vm):
+    return db.session.scalar(db.select(VMGroupMembership.group_id).where(
+        VMGroupMembership.vm_context_id == vm.context_id))
+
+
+def test_the_board_shows_ungrouped_vms_and_each_group_as_a_column(client):
+    make_vm("lonely")
+    group = make_group("web")
+    add_member(group, make_vm("web-01"))
+    page = client.get("/assignment/").get_data(as_text=True)
+    assert 'data-group-id=""' in page and f'data-group-id="{group.id}"' in page
+    assert "lonely" in page and "web-01" in page
+
+
+def test_a_drop_onto_a_group_assigns_the_vm_and_answers_with_the_board(client):
+    vm = make_vm("mover")
+    group = make_group("target")
+    response = client.post("/assignment/move", data={"vm_context_id": vm.context_id, "group_id": group.id},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 200 and 'id="assignment-board"' in response.get_data(as_text=True)
+    assert _group_of(vm) == group.id
+
+
+def test_a_drop_within_a_group_sets_the_priority_order(client):
+    group = make_group("ordered")
+    first, second = make_vm("a"), make_vm("b")
+    add_member(group, first, priority=0)
+    add_member(group, second, priority=1)
+    client.post("/assignment/move", data={"vm_context_id": second.context_id, "group_id": group.id,
+                                          "order": json.dumps([second.context_id, first.context_id])})
+    priorities = dict(db.session.execute(db.select(VMGroupMembership.vm_context_id, VMGroupMembership.priority)).all())
+    assert priorities[second.context_id] < priorities[first.context_id]
+
+
+def test_moving_a_replicating_vm_is_refused_and_the_board_shows_why(client):
+    source, target = make_group("from"), make_group("to")
+    vm = make_vm("busy-vm")
+    add_member(source, vm)
+    make_replication_job(vm, status="replicating")
+    response = client.post("/assignment/move", data={"vm_context_id": vm.context_id, "group_id": target.id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert 'role="alert">Not moved:' in page and "busy-vm" in page
+    assert _group_of(vm) == source.id
+
+
+def test_bulk_assign_moves_every_selected_vm(client):
+    group = make_group("bulk")
+    vms = [make_vm() for _ in range(3)]
+    response = client.post("/assignment/assign", data={"vm_context_ids": [vm.context_id for vm in vms],
+                                                       "group_id": group.id})
+    assert response.status_code == 302
+    assert all(_group_of(vm) == group.id for vm in vms)
+
+
+def test_assigning_without_choosing_a_group_says_so(client):
+    vm = make_vm()
+    page = client.post("/assignment/assign", data={"vm_context_ids": [vm.context_id], "group_id": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Choose where the selected VMs go" in page
+
+
+def test_the_move_up_button_works_without_javascript(client):
+    group = make_group("keys")
+    first, second = make_vm("k1"), make_vm("k2")
+    add_member(group, first, priority=0)
+    add_member(group, second, priority=1)
+    client.post(f"/assignment/groups/{group.id}/reorder", data={"move": f"{second.context_id}:up"})
+    priorities = dict(db.session.execute(db.select(VMGroupMembership.vm_context_id, VMGroupMembership.priority)).all())
+    assert priorities[second.context_id] < priorities[first.context_id]
+
+
+def test_the_board_runs_the_same_number_of_statements_for_3_or_40_vms(client):
+    group = make_group()
+    for _ in range(3):
+        add_member(group, make_vm())
+    with count_statements(db.engine) as few:
+        client.get("/assignment/")
+    for _ in range(20):
+        add_member(make_group(), make_vm())
+        make_vm()
+    with count_statements(db.engine) as many:
+        client.get("/assignment/")
+    assert many.count == few.count
