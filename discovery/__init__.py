@@ -182,8 +182,12 @@ def _add(discovery: Discovery, chosen: list[DiscoveredVM], group_id: str | None,
     if group_id is not None:
         chosen_ids = new_ids + [vm.context_id for vm in chosen if vm.managed]
         if chosen_ids:
-            db.session.flush()
-            result.assignment = stage_assignment(group_id, chosen_ids, added_by)
+            try:
+                db.session.flush()
+                result.assignment = stage_assignment(group_id, chosen_ids, added_by)
+            except Exception:  # e.g. a busy VM: none of the new contexts may stay behind
+                db.session.rollback()
+                raise
     db.session.commit()
     return result
 
