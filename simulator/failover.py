@@ -32,7 +32,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     "live_failover": ("validation", "source-vm-power-off", "final-sync", "multi-volume-snapshot-creation",
                       "virtio-driver-injection", "vm-creation", "volume-attachment", "network-configuration",
                       "vm-startup-and-validation"),
-    "rollback": ("test-vm-shutdown", "test-vm-deletion", "volume-detachment", "cloudstack-snapshot-rollback",
+    "rollback": ("failover-job-retrieval", "test-vm-shutdown", "test-vm-deletion", "volume-detachment", "cloudstack-snapshot-rollback",
                  "volume-reattachment-to-oma", "cloudstack-snapshot-deletion", "vm-context-status-update"),
 }
 # Where the VM must be for the operation, and where it ends up when the operation succeeds / fails.
@@ -50,6 +50,7 @@ FAILURE_RATE = 0.15
 # What each step says in the logs while it works (technical: logs are for administrators).
 _STEP_LOGS = {
     "validation": "Pre-flight checks passed for %s: replication complete, network mapping present",
+    "failover-job-retrieval": "Found the test failover of %s and its snapshots",
     "source-vm-power-off": "Source VM %s powered off through the VMA",
     "final-sync": "Final incremental sync of %s finished",
     "multi-volume-snapshot-creation": "Created CloudStack volume snapshots for %s",
@@ -159,7 +160,7 @@ def run_operation(context_id: str, operation_type: str, *, fail_at: str | None =
                     log.info("Starting %s for %s", step, vm_name)
                     if step_pause:
                         sleep(step_pause * rng.uniform(0.6, 1.4))
-                    if step == "validation" and problem:
+                    if index == 0 and problem:  # the first step checks that the VM may do this
                         raise StepFailed(problem)
                     if step == fail_at:
                         raise StepFailed(rng.choice(FAILOVER_STEP_ERRORS[step]))
@@ -169,7 +170,10 @@ def run_operation(context_id: str, operation_type: str, *, fail_at: str | None =
     except StepFailed:
         pass  # recorded on the step and the job by JobLog; the summary below says it in operator words
     job = db.session.get(JobTracking, job_id)
-    new_status = _ON_SUCCESS[operation_type] if job.status == "completed" else _ON_FAILURE[operation_type]
+    if job.status == "completed":
+        new_status = _ON_SUCCESS[operation_type]
+    else:  # a refusal by the first (checking) step changed nothing on the VM
+        new_status = _ON_FAILURE[operation_type] if failed_step != steps[0] else None
     if new_status:
         db.session.execute(
             update(VMReplicationContext)

@@ -26,6 +26,22 @@ REPLICATION_ERRORS: tuple[tuple[str, str], ...] = (
 
 # Raw errors of failover steps, by step name.
 FAILOVER_STEP_ERRORS: dict[str, tuple[str, ...]] = {
+    "validation": (
+        "pre-flight validation failed: no network mapping for source network VLAN-120-Data "
+        "(SELECT * FROM network_mappings WHERE source_network_name = 'VLAN-120-Data' returned 0 rows)",
+    ),
+    "source-vm-power-off": (
+        "VMA power off failed: POST http://10.245.246.147:9081/api/v1/vm/power-off: ServerFaultCode: "
+        "The attempted operation cannot be performed in the current state (Powered off).",
+    ),
+    "final-sync": (
+        "final sync failed: migratekit exited with status 1: nbdkit: error: VDDK_PhoneHome: connection "
+        "reset by peer while writing /dev/vdb",
+    ),
+    "multi-volume-snapshot-creation": (
+        "failed to create volume snapshot: CloudStack API error 530: Failed to create snapshot for volume "
+        "5dbff3d8-531a-4a80-9977-c5ae25b9c4ae: Job failed (createSnapshot)",
+    ),
     "virtio-driver-injection": (
         "virt-v2v-in-place: error: libguestfs error: could not create appliance through libvirt. "
         "Try running qemu directly without libvirt using this environment variable: "
@@ -48,6 +64,29 @@ FAILOVER_STEP_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "vm-startup-and-validation": (
         "VMA unreachable: dial tcp 10.245.246.147:9081: connect: connection timed out",
+    ),
+    "failover-job-retrieval": (
+        "record not found: SELECT * FROM failover_jobs WHERE vm_context_id = ? AND status = 'completed' "
+        "ORDER BY created_at DESC LIMIT 1",
+    ),
+    "test-vm-shutdown": (
+        "CloudStack API error 431: Unable to stop VM i-2-417-VM: VM is in Migrating state",
+    ),
+    "volume-detachment": (
+        "Volume daemon: detach volume 5dbff3d8-531a-4a80-9977-c5ae25b9c4ae from i-2-417-VM failed: "
+        "device /dev/vdc is busy",
+    ),
+    "volume-reattachment-to-oma": (
+        "Volume daemon: volume 5dbff3d8-531a-4a80-9977-c5ae25b9c4ae not found on the appliance "
+        "(lookup /dev/disk/by-id/virtio-5dbff3d8 failed)",
+    ),
+    "cloudstack-snapshot-deletion": (
+        "CloudStack API error 530: Failed to delete snapshot c0ffee12-aa5b-4c3e-9d1f-6b2f3e4d5a6b: "
+        "snapshot is in BackingUp state",
+    ),
+    "vm-context-status-update": (
+        "Error 1205 (HY000): Lock wait timeout exceeded; try restarting transaction "
+        "[UPDATE vm_replication_contexts SET current_status = 'ready_for_failover' WHERE context_id = ?]",
     ),
     "cloudstack-snapshot-rollback": (
         "revert volume snapshot failed: CloudStack API error 530: Failed to revert snapshot "
