@@ -1,0 +1,74 @@
+"""Job timeline and job detail: filters, live panels, 24 h chart, steps and log tail, sanitized words."""
+from datetime import timedelta
+
+from extensions import db
+from models import JobStep, JobTracking, LogEvent, utcnow
+from tests.factories import make_replication_job, make_vm
+from tests.support.statements import count_statements
+
+
+def _failover(vm, status="failed"):
+    job = JobTracking(id="jt-1", job_type="failover", operation="test-failover", status=status,
+                      context_id=vm.context_id, external_job_id="unified-test-failover-x", job_category="failover",
+                      job_metadata={"failover_type": "test"}, percent_complete=40, started_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(JobStep(job_id="jt-1", name="virtio-driver-injection", seq=1, status="failed",
+                           started_at=utcnow(), error_message="virt-v2v-in-place failed on /dev/vdc"))
+    db.session.add(LogEvent(job_id="jt-1", level="ERROR", message="injection failed", ts=utcnow()))
+    db.session.commit()
+    return job
+
+
+def test_the_timeline_draws_a_bar_per_job_in_a_lane_per_vm(client):
+    make_replication_job(make_vm("lane-a"), status="replicating")
+    make_replication_job(make_vm("lane-b"), status="completed", completed_at=utcnow())
+    page = client.get("/jobs/").get_data(as_text=True)
+    assert page.count('class="bar bar-') == 2
+    assert "lane-a" in page and "lane-b" in page
+
+
+def test_filters_narrow_the_list(client):
+    make_replication_job(make_vm("keep"), status="failed", error_message="timeout")
+    make_replication_job(make_vm("drop"), status="completed")
+    page = client.get("/jobs/?status=failed").get_data(as_text=True)
+    listing = page.split('id="jobs-list"')[1]
+    assert "keep" in listing and "drop" not in listing
+
+
+def test_a_bad_filter_is_reported_next_to_its_field(client):
+    response = client.get("/jobs/?job_type=teleport")
+    assert response.status_code == 422
+    assert 'id="job_type-error">' in response.get_data(as_text=True)
+
+
+def test_the_job_detail_shows_friendly_step_names_and_sanitized_errors(client):
+    _failover(make_vm("pg-1"))
+    page = client.get("/jobs/jt-1").get_data(as_text=True)
+    assert "Preparing Drivers for Compatibility" in page
+    assert "What you can do" in page and "injection failed" in page
+    assert "virt-v2v" not in page and "/dev/vdc" not in page and "virtio" not in page.lower()
+
+
+def test_a_running_jobs_detail_polls_and_a_finished_one_does_not(client):
+    job = make_replication_job(make_vm(), status="replicating", progress_percent=20)
+    assert "data-poller" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    job.status = "completed"
+    db.session.commit()
+    assert "data-poller" not in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+
+
+def test_an_unknown_job_is_a_404_page(client):
+    assert client.get("/jobs/no-such-job").status_code == 404
+
+
+def test_the_jobs_page_runs_the_same_number_of_statements_for_2_or_40_jobs(client):
+    for _ in range(2):
+        make_replication_job(make_vm(), status="replicating", started_at=utcnow() - timedelta(hours=1))
+    with count_statements(db.engine) as few:
+        client.get("/jobs/")
+    for _ in range(38):
+        make_replication_job(make_vm(), status="replicating", started_at=utcnow() - timedelta(hours=2))
+    with count_statements(db.engine) as many:
+        client.get("/jobs/")
+    assert many.count == few.count
