@@ -1,0 +1,139 @@
+"""The demo data seeded into an empty database on first start."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from cron import parse_cron
+from extensions import db
+from models import (FAILOVER_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule,
+                    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
+from sanitizer import find_forbidden
+from simulator.inventory import demo_vm
+from simulator.seed import EVERY_TWO_MINUTES, seed_demo_data
+from tests.factories import make_vm
+
+pytestmark = pytest.mark.both_dbs
+
+JOB_ID = re.compile(r"^job-\d{8}-\d{6}\.\d{3}-[0-9a-f]{6}$")
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def seeded(app):
+    result = seed_demo_data()
+    assert result.created, result.reason
+    return result
+
+
+def test_the_demo_has_at_least_40_vms_in_two_datacenters(seeded):
+    per_datacenter = Counter(db.session.scalars(select(VMReplicationContext.datacenter)))
+    assert sum(per_datacenter.values()) >= 40
+    assert len(per_datacenter) == 2 and min(per_datacenter.values()) >= 15
+
+
+def test_every_demo_vm_is_the_one_vma_discovery_serves(seeded):
+    for context in db.session.scalars(select(VMReplicationContext)):
+        served = demo_vm(context.vm_name)
+        assert (served["id"], served["path"], served["datacenter"]) == (
+            context.vmware_vm_id, context.vm_path, context.datacenter)
+
+
+def test_the_demo_has_three_valid_schedules_one_firing_within_two_minutes(seeded, app):
+    schedules = {s.name: s for s in db.session.scalars(select(ReplicationSchedule))}
+    assert len(schedules) == 3
+    for schedule in schedules.values():
+        parse_cron(schedule.cron_expression, schedule.timezone, app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    demo = parse_cron(schedules[EVERY_TWO_MINUTES].cron_expression, schedules[EVERY_TWO_MINUTES].timezone)
+    now = utcnow()
+    assert demo.next_after(now) - now <= timedelta(minutes=2)
+    assert {s.timezone for s in schedules.values()} >= {"UTC", "Europe/London"}
+
+
+def test_four_groups_hold_prioritised_members_and_some_vms_stay_ungrouped(seeded):
+    groups = list(db.session.scalars(select(VMMachineGroup)))
+    assert len(groups) == 4
+    assert all(g.schedule_id for g in groups)
+    assert len({g.priority for g in groups}) == 4
+    memberships = list(db.session.scalars(select(VMGroupMembership)))
+    for group in groups:
+        priorities = [m.priority for m in memberships if m.group_id == group.id]
+        assert len(priorities) >= 3 and len(set(priorities)) == len(priorities)
+    assert len({m.vm_context_id for m in memberships}) == len(memberships)  # a VM is in one group at most
+    assert count(VMReplicationContext) - len(memberships) >= 5
+
+
+def test_exactly_one_vm_is_failed_over_and_says_how(seeded):
+    failed_over = list(db.session.scalars(select(VMReplicationContext).where(
+        VMReplicationContext.current_status.in_(FAILOVER_STATUSES))))
+    assert [vm.current_status for vm in failed_over] == ["failed_over_test"]
+    summary = failed_over[0].last_operation_summary
+    assert (summary["operation_type"], summary["status"]) == ("test_failover", "completed")
+
+
+def test_failover_history_is_recorded_through_joblog_with_steps_and_logs(seeded):
+    jobs = list(db.session.scalars(select(JobTracking)))
+    assert {j.job_type for j in jobs} == {"failover", "cleanup"}
+    assert {j.status for j in jobs} == {"completed", "failed"}
+    assert all(j.external_job_id.startswith("unified-") and j.context_id for j in jobs)
+    assert all(j.started_at < utcnow() - timedelta(hours=1) for j in jobs)
+    assert count(JobStep) >= 5 * len(jobs)
+    assert count(LogEvent) > 0
+
+
+def test_failed_operations_leave_sanitized_summaries(seeded):
+    summaries = [vm.last_operation_summary for vm in db.session.scalars(select(VMReplicationContext).where(
+        VMReplicationContext.last_operation_summary.is_not(None)))]
+    failed = [s for s in summaries if s["status"] == "failed"]
+    assert failed
+    for summary in failed:
+        shown = {k: v for k, v in summary.items() if k != "failed_step_internal"}
+        assert find_forbidden(repr(shown)) == []
+        assert summary["error_message"] and summary["actionable_steps"]
+
+
+def test_replication_history_has_completed_and_failed_jobs_with_raw_errors(seeded):
+    jobs = list(db.session.scalars(select(ReplicationJob)))
+    assert all(JOB_ID.match(job.id) for job in jobs)
+    assert {job.status for job in jobs} == {"completed", "failed"}
+    assert all(find_forbidden(job.error_message) for job in jobs if job.status == "failed")
+    assert all(job.completed_at and job.completed_at <= utcnow() for job in jobs)
+
+
+def test_last_nights_execution_counts_its_jobs(seeded):
+    execution = db.session.scalars(select(ScheduleExecution)).one()
+    jobs = list(db.session.scalars(select(ReplicationJob).where(ReplicationJob.schedule_execution_id == execution.id)))
+    assert execution.status == "completed"
+    assert execution.jobs_created == len(jobs) == len(execution.execution_details["vms"])
+    assert execution.jobs_failed == sum(j.status == "failed" for j in jobs) > 0
+    assert all(j.vm_group_id and j.scheduled_by == "scheduler" for j in jobs)
+
+
+def test_vm_counters_match_their_jobs(seeded):
+    for vm in db.session.scalars(select(VMReplicationContext)):
+        jobs = list(db.session.scalars(select(ReplicationJob).where(ReplicationJob.vm_context_id == vm.context_id)))
+        assert vm.total_jobs_run == len(jobs)
+        assert vm.successful_jobs == sum(j.status == "completed" for j in jobs)
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = [count(m) for m in (VMReplicationContext, ReplicationSchedule, VMMachineGroup, ReplicationJob,
+                                 JobTracking)]
+    again = seed_demo_data()
+    assert not again.created
+    assert [count(m) for m in (VMReplicationContext, ReplicationSchedule, VMMachineGroup, ReplicationJob,
+                               JobTracking)] == before
+
+
+def test_a_database_with_an_operators_vm_is_not_seeded(app):
+    make_vm("their-own-vm")
+    result = seed_demo_data()
+    assert not result.created and "already has" in result.reason
+    assert count(VMReplicationContext) == 1 and count(ReplicationSchedule) == 0
