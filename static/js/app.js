@@ -46,7 +46,7 @@
     board.setAttribute("data-sortable-ready", "");
     board.querySelectorAll(".dropzone").forEach(function (list) {
       window.Sortable.create(list, {
-        group: "vms", animation: 120, filter: "input, button, a", preventOnFilter: false,
+        group: "vms", animation: 120, forceFallback: true, fallbackTolerance: 3, filter: "input, button, a", preventOnFilter: false,
         ghostClass: "vm-card-ghost", chosenClass: "vm-card-chosen",
         sort: list.getAttribute("data-group-id") !== "",
         onEnd: function (evt) {
