@@ -16,11 +16,14 @@ from flask import Flask
 from sqlalchemy import bindparam, case, func, select, update
 
 from extensions import db
-from models import ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMReplicationContext, utcnow
+from models import ReplicationJob, VMReplicationContext, utcnow
 from simulator.plan import plan_job, state_at
 
 log = logging.getLogger(__name__)
 
+# The one status of a simulated job between start and end (another actor, such as the phantom
+# check, may end it meanwhile: every write below is guarded by it).
+RUNNING = "replicating"
 _PROGRESS_COLUMNS = ("progress_percent", "bytes_transferred", "current_operation", "vma_current_phase",
                      "setup_progress_percent", "transfer_speed_bps", "vma_throughput_mbps", "vma_eta_seconds")
 
@@ -51,8 +54,7 @@ class ProgressDriver:
         jobs = db.session.execute(
             select(ReplicationJob.id, ReplicationJob.started_at, ReplicationJob.vma_sync_type,
                    ReplicationJob.total_bytes, ReplicationJob.source_vm_name, ReplicationJob.vm_context_id)
-            .where(ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES),
-                   ReplicationJob.vma_current_phase.is_not(None))
+            .where(ReplicationJob.status == RUNNING, ReplicationJob.vma_current_phase.is_not(None))
             .order_by(ReplicationJob.id)).all()
         progress_rows, finished = [], []
         for job in jobs:
@@ -68,7 +70,7 @@ class ProgressDriver:
             table = ReplicationJob.__table__
             db.session.execute(
                 update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.status.in_(ACTIVE_REPLICATION_STATUSES))
+                .where(table.c.id == bindparam("b_id"), table.c.status == RUNNING)
                 .values(**{c: bindparam(c) for c in _PROGRESS_COLUMNS}, updated_at=now, vma_last_poll_at=now),
                 progress_rows)
         completed = failed = 0
@@ -83,7 +85,7 @@ class ProgressDriver:
         """End a job exactly once (compare-and-set on its status), then update its VM's counters."""
         won = db.session.execute(
             update(ReplicationJob)
-            .where(ReplicationJob.id == job.id, ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES))
+            .where(ReplicationJob.id == job.id, ReplicationJob.status == RUNNING)
             .values(**state, completed_at=now, updated_at=now, vma_last_poll_at=now)
             .execution_options(synchronize_session=False)).rowcount == 1
         if not won or not job.vm_context_id:

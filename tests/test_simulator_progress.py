@@ -10,7 +10,7 @@ from extensions import db
 from models import ReplicationJob, VMReplicationContext, utcnow
 from sanitizer import find_forbidden
 from simulator.plan import plan_job, state_at
-from simulator.progress import ProgressDriver
+from simulator.progress import ProgressDriver, TickResult
 from simulator.raw_errors import REPLICATION_ERRORS
 from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.replications import create_replication
@@ -85,6 +85,28 @@ def test_a_tick_moves_a_running_job_along_its_plan(app):
 
     progress.tick(started + timedelta(seconds=80))
     assert reload(job.id).progress_percent > progress_at_45s
+
+
+def test_one_tick_advances_every_running_job(app):
+    started = utcnow()
+    jobs = [start_job(name, now=started) for name in ("web-01", "web-02", "web-03")]
+
+    result = driver(app, 0.0).tick(started + timedelta(seconds=45))
+
+    assert result.advanced == 3
+    assert all(reload(job.id).progress_percent > 0 for job in jobs)
+
+
+def test_a_job_ended_by_someone_else_is_not_moved_again(app):
+    started = utcnow()
+    job = start_job("web-04", now=started)
+    job.status, job.error_message = "failed", "phantom: not found by the VMA"
+    db.session.commit()
+
+    result = driver(app, 0.0).tick(started + timedelta(minutes=4))
+
+    assert result == TickResult()
+    assert (reload(job.id).status, reload(job.id).progress_percent) == ("failed", 0.0)
 
 
 def test_a_completed_job_makes_its_vm_ready_for_failover(app):
