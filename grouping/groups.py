@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from domain_errors import Conflict, FieldReader, NotFound
+from domain_errors import Conflict, FieldReader, NotFound, ValidationError
 from extensions import db
 from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, utcnow
 from security.audit import record_change
@@ -86,6 +86,8 @@ def group_summary(group_id: str) -> GroupSummary:
 def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> dict[str, Any]:
     """Check every field of a create or partial update; raise ValidationError/Conflict."""
     reader = FieldReader(data, partial=current is not None)
+    if current is not None and not reader.data:
+        raise ValidationError("body", "names no group field to change")
     values: dict[str, Any] = {}
 
     def take(name: str, value: Any) -> None:

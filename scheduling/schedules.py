@@ -117,6 +117,8 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
     cycle. Nothing is written.
     """
     reader = FieldReader(data, partial=current is not None)
+    if current is not None and not reader.data:
+        raise ValidationError("body", "names no schedule field to change")
     values: dict[str, Any] = {}
 
     def take(name: str, value: Any) -> None:

@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 import scheduling
 from blueprints.api import api_v1
-from blueprints.api.common import actor_name, instant_arg, int_arg, json_body, str_arg
+from blueprints.api.common import actor_name, instant_arg, int_arg, json_body, optional_json_body, str_arg
 from domain_errors import ValidationError
 
 
@@ -67,6 +67,7 @@ def enable_schedule(schedule_id: str):
 
 @api_v1.post("/schedules/<schedule_id>/trigger")
 def trigger_schedule(schedule_id: str):
+    optional_json_body()  # takes no parameters, but a body that is sent must still be a JSON object
     execution = scheduling.trigger_schedule(schedule_id, requested_by=actor_name())
     return jsonify({"execution": scheduling.execution_to_dict(execution)}), 202
 
