@@ -78,6 +78,7 @@ class Config:
             "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
             "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
             "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "2")),
+            "SIMULATOR_FAILOVER_INTERVAL_SECONDS": float(os.environ.get("SIMULATOR_FAILOVER_INTERVAL_SECONDS", "240")),
             "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "UTC"),
             "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
             "SESSION_COOKIE_HTTPONLY": True,

@@ -2,8 +2,9 @@
 
 `start_simulator(app)` serves the VMA discovery / job status and OMA replication APIs over HTTP
 on 127.0.0.1, points `OMA_API_URL` and `VMA_API_URL` at it when they are empty, seeds the demo
-inventory into an empty database, and starts the thread that moves replications along. The
-scheduler then drives it with the same client code it uses against a real appliance.
+inventory into an empty database, and starts the threads that move replications along and now
+and then run a test failover (and its rollback). The scheduler then drives it with the same
+client code it uses against a real appliance.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from simulator.activity import DemoActivity
 from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
 from simulator.progress import ProgressDriver
 from simulator.server import Credentials, SimulatorApp, SimulatorServer
@@ -28,12 +30,14 @@ DEFAULT_FAILURE_RATE = 0.12
 class Simulator:
     server: SimulatorServer
     driver: ProgressDriver
+    activity: DemoActivity
 
     @property
     def url(self) -> str:
         return self.server.url
 
     def stop(self) -> None:
+        self.activity.stop()
         self.driver.stop()
         self.server.stop()
 
@@ -64,7 +68,8 @@ def build_simulator(app: Flask, *, port: int = 0, failure_rate: float | None = N
     server = SimulatorServer(SimulatorApp(app, credentials, seed=PLAN_SEED), port=port)
     driver = ProgressDriver(app, seed=PLAN_SEED, failure_rate=float(rate),
                             interval_seconds=float(app.config.get("SIMULATOR_TICK_SECONDS", 2)))
-    return Simulator(server=server, driver=driver)
+    activity = DemoActivity(app, interval_seconds=float(app.config.get("SIMULATOR_FAILOVER_INTERVAL_SECONDS", 240)))
+    return Simulator(server=server, driver=driver, activity=activity)
 
 
 def start_simulator(app: Flask) -> Simulator:
@@ -82,5 +87,7 @@ def start_simulator(app: Flask) -> Simulator:
         result = seed_demo_data()
     log.info("Appliance simulator listening on %s (demo data: %s)", simulator.url, result.summary)
     simulator.driver.start()
+    if simulator.activity.interval_seconds > 0:
+        simulator.activity.start()
     app.extensions["simulator"] = simulator
     return simulator
