@@ -29,12 +29,20 @@ _IDLE_EXIT_SECONDS = 30.0  # an idle writer thread ends; the next record starts 
 _RETRIES = 3
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_MAX_STATEMENT_CHARS = 1_000_000  # well below MariaDB's default max_allowed_packet (16 MiB)
 _UTC = timezone.utc
 _formatter = logging.Formatter()
 
 
+_LEVELS = {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN", logging.ERROR: "ERROR",
+           logging.CRITICAL: "ERROR"}
+
+
 def level_name(levelno: int) -> str:
     """The `log_events.level` enum value for a `logging` level."""
+    name = _LEVELS.get(levelno)
+    if name is not None:
+        return name
     if levelno >= logging.ERROR:
         return "ERROR"
     if levelno >= logging.WARNING:
@@ -42,6 +50,15 @@ def level_name(levelno: int) -> str:
     if levelno >= logging.INFO:
         return "INFO"
     return "DEBUG"
+
+
+def _sql_literal(value: Any, literal) -> str:
+    """A value as SQL: None and integers directly, anything else quoted by the driver."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    return literal(value)
 
 
 def _resolve_engine(engine_or_session_factory: Any) -> Engine:
@@ -76,8 +93,10 @@ class DBLogHandler(logging.Handler):
             raise ValueError(f"DBLogHandler does not support the {self.engine.dialect.paramstyle!r} parameter style")
         # Pre-built once: the writer hands rows straight to the driver's executemany, which
         # PyMySQL turns into one multi-row INSERT and sqlite3 runs in a single C loop.
-        self._sql = ("INSERT INTO log_events (job_id, step_id, level, message, attrs, ts, external_job_id) "
-                     f"VALUES ({', '.join([mark] * 7)})")
+        self._values_prefix = ("INSERT INTO log_events (job_id, step_id, level, message, attrs, ts, external_job_id) "
+                               "VALUES ")
+        self._sql = f"{self._values_prefix}({', '.join([mark] * 7)})"
+        self._literal_values = self.engine.dialect.driver == "pymysql"
         self._capacity = queue_size
         self._block = overflow == "block"
         self.overflow = overflow
@@ -94,6 +113,8 @@ class DBLogHandler(logging.Handler):
         self._closed = False
         self._writer: Optional[threading.Thread] = None
         self._writer_ident: Optional[int] = None
+        self._ts_second = -1
+        self._ts_prefix = ""
         self.dropped = 0
         self.blocked = 0
         self.written = 0
@@ -238,9 +259,10 @@ class DBLogHandler(logging.Handler):
         if rows:
             self._insert(rows)
 
-    @staticmethod
-    def _row(record: logging.LogRecord, message: str, ctx: Optional[JobContext]) -> tuple:
-        attrs = {key: value for key, value in record.__dict__.items() if key not in _STANDARD_ATTRS}
+    def _row(self, record: logging.LogRecord, message: str, ctx: Optional[JobContext]) -> tuple:
+        fields = record.__dict__
+        extra = fields.keys() - _STANDARD_ATTRS
+        attrs = {key: fields[key] for key in extra} if extra else {}
         external_job_id = attrs.pop("external_job_id", None)
         if ctx is not None:
             job_id, step_id = ctx.job_id, ctx.step_id
@@ -253,28 +275,37 @@ class DBLogHandler(logging.Handler):
             attrs["stack"] = record.stack_info
         if attrs:
             attrs = without_secrets(attrs)
-        ts = datetime.fromtimestamp(record.created, _UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
         return (job_id, step_id, level_name(record.levelno), message[:MAX_MESSAGE_CHARS],
-                dumps(attrs) if attrs else None, ts,
+                dumps(attrs) if attrs else None, self._timestamp(record.created),
                 str(external_job_id)[:255] if external_job_id is not None else None)
+
+    def _timestamp(self, created: float) -> str:
+        """`created` as the UTC 'YYYY-MM-DD HH:MM:SS.ffffff' both backends store; the date and time
+        part is formatted once per second (only the writer thread calls this)."""
+        second = int(created)
+        if second != self._ts_second:
+            self._ts_second = second
+            self._ts_prefix = datetime.fromtimestamp(second, _UTC).strftime("%Y-%m-%d %H:%M:%S.")
+        return f"{self._ts_prefix}{int((created - second) * 1_000_000):06d}"
 
     def _insert(self, rows: list) -> None:
         last_error: Optional[Exception] = None
         for attempt in range(_RETRIES):
             try:
                 with self.engine.begin() as conn:
-                    conn.exec_driver_sql(self._sql, rows)
+                    self._execute(conn, rows)
                 self.written += len(rows)
                 return
-            except (sa_exc.IntegrityError, sa_exc.DataError) as exc:
+            except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+                # Unreachable or busy database: back off and retry, then give up on the batch.
+                last_error = exc
+                if attempt + 1 < _RETRIES and not self._closed:
+                    time.sleep(0.2 * 2 ** attempt)
+            except Exception as exc:
                 # A row the database refuses (e.g. a step id that does not exist) must not take the
                 # rest of its batch down with it.
                 self._insert_one_by_one(rows, exc)
                 return
-            except Exception as exc:  # unreachable or busy database: back off, then give up on the batch
-                last_error = exc
-                if attempt + 1 < _RETRIES and not self._closed:
-                    time.sleep(0.2 * 2 ** attempt)
         self.failed += len(rows)
         self._report(f"could not write {len(rows)} log events", last_error)
 
@@ -283,13 +314,36 @@ class DBLogHandler(logging.Handler):
         for row in rows:
             try:
                 with self.engine.begin() as conn:
-                    conn.exec_driver_sql(self._sql, [row])
+                    self._execute(conn, [row])
                 self.written += 1
             except Exception:
                 refused += 1
         if refused:
             self.failed += refused
             self._report(f"the database refused {refused} of {len(rows)} log events", batch_error)
+
+    def _execute(self, conn, rows: list) -> None:
+        if not self._literal_values:
+            conn.exec_driver_sql(self._sql, rows)
+            return
+        # PyMySQL's executemany escapes every value through a generic per-item dispatch, which
+        # costs more than the database itself; the rows' types are known, so the multi-row
+        # VALUES list is built here with the connection's own escape functions instead.
+        literal = conn.connection.dbapi_connection.escape  # quotes as the connection's SQL mode requires
+        runner = conn.execution_options(no_parameters=True)
+        values: list[str] = []
+        size = 0
+        for job_id, step_id, level, message, attrs, ts, external_job_id in rows:
+            value = (f"({_sql_literal(job_id, literal)},{_sql_literal(step_id, literal)},'{level}',"
+                     f"{literal(message)},{_sql_literal(attrs, literal)},'{ts}',"
+                     f"{_sql_literal(external_job_id, literal)})")
+            values.append(value)
+            size += len(value)
+            if size >= _MAX_STATEMENT_CHARS:
+                runner.exec_driver_sql(self._values_prefix + ",".join(values))
+                values, size = [], 0
+        if values:
+            runner.exec_driver_sql(self._values_prefix + ",".join(values))
 
     @staticmethod
     def _report(what: str, exc: Optional[BaseException]) -> None:

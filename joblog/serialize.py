@@ -9,6 +9,7 @@ import dataclasses
 import enum
 import json
 import math
+import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 _MAX_DEPTH = 32
-_SECRET_MARKERS = ("password", "token", "secret")
+_SECRET_KEY = re.compile("password|token|secret", re.IGNORECASE)
 
 
 def to_jsonable(value: Any, _depth: int = 0) -> Any:
@@ -67,24 +68,25 @@ def _fast_default(value: Any) -> Any:
     raise TypeError
 
 
+# Built once: json.dumps with options constructs a new encoder on every call.
+_fast_encoder = json.JSONEncoder(default=_fast_default, allow_nan=False, separators=(",", ":")).encode
+_strict_encoder = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
+
 def dumps(value: Any) -> str:
     """Compact, valid JSON for any value (the fast path first, the thorough one when it fails)."""
     try:
-        return json.dumps(value, default=_fast_default, allow_nan=False, separators=(",", ":"))
+        return _fast_encoder(value)
     except (TypeError, ValueError):
-        return json.dumps(to_jsonable(value), allow_nan=False, separators=(",", ":"))
-
-
-def is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    return any(marker in lowered for marker in _SECRET_MARKERS)
+        return _strict_encoder(to_jsonable(value))
 
 
 def without_secrets(attrs: dict) -> dict:
     """`attrs` minus every key (at any depth) naming a password, token or secret."""
     clean = {}
+    search = _SECRET_KEY.search
     for key, value in attrs.items():
-        if is_secret_key(str(key)):
+        if search(str(key)):
             continue
         clean[key] = without_secrets(value) if isinstance(value, dict) else value
     return clean
