@@ -187,12 +187,16 @@ def run_operation(context_id: str, operation_type: str, *, fail_at: str | None =
                            status=job.status, failed_step=failed_step, summary=summary)
 
 
-def retime_history(job_id: str, started: datetime, rng: random.Random) -> None:
-    """Lay a finished JobLog job's steps (and their logs) end to end from `started` (demo history only)."""
+def retime_history(outcome: FailoverOutcome, vm_name: str, started: datetime, rng: random.Random) -> None:
+    """Move a finished operation to `started`, its steps (and their logs) end to end, and name it
+    after that time as the engine would have (demo history only)."""
     get_tracker().log_handler.flush()
-    job = db.session.get(JobTracking, job_id)
+    job = db.session.get(JobTracking, outcome.job_id)
+    job.external_job_id = _external_job_id(outcome.operation_type, vm_name, started)
+    for event in db.session.scalars(select(LogEvent).where(LogEvent.job_id == job.id)):
+        event.external_job_id = job.external_job_id
     moment = started
-    for step in db.session.scalars(select(JobStep).where(JobStep.job_id == job_id).order_by(JobStep.seq)):
+    for step in db.session.scalars(select(JobStep).where(JobStep.job_id == job.id).order_by(JobStep.seq)):
         took = timedelta(seconds=0 if step.status == "skipped" else rng.uniform(4, 75))
         offset = moment - step.started_at
         for event in db.session.scalars(select(LogEvent).where(LogEvent.step_id == step.id)):
@@ -225,7 +229,7 @@ def seed_failover_history(now: datetime | None = None) -> dict:
         if vm_name not in contexts:
             continue
         outcome = run_operation(contexts[vm_name], operation_type, fail_at=fail_at, rng=rng, owner="demo-seed")
-        retime_history(outcome.job_id, now - ago, rng)
+        retime_history(outcome, vm_name, now - ago, rng)
         write_operation_summary(outcome.job_id, operation_type, len(STEPS[operation_type]))
         db.session.commit()
         done += 1

@@ -210,7 +210,8 @@ def _history(now: datetime, rng: random.Random, contexts: dict, schedules: dict,
                        schedule_execution_id=execution.id, vm_group_id=group.id, scheduled_by="scheduler")
             nightly_jobs.append(job)
             details.append({"vm_context_id": context.context_id, "vm_name": member, "group_id": group.id,
-                            "outcome": "dispatched", "job_id": job.id})
+                            "group_name": group_name, "outcome": job.status, "job_id": job.id,
+                            "progress": job.progress_percent})
     failed = sum(job.status == "failed" for job in nightly_jobs)
     execution.vms_eligible = execution.jobs_created = len(nightly_jobs)
     execution.jobs_completed, execution.jobs_failed, execution.jobs_skipped = len(nightly_jobs) - failed, failed, 0

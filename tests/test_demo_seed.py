@@ -137,3 +137,8 @@ def test_a_database_with_an_operators_vm_is_not_seeded(app):
     result = seed_demo_data()
     assert not result.created and "already has" in result.reason
     assert count(VMReplicationContext) == 1 and count(ReplicationSchedule) == 0
+
+
+def test_failover_history_is_named_after_the_time_it_ran(seeded):
+    for job in db.session.scalars(select(JobTracking)):
+        assert job.external_job_id.endswith(f"-{int(job.started_at.timestamp())}")
