@@ -7,7 +7,7 @@ from flask_login import current_user
 import discovery
 import grouping
 from blueprints.pages.forms import field_errors
-from domain_errors import DomainError
+from domain_errors import DomainError, ValidationError
 
 bp = Blueprint("discovery", __name__, url_prefix="/discovery")
 
@@ -24,6 +24,11 @@ def _render(found=None, errors=None, bulk=None, preview=None, failure=None, stat
                            groups=grouping.list_groups(), power_states=discovery.POWER_STATES), status
 
 
+def _status(exc: DomainError) -> int:
+    """422 for input to correct, 503 when the VMA could not answer."""
+    return 422 if isinstance(exc, ValidationError) else 503
+
+
 def _failure(exc: DomainError) -> dict:
     return {"message": exc.message, "actionable_steps": exc.details.get("actionable_steps", [])}
 
@@ -37,7 +42,7 @@ def index():
         found = discovery.discover_vms(datacenter, request.args.get("filter") or None)
     except DomainError as exc:
         errors = field_errors(exc, LABELS)
-        return _render(errors=errors, failure=_failure(exc) if "_form" in errors else None, status=422)
+        return _render(errors=errors, failure=_failure(exc) if "_form" in errors else None, status=_status(exc))
     return _render(found=found)
 
 
@@ -69,7 +74,8 @@ def bulk_add():
     except DomainError as exc:
         errors = {f"bulk_{name}" if name != "_form" else name: message
                   for name, message in field_errors(exc, LABELS).items()}
-        return _render(errors=errors, bulk=bulk, failure=_failure(exc) if "_form" in errors else None, status=422)
+        return _render(errors=errors, bulk=bulk, failure=_failure(exc) if "_form" in errors else None,
+                       status=_status(exc))
     if dry_run:
         return _render(bulk=bulk, preview=result)
     flash(_added_message(result), "ok")
