@@ -1,0 +1,170 @@
+"""The running engine: APScheduler fires slots through our trigger, changes made elsewhere are
+picked up, the watchdog restarts a stalled engine, and a standby takes over from the leader.
+
+Each test starts real `SchedulerService`s (supervisor thread, lease, APScheduler) against one
+SQLite database, with short ticks and a short lease so that takeovers happen in seconds.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from cron import ScheduleTrigger
+from extensions import db
+from models import DashboardSchedulerLease, ScheduleExecution, VMReplicationContext
+from scheduler import lease, metrics
+from scheduler.engine import SchedulerService
+from scheduling.schedules import create_schedule, set_schedule_enabled, update_schedule
+from tests.factories import add_member, make_group, make_schedule, make_vm
+
+EVERY_SECOND = "* * * * * *"
+ONCE_A_YEAR = "0 0 0 1 1 *"
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "SCHEDULER_TICK_SECONDS": 0.2, "SCHEDULER_WATCHDOG_SECONDS": 2,
+            "SCHEDULER_LEASE_SECONDS": 3, "SCHEDULER_RECONCILE_SECONDS": 0.5, "MIN_SCHEDULE_INTERVAL_SECONDS": 1}
+
+
+@pytest.fixture
+def other_app(app, app_config):
+    """A second app instance on the same database: what another process or replica sees."""
+    from app import create_app
+    other = create_app(app_config)
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def start_service(app):
+    """Start a scheduler service (another "process") on an app; all are stopped afterwards."""
+    started: list[SchedulerService] = []
+
+    def start(application=None) -> SchedulerService:
+        service = SchedulerService(application or app)
+        service.start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+
+def eventually(check, what: str, timeout: float = 20.0):
+    """Poll `check` (each time in a fresh transaction) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.remove()
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.1)
+
+
+def executions_of(schedule_id: str) -> list[ScheduleExecution]:
+    return db.session.scalars(select(ScheduleExecution).where(ScheduleExecution.schedule_id == schedule_id)
+                              .order_by(ScheduleExecution.scheduled_at)).all()
+
+
+def leading(service: SchedulerService):
+    return service.role == "leader" and service.engine is not None
+
+
+def test_the_leader_fires_every_slot_of_a_schedule_through_its_trigger(app, start_service):
+    schedule_id = make_schedule(cron_expression=EVERY_SECOND).id
+    service = start_service()
+    rows = eventually(lambda: len(executions_of(schedule_id)) >= 3 and executions_of(schedule_id),
+                      "three slots fired")
+    assert isinstance(service.engine.get_job(f"schedule:{schedule_id}").trigger, ScheduleTrigger)
+    slots = [row.scheduled_at for row in rows]
+    assert all(later - earlier == (slots[1] - slots[0]) for earlier, later in zip(slots, slots[1:]))
+    assert (slots[1] - slots[0]).total_seconds() == 1
+    assert {row.triggered_by for row in rows} == {"scheduler"}
+    finished = eventually(lambda: [r for r in executions_of(schedule_id)[:3] if r.status == "completed"],
+                          "the executions without VMs completed")
+    assert len(finished) == 3
+
+
+def test_the_next_run_of_each_vm_is_set_when_its_schedule_is_loaded(app, start_service):
+    schedule = make_schedule(cron_expression=ONCE_A_YEAR)
+    context_id = make_vm("web-01").context_id
+    add_member(make_group(schedule=schedule), db.session.get(VMReplicationContext, context_id))
+    start_service()
+    next_run = eventually(lambda: db.session.get(VMReplicationContext, context_id).next_scheduled_at,
+                          "next_scheduled_at set")
+    assert (next_run.month, next_run.day, next_run.hour, next_run.minute) == (1, 1, 0, 0)
+
+
+def test_a_schedule_created_edited_and_disabled_in_another_process_takes_effect_within_seconds(
+        app, other_app, start_service):
+    service = start_service()
+    eventually(lambda: leading(service), "the service leads")
+    with other_app.app_context():
+        schedule_id = create_schedule({"name": "from elsewhere", "cron_expression": EVERY_SECOND,
+                                       "timezone": "UTC", "max_concurrent_jobs": 5}).id
+    eventually(lambda: executions_of(schedule_id), "the new schedule fired")
+
+    with other_app.app_context():
+        update_schedule(schedule_id, {"cron_expression": ONCE_A_YEAR})
+    eventually(lambda: service.engine.get_job(f"schedule:{schedule_id}").trigger.cron_expression == ONCE_A_YEAR,
+               "the engine fires the edited expression")
+
+    with other_app.app_context():
+        set_schedule_enabled(schedule_id, False)
+    eventually(lambda: service.engine.get_job(f"schedule:{schedule_id}") is None, "the disabled schedule unloaded")
+    assert schedule_id not in service.loaded
+
+
+def test_the_watchdog_replaces_an_engine_whose_heartbeat_stalled(app, start_service):
+    schedule_id = make_schedule(cron_expression=EVERY_SECOND).id
+    service = start_service()
+    stalled = eventually(lambda: leading(service) and service.engine, "the service leads")
+    restarts = metrics.ENGINE_RESTARTS._value.get()
+    stalled.pause()  # the APScheduler loop stops running jobs, the heartbeat included
+    eventually(lambda: service.engine is not None and service.engine is not stalled,
+               "the watchdog started a new engine")
+    assert metrics.ENGINE_RESTARTS._value.get() == restarts + 1
+    assert not stalled.running
+    fired_before = len(executions_of(schedule_id))
+    eventually(lambda: len(executions_of(schedule_id)) > fired_before + 1, "the new engine fires again")
+    slots = [row.scheduled_at for row in executions_of(schedule_id)]
+    assert all((later - earlier).total_seconds() == 1 for earlier, later in zip(slots, slots[1:])), \
+        "the slots of the stall were caught up, none left without a row"
+
+
+def test_a_standby_takes_over_at_once_when_the_leader_releases_the_lease(app, other_app, start_service):
+    leader = start_service()
+    eventually(lambda: leading(leader), "the first service leads")
+    standby = start_service(other_app)
+    eventually(lambda: standby.role == "standby", "the second service stands by")
+    assert standby.engine is None
+    leader.stop()
+    eventually(lambda: leading(standby), "the standby took over")
+    assert lease.read_lease().holder == standby.holder
+
+
+def test_a_standby_takes_over_when_the_leaders_lease_expires(app, other_app, start_service):
+    leader = start_service()
+    eventually(lambda: leading(leader), "the first service leads")
+    standby = start_service(other_app)
+    eventually(lambda: standby.role == "standby", "the second service stands by")
+    leader.stop(release=False)  # as if the process died: the lease row still names it
+    assert lease.read_lease().holder == leader.holder
+    eventually(lambda: leading(standby), "the standby took over after the lease expired")
+    assert lease.read_lease().holder == standby.holder
+
+
+def test_a_leader_that_finds_the_lease_taken_stops_its_engine(app, start_service):
+    service = start_service()
+    eventually(lambda: leading(service), "the service leads")
+    db.session.execute(update(DashboardSchedulerLease).values(holder="other-host:9:ffff",
+                                                              expires_at=lease.database_now().replace(year=2100)))
+    db.session.commit()
+    eventually(lambda: service.role == "standby" and service.engine is None, "the engine stopped")
