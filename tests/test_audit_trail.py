@@ -170,3 +170,15 @@ def test_the_audit_page_uses_a_fixed_number_of_queries(admin_client, app):
         sa_event.remove(db.engine, "before_cursor_execute", count)
     audit_statements = [s for s in statements if "dashboard_audit_events" in s]
     assert len(audit_statements) == 3
+
+
+class TestBehindATrustedProxy:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "TRUSTED_PROXY_COUNT": 1}
+
+    def test_the_forwarded_client_address_is_recorded(self, admin_client):
+        admin_client.post("/admin/users", data={"username": "gina", "role": "viewer", "password": "gina-password-1"},
+                          headers={"X-Forwarded-For": "203.0.113.9"})
+        event = db.session.execute(db.select(DashboardAuditEvent)).scalar_one()
+        assert event.remote_addr == "203.0.113.9"
