@@ -14,6 +14,8 @@ from simulator.failover import STEPS, FailoverRefused, run_operation
 from simulator.summaries import OPERATION_TYPES
 from tests.factories import make_replication_job, make_vm
 
+pytestmark = pytest.mark.both_dbs
+
 SUMMARY_KEYS = {"job_id", "external_job_id", "operation_type", "status", "progress", "timestamp", "steps_completed",
                 "steps_total", "duration_seconds"}
 FAILURE_KEYS = {"failed_step", "failed_step_internal", "error_message", "error_category", "error_severity",

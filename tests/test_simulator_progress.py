@@ -9,12 +9,14 @@ import pytest
 from extensions import db
 from models import ReplicationJob, VMReplicationContext, utcnow
 from sanitizer import find_forbidden
+from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.plan import plan_job, state_at
 from simulator.progress import ProgressDriver, TickResult
 from simulator.raw_errors import REPLICATION_ERRORS
-from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.replications import create_replication
 from tests.factories import make_replication_job, make_vm
+
+pytestmark = pytest.mark.both_dbs
 
 SEED = "test"
 
