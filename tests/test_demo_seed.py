@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -142,3 +143,26 @@ def test_a_database_with_an_operators_vm_is_not_seeded(app):
 def test_failover_history_is_named_after_the_time_it_ran(seeded):
     for job in db.session.scalars(select(JobTracking)):
         assert job.external_job_id.endswith(f"-{int(job.started_at.timestamp())}")
+
+
+def test_two_processes_starting_together_seed_one_demo(app):
+    results, errors = [], []
+
+    def seed():
+        try:
+            with app.app_context():
+                results.append(seed_demo_data())
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=seed) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    db.session.expire_all()
+    assert count(ReplicationSchedule) == 3 and count(VMMachineGroup) == 4
+    assert count(JobTracking) == 5
