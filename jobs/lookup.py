@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from domain_errors import NotFound
 from extensions import db
@@ -36,7 +36,7 @@ def _newest(query, sort_at):
     return select(query.order_by(sort_at.desc()).limit(1).subquery())
 
 
-def _lookup_statement(any_id: str):
+def _lookup_statement(any_id):
     jt_sort = func.coalesce(JobTracking.started_at, JobTracking.created_at)
     rj_sort = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
 
@@ -60,11 +60,16 @@ def _lookup_statement(any_id: str):
             .order_by(candidates.c.rank, candidates.c.sort_at.desc()).limit(1))
 
 
+# Built once: SQLAlchemy then reuses its cache key and compiled form, which for a statement of
+# this size costs more than the database's own work.
+_LOOKUP = _lookup_statement(bindparam("any_id"))
+
+
 def resolve_any_id(any_id: Any) -> JobRef | None:
     """The job an id stands for, or None (one indexed statement)."""
     if not isinstance(any_id, str) or not any_id.strip() or len(any_id) > MAX_ID_LENGTH:
         return None
-    row = db.session.execute(_lookup_statement(any_id.strip())).first()
+    row = db.session.execute(_LOOKUP, {"any_id": any_id.strip()}).first()
     if row is None:
         return None
     rank, source, job_id = row
