@@ -20,8 +20,12 @@ SUMMARY_KEYS = ("job_id", "external_job_id", "operation_type", "status", "progre
                 "error_message", "error_category", "error_severity", "actionable_steps")
 
 
-def build_operation_summary(job: JobTracking, steps: list[JobStep]) -> dict[str, Any]:
-    """The summary of one JobLog operation; error fields only when it failed."""
+def build_operation_summary(job: JobTracking, steps: list[JobStep], steps_total: int | None = None) -> dict[str, Any]:
+    """The summary of one JobLog operation; error fields only when it failed.
+
+    `steps_total` is the number of steps the operation plans (a failed operation records only
+    the steps it reached); by default the steps recorded.
+    """
     current, failed_step = current_and_failed_step(steps)
     started = job.started_at or job.created_at
     ended = job.completed_at or utcnow()
@@ -33,7 +37,7 @@ def build_operation_summary(job: JobTracking, steps: list[JobStep]) -> dict[str,
         "progress": joblog_progress(job, steps),
         "timestamp": ended.isoformat(),
         "steps_completed": sum(1 for step in steps if step.status in ("completed", "skipped")),
-        "steps_total": len(steps),
+        "steps_total": len(steps) if steps_total is None else steps_total,
         "duration_seconds": max(0, int((ended - started).total_seconds())) if started else None,
     }
     if job.status == "failed":
@@ -52,7 +56,7 @@ def build_operation_summary(job: JobTracking, steps: list[JobStep]) -> dict[str,
     return summary
 
 
-def write_operation_summary(context_id: str, job_id: str) -> dict[str, Any]:
+def write_operation_summary(context_id: str, job_id: str, steps_total: int | None = None) -> dict[str, Any]:
     """Store the summary of JobLog job `job_id` on VM `context_id` and commit; returns it.
 
     Call when a failover or rollback ends (completed or failed).
@@ -64,7 +68,7 @@ def write_operation_summary(context_id: str, job_id: str) -> dict[str, Any]:
     if job is None:
         raise NotFound("job", job_id)
     steps = list(db.session.scalars(select(JobStep).where(JobStep.job_id == job.id).order_by(JobStep.seq)).all())
-    summary = build_operation_summary(job, steps)
+    summary = build_operation_summary(job, steps, steps_total)
     vm.last_operation_summary = summary
     db.session.commit()
     return summary

@@ -8,6 +8,7 @@ import pytest
 from extensions import db
 from models import ScheduleExecution
 from tests.factories import make_group, make_schedule
+from tests.support.statements import count_statements
 
 BODY = {"name": "nightly", "cron_expression": "0 30 2 * * *", "timezone": "Europe/London"}
 
@@ -36,6 +37,24 @@ def test_the_list_carries_counts_and_the_next_run(api_client, app):
     (item,) = body["schedules"]
     assert (body["count"], item["group_count"], item["vm_count"]) == (1, 1, 0)
     assert item["next_run_at"] is not None
+
+
+def test_the_list_uses_the_same_statements_for_any_number_of_schedules(api_client, app):
+    make_group("web", make_schedule("first"))
+    api_client.get("/api/v1/schedules")
+    with count_statements(db.engine) as one:
+        api_client.get("/api/v1/schedules")
+    for n in range(4):
+        schedule = make_schedule(f"more-{n}")
+        make_group(f"group-{n}", schedule)
+        db.session.add(ScheduleExecution(id=f"run-{n}", schedule_id=schedule.id, status="completed",
+                                         scheduled_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    with count_statements(db.engine) as five:
+        body = api_client.get("/api/v1/schedules").get_json()
+
+    assert body["count"] == 5
+    assert one.count == five.count
 
 
 def test_a_bad_field_is_a_400_naming_the_field(api_client):

@@ -259,6 +259,15 @@ def test_the_operation_summary_is_written_with_the_reference_keys(app):
     assert summary["error_category"] == "compatibility"
 
 
+def test_the_summary_counts_the_planned_steps_when_given(app):
+    vm = make_vm()
+    job = make_operation(vm, "live", status="failed", steps=[("validation", "failed", "VM is not ready")])
+
+    summary = jobs.write_operation_summary(vm.context_id, job.id, steps_total=8)
+
+    assert (summary["steps_completed"], summary["steps_total"], summary["error_category"]) == (0, 8, "configuration")
+
+
 def test_a_successful_operation_summary_has_no_error_fields(app):
     vm = make_vm()
     job = make_operation(vm, "rollback", status="completed", steps=[("test-vm-deletion", "completed", None)])
