@@ -15,7 +15,7 @@ import time
 import weakref
 from collections import deque
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
@@ -113,6 +113,7 @@ class DBLogHandler(logging.Handler):
         self._closed = False
         self._writer: Optional[threading.Thread] = None
         self._writer_ident: Optional[int] = None
+        self._local = threading.local()  # the connection of the current writer thread
         self._ts_second = -1
         self._ts_prefix = ""
         self.dropped = 0
@@ -235,18 +236,24 @@ class DBLogHandler(logging.Handler):
 
     def _run(self) -> None:
         self._writer_ident = threading.get_ident()
-        while True:
-            batch = self._next_batch()
-            if batch is None:
-                return
-            try:
-                self._write(batch)
-            except Exception as exc:  # the writer must survive anything
-                self.failed += len(batch)
-                self._report(f"could not write {len(batch)} log events", exc)
-            with self._mutex:
-                self._done += len(batch)
-                self._progress.notify_all()
+        try:
+            while True:
+                batch = self._next_batch()
+                if batch is None:
+                    return
+                self._write_and_count(batch)
+        finally:
+            self._disconnect()
+
+    def _write_and_count(self, batch: list) -> None:
+        try:
+            self._write(batch)
+        except Exception as exc:  # the writer must survive anything
+            self.failed += len(batch)
+            self._report(f"could not write {len(batch)} log events", exc)
+        with self._mutex:
+            self._done += len(batch)
+            self._progress.notify_all()
 
     def _write(self, batch: list) -> None:
         rows = []
@@ -289,48 +296,72 @@ class DBLogHandler(logging.Handler):
         return f"{self._ts_prefix}{int((created - second) * 1_000_000):06d}"
 
     def _insert(self, rows: list) -> None:
+        pending = rows
         last_error: Optional[Exception] = None
         for attempt in range(_RETRIES):
             try:
-                with self.engine.begin() as conn:
-                    self._execute(conn, rows)
-                self.written += len(rows)
+                for written in self._execute(self._connection(), pending):
+                    self.written += written
+                    pending = pending[written:]
                 return
             except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-                # Unreachable or busy database: back off and retry, then give up on the batch.
+                # Unreachable or busy database: reconnect, back off and retry, then give up on the batch.
                 last_error = exc
+                self._disconnect()
                 if attempt + 1 < _RETRIES and not self._closed:
                     time.sleep(0.2 * 2 ** attempt)
             except Exception as exc:
                 # A row the database refuses (e.g. a step id that does not exist) must not take the
                 # rest of its batch down with it.
-                self._insert_one_by_one(rows, exc)
+                self._insert_one_by_one(pending, exc)
                 return
-        self.failed += len(rows)
-        self._report(f"could not write {len(rows)} log events", last_error)
+        self.failed += len(pending)
+        self._report(f"could not write {len(pending)} log events", last_error)
 
     def _insert_one_by_one(self, rows: list, batch_error: Exception) -> None:
         refused = 0
         for row in rows:
             try:
-                with self.engine.begin() as conn:
-                    self._execute(conn, [row])
-                self.written += 1
+                for written in self._execute(self._connection(), [row]):
+                    self.written += written
             except Exception:
                 refused += 1
         if refused:
             self.failed += refused
             self._report(f"the database refused {refused} of {len(rows)} log events", batch_error)
 
-    def _execute(self, conn, rows: list) -> None:
+    def _connection(self):
+        """The writer thread's own connection, kept while it runs: checking one out of the pool per
+        batch costs a ping and a reset round trip, and after each round trip the writer waits for
+        the GIL behind the callers. MySQL connections autocommit: each INSERT is atomic by itself."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.connect()
+            if self._literal_values:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT", no_parameters=True)
+            self._local.conn = conn
+        return conn
+
+    def _disconnect(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            try:
+                conn.close()
+            except Exception:
+                pass  # a connection that is already broken needs no closing
+
+    def _execute(self, conn, rows: list) -> Iterator[int]:
+        """Write `rows`, yielding how many were committed by each statement."""
         if not self._literal_values:
-            conn.exec_driver_sql(self._sql, rows)
+            with conn.begin():
+                conn.exec_driver_sql(self._sql, rows)
+            yield len(rows)
             return
         # PyMySQL's executemany escapes every value through a generic per-item dispatch, which
         # costs more than the database itself; the rows' types are known, so the multi-row
-        # VALUES list is built here with the connection's own escape functions instead.
+        # VALUES list is built here, quoting with the connection's own escaping.
         literal = conn.connection.dbapi_connection.escape  # quotes as the connection's SQL mode requires
-        runner = conn.execution_options(no_parameters=True)
         values: list[str] = []
         size = 0
         for job_id, step_id, level, message, attrs, ts, external_job_id in rows:
@@ -340,10 +371,12 @@ class DBLogHandler(logging.Handler):
             values.append(value)
             size += len(value)
             if size >= _MAX_STATEMENT_CHARS:
-                runner.exec_driver_sql(self._values_prefix + ",".join(values))
+                conn.exec_driver_sql(self._values_prefix + ",".join(values))
+                yield len(values)
                 values, size = [], 0
         if values:
-            runner.exec_driver_sql(self._values_prefix + ",".join(values))
+            conn.exec_driver_sql(self._values_prefix + ",".join(values))
+            yield len(values)
 
     @staticmethod
     def _report(what: str, exc: Optional[BaseException]) -> None:
@@ -388,6 +421,3 @@ def install_router(default_handler: Optional[DBLogHandler]) -> None:
         root.addHandler(_router)
     _router.default = weakref.ref(default_handler) if default_handler is not None else None
 
-
-def default_handler() -> Optional[DBLogHandler]:
-    return _router.default() if _router.default is not None else None
