@@ -82,7 +82,7 @@ def _mac(name: str, adapter: int) -> str:
 
 def _disks(name: str, template: _Template, datacenter: str) -> list[dict]:
     disks = []
-    stores = _DATASTORES[datacenter]
+    stores = _DATASTORES.get(datacenter) or tuple(f"ds-{datacenter.lower()}-{n:02d}" for n in (1, 2))
     for unit, size_gb in enumerate(template.disks_gb):
         datastore = stores[unit % len(stores)]
         file_name = f"{name}.vmdk" if unit == 0 else f"{name}_{unit}.vmdk"
@@ -113,14 +113,12 @@ def _networks(name: str, template: _Template) -> list[dict]:
     }]
 
 
-def _vm(name: str, kind: str, dc_index: int, powered_on: bool) -> dict:
-    template = _TEMPLATES[kind]
-    datacenter = DATACENTERS[dc_index]
+def _spec(name: str, template: _Template, datacenter: str, powered_on: bool, vm_id: str, path: str) -> dict:
     guest_os, os_type = template.os
     return {
-        "id": vmware_vm_id(name),
+        "id": vm_id,
         "name": name,
-        "path": f"/{datacenter}/vm/{template.folder}/{name}",
+        "path": path,
         "datacenter": datacenter,
         "power_state": "poweredOn" if powered_on else "poweredOff",
         "guest_os": guest_os,
@@ -132,6 +130,20 @@ def _vm(name: str, kind: str, dc_index: int, powered_on: bool) -> dict:
         "disks": _disks(name, template, datacenter),
         "networks": _networks(name, template),
     }
+
+
+def _vm(name: str, kind: str, dc_index: int, powered_on: bool) -> dict:
+    template, datacenter = _TEMPLATES[kind], DATACENTERS[dc_index]
+    return _spec(name, template, datacenter, powered_on, vmware_vm_id(name),
+                 f"/{datacenter}/vm/{template.folder}/{name}")
+
+
+def managed_vm(name: str, datacenter: str, vm_id: str, path: str, powered_on: bool = True) -> dict:
+    """The specs the simulated vCenter gives a VM it does not have in its demo inventory but the
+    dashboard manages (its ids and path as recorded; size and OS guessed from its name)."""
+    lowered = name.lower()
+    kind = next((k for k in _TEMPLATES if lowered.startswith(k)), "app")
+    return _spec(name, _TEMPLATES[kind], datacenter, powered_on, vm_id, path)
 
 
 DEMO_VMS: tuple[dict, ...] = tuple(_vm(*row) for row in _VMS)

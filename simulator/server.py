@@ -19,7 +19,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from models import utcnow
-from simulator.inventory import DATACENTERS, VCENTER_HOST, demo_vms
+from simulator.discovery import UnknownDatacenter, UnknownVCenter, discover_vms
 from simulator.replications import SimulatorError, create_replication, vma_job_status
 
 log = logging.getLogger(__name__)
@@ -101,16 +101,18 @@ class SimulatorApp:
             return _error(exc.status, exc.error, exc.details, **exc.extra)
         vcenter, datacenter = payload["vcenter"].strip(), payload["datacenter"].strip()
         name_filter = payload.get("filter") if isinstance(payload.get("filter"), str) else None
-        if vcenter != VCENTER_HOST:
-            return _error(502, "vCenter connection failed",
-                          f"Post \"https://{vcenter}/sdk\": dial tcp: lookup {vcenter}: no such host")
         if not (_same(payload["username"], self.credentials.vcenter_username)
                 and _same(payload["password"], self.credentials.vcenter_password)):
             return _error(401, "vCenter authentication failed",
                           "ServerFaultCode: Cannot complete login due to an incorrect user name or password.")
-        if datacenter not in DATACENTERS:
-            return _error(404, "Datacenter not found", f"datacenter '{datacenter}' not found")
-        vms = demo_vms(datacenter, name_filter)
+        try:
+            with self.app.app_context():
+                vms = discover_vms(vcenter, datacenter, name_filter)
+        except UnknownVCenter:
+            return _error(502, "vCenter connection failed",
+                          f"Post \"https://{vcenter}/sdk\": dial tcp: lookup {vcenter}: no such host")
+        except UnknownDatacenter as exc:
+            return _error(404, "Datacenter not found", str(exc))
         log.info("Discovery vcenter=%s datacenter=%s filter=%s vms=%d", vcenter, datacenter, name_filter or "-",
                  len(vms))
         return _json(200, {"vcenter": {"host": vcenter, "datacenter": datacenter}, "vms": vms})

@@ -99,6 +99,22 @@ def test_discovery_of_an_unknown_datacenter_is_a_404(simulator):
     assert discover(simulator, datacenter="Nowhere").status_code == 404
 
 
+def test_discovery_also_serves_the_vms_the_dashboard_manages(simulator):
+    vm = make_vm("sql-bench-0001", vcenter_host="vcenter.bench.local", datacenter="DC-B",
+                 vm_path="/DC-B/vm/sql-bench-0001")
+    response = discover(simulator, vcenter="vcenter.bench.local", datacenter="DC-B", filter="SQL-BENCH")
+    assert response.status_code == 200
+    [served] = response.json()["vms"]
+    assert (served["id"], served["name"], served["path"]) == (vm.vmware_vm_id, vm.vm_name, vm.vm_path)
+    assert served["os_type"] == "windows" and served["disks"] and served["networks"]
+
+
+def test_discovery_of_an_unknown_vcenter_fails_like_an_unreachable_host(simulator):
+    response = discover(simulator, vcenter="vcenter.nowhere.local")
+    assert response.status_code == 502
+    assert set(response.json()) >= {"error", "details", "timestamp"}
+
+
 def test_a_replication_creates_a_running_job_with_the_scheduler_metadata(simulator):
     schedule = make_schedule()
     group = make_group(schedule=schedule)
