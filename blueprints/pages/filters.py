@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -15,10 +16,16 @@ _OUTCOME_LISTS = ("vms", "outcomes", "results", "vm_outcomes")
 
 def schedule_words(schedule) -> str:
     """"Every day at 02:30 (Europe/London)"; the bare expression if it cannot be described."""
+    return _words(schedule.cron_expression, schedule.timezone or "UTC")
+
+
+@lru_cache(maxsize=4096)
+def _words(expression: str, zone: str) -> str:
+    """Schedules share few distinct expressions; describing each once keeps long lists cheap."""
     try:
-        return describe(schedule.cron_expression, schedule.timezone or "UTC")
+        return describe(expression, zone)
     except CronError:
-        return schedule.cron_expression
+        return expression
 
 
 def from_iso(value: str) -> datetime:

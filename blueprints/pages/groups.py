@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 import grouping
-import scheduling
+from blueprints.pages import readers
 from blueprints.pages.forms import field_errors
 from domain_errors import DomainError, NotFound
 
@@ -24,7 +24,7 @@ def _form_values(form) -> dict:
 
 
 def _render_form(group, values: dict, errors: dict, status: int = 200):
-    schedules = [summary.schedule for summary in scheduling.list_schedules()]
+    schedules = readers.schedules_by_name()
     return render_template("groups/form.html", group=group, values=values, errors=errors,
                            schedules=schedules), status
 

@@ -103,3 +103,14 @@ def banner_dismissed(user_id: int, context_id: str, job_id: str | None) -> bool:
     """Whether this user dismissed the last-operation banner of this VM for this very operation."""
     dismissal = db.session.get(DashboardBannerDismissal, (user_id, context_id))
     return dismissal is not None and dismissal.job_id == (job_id or "")
+
+
+def schedule_names() -> list[tuple[str, str]]:
+    """(id, name) of every schedule by name, for chain-parent and group selects (one statement)."""
+    return [tuple(row) for row in db.session.execute(
+        select(ReplicationSchedule.id, ReplicationSchedule.name).order_by(ReplicationSchedule.name)).all()]
+
+
+def schedules_by_name() -> list[ReplicationSchedule]:
+    """Every schedule by name, without counts or next runs, for the group form's select (one statement)."""
+    return list(db.session.scalars(select(ReplicationSchedule).order_by(ReplicationSchedule.name)).all())

@@ -84,8 +84,8 @@ def _preview(values: dict, frequency: Frequency) -> dict:
 
 
 def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200):
-    parents = [s for s in (summary.schedule for summary in scheduling.list_schedules())
-               if schedule is None or s.id != schedule.id]
+    parents = [(schedule_id, name) for schedule_id, name in readers.schedule_names()
+               if schedule is None or schedule_id != schedule.id]
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
                            errors=errors, preview=_preview(values, frequency), parents=parents,
                            zones=zone_names(), weekdays=WEEKDAYS), status
