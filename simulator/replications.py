@@ -162,8 +162,28 @@ def _sync_type(request: ReplicationRequest, context: VMReplicationContext) -> st
     return "incremental" if context.last_successful_job_id else "initial"
 
 
+@dataclass(frozen=True)
+class StartedReplication:
+    """What the OMA answers for a started replication (taken before commit: no reload needed)."""
+
+    job_id: str
+    status: str
+    progress_percent: float
+    started_at: datetime
+    vm_context_id: str
+    vm_name: str
+    replication_type: str
+    total_bytes: int
+
+    def to_response(self) -> dict:
+        """The 201 body of `POST /api/v1/replications`."""
+        return {"job_id": self.job_id, "status": self.status, "progress_percent": self.progress_percent,
+                "started_at": self.started_at.isoformat(), "vm_context_id": self.vm_context_id,
+                "message": f"Replication of {self.vm_name} started ({self.replication_type})"}
+
+
 def create_replication(payload: object, *, seed: str, now: datetime | None = None,
-                       rng: random.Random | None = None) -> ReplicationJob:
+                       rng: random.Random | None = None) -> StartedReplication:
     """Start a replication for the request's VM; raises SimulatorError (400/409) when refused.
 
     The VM is claimed with a compare-and-set on its context's `current_job_id`, so two requests
@@ -217,10 +237,13 @@ def create_replication(payload: object, *, seed: str, now: datetime | None = Non
         db.session.rollback()
         raise SimulatorError(409, "VM already has an active replication job",
                              f"another replication of VM {context.vm_name} started at the same time")
+    started = StartedReplication(job_id=job_id, status=job.status, progress_percent=0.0, started_at=now,
+                                 vm_context_id=context.context_id, vm_name=job.source_vm_name,
+                                 replication_type=sync_type, total_bytes=job.total_bytes)
     db.session.commit()
     log.info("Replication job created job_id=%s vm=%s type=%s scheduled_by=%s",
-             job_id, job.source_vm_name, sync_type, request.scheduled_by or "-")
-    return job
+             job_id, started.vm_name, sync_type, request.scheduled_by or "-")
+    return started
 
 
 def _int_or(value: object, fallback: int | None) -> int | None:

@@ -133,17 +133,17 @@ class SimulatorApp:
         try:
             payload = self._body(request)
             with self.app.app_context():
-                job = create_replication(payload, seed=self.seed)
-                body = {"job_id": job.id, "status": job.status, "progress_percent": float(job.progress_percent),
-                        "started_at": job.started_at.isoformat(), "vm_context_id": job.vm_context_id,
-                        "message": f"Replication of {job.source_vm_name} started ({job.replication_type})"}
+                started = create_replication(payload, seed=self.seed)
         except SimulatorError as exc:
             return _error(exc.status, exc.error, exc.details, **exc.extra)
-        return _json(201, body)
+        return _json(201, started.to_response())
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log line per request: the dashboard's own logs say what matters."""
+    """Keep-alive connections (the clients pool them) and no access log line per request: the
+    dashboard's own logs say what matters."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, code="-", size="-"):
         pass

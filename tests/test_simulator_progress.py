@@ -13,7 +13,7 @@ from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.plan import plan_job, state_at
 from simulator.progress import ProgressDriver, TickResult
 from simulator.raw_errors import REPLICATION_ERRORS
-from simulator.replications import create_replication
+from simulator.replications import StartedReplication, create_replication
 from tests.factories import make_replication_job, make_vm
 
 pytestmark = pytest.mark.both_dbs
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.both_dbs
 SEED = "test"
 
 
-def start_job(vm_name: str = "web-01", now=None) -> ReplicationJob:
+def start_job(vm_name: str = "web-01", now=None) -> StartedReplication:
     vm = demo_vm(vm_name)
     return create_replication({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
                                "datacenter": vm["datacenter"]}, seed=SEED, now=now)
@@ -77,7 +77,7 @@ def test_a_tick_moves_a_running_job_along_its_plan(app):
     progress = driver(app, 0.0)
 
     progress.tick(started + timedelta(seconds=45))
-    midway = reload(job.id)
+    midway = reload(job.job_id)
     assert midway.status == "replicating"
     assert 0 < midway.progress_percent < 100
     assert 0 < midway.bytes_transferred < midway.total_bytes
@@ -86,7 +86,7 @@ def test_a_tick_moves_a_running_job_along_its_plan(app):
     progress_at_45s = midway.progress_percent
 
     progress.tick(started + timedelta(seconds=80))
-    assert reload(job.id).progress_percent > progress_at_45s
+    assert reload(job.job_id).progress_percent > progress_at_45s
 
 
 def test_one_tick_advances_every_running_job(app):
@@ -96,19 +96,20 @@ def test_one_tick_advances_every_running_job(app):
     result = driver(app, 0.0).tick(started + timedelta(seconds=45))
 
     assert result.advanced == 3
-    assert all(reload(job.id).progress_percent > 0 for job in jobs)
+    assert all(reload(job.job_id).progress_percent > 0 for job in jobs)
 
 
 def test_a_job_ended_by_someone_else_is_not_moved_again(app):
     started = utcnow()
     job = start_job("web-04", now=started)
-    job.status, job.error_message = "failed", "phantom: not found by the VMA"
+    row = reload(job.job_id)
+    row.status, row.error_message = "failed", "phantom: not found by the VMA"
     db.session.commit()
 
     result = driver(app, 0.0).tick(started + timedelta(minutes=4))
 
     assert result == TickResult()
-    assert (reload(job.id).status, reload(job.id).progress_percent) == ("failed", 0.0)
+    assert (reload(job.job_id).status, reload(job.job_id).progress_percent) == ("failed", 0.0)
 
 
 def test_a_completed_job_makes_its_vm_ready_for_failover(app):
@@ -118,12 +119,12 @@ def test_a_completed_job_makes_its_vm_ready_for_failover(app):
     result = driver(app, 0.0).tick(started + timedelta(minutes=4))
 
     assert result.completed == 1
-    done = reload(job.id)
+    done = reload(job.job_id)
     assert (done.status, done.progress_percent, done.bytes_transferred) == ("completed", 100.0, done.total_bytes)
     assert done.completed_at is not None
     context = db.session.get(VMReplicationContext, done.vm_context_id)
     assert context.current_status == "ready_for_failover"
-    assert (context.successful_jobs, context.failed_jobs, context.last_successful_job_id) == (1, 0, job.id)
+    assert (context.successful_jobs, context.failed_jobs, context.last_successful_job_id) == (1, 0, job.job_id)
 
 
 def test_a_failed_job_keeps_its_raw_error_and_counts_on_its_vm(app):
@@ -133,7 +134,7 @@ def test_a_failed_job_keeps_its_raw_error_and_counts_on_its_vm(app):
     result = driver(app, 1.0).tick(started + timedelta(minutes=4))
 
     assert result.failed == 1
-    failed = reload(job.id)
+    failed = reload(job.job_id)
     assert failed.status == "failed" and failed.progress_percent < 100
     assert failed.error_message and failed.vma_error_classification
     context = db.session.get(VMReplicationContext, failed.vm_context_id)
@@ -149,7 +150,7 @@ def test_two_processes_finishing_the_same_job_count_it_once(app):
     second = driver(app, 0.0).tick(later)
 
     assert (first.completed, second.completed) == (1, 0)
-    assert db.session.get(VMReplicationContext, reload(job.id).vm_context_id).successful_jobs == 1
+    assert db.session.get(VMReplicationContext, reload(job.job_id).vm_context_id).successful_jobs == 1
 
 
 def test_a_job_the_simulator_did_not_start_is_left_alone(app):
@@ -177,9 +178,9 @@ def test_the_background_thread_ticks_on_its_own(app, failure_rate):
     progress.start()
     try:
         for _ in range(200):
-            if reload(job.id).status != "replicating":
+            if reload(job.job_id).status != "replicating":
                 break
             time.sleep(0.05)
     finally:
         progress.stop()
-    assert reload(job.id).status == ("completed" if failure_rate == 0.0 else "failed")
+    assert reload(job.job_id).status == ("completed" if failure_rate == 0.0 else "failed")
