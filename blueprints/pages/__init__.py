@@ -11,10 +11,12 @@ def register_pages(app: Flask) -> None:
     from blueprints.pages.groups import bp as groups_bp
     from blueprints.pages.jobs import bp as jobs_bp
     from blueprints.pages.overview import bp as overview_bp
+    from blueprints.pages.preferences import bp as preferences_bp
     from blueprints.pages.schedules import bp as schedules_bp
     from blueprints.pages.vms import bp as vms_bp
 
     register_template_helpers(app)
     register_filters(app)
-    for blueprint in (overview_bp, schedules_bp, groups_bp, assignment_bp, jobs_bp, vms_bp, discovery_bp):
+    for blueprint in (overview_bp, schedules_bp, groups_bp, assignment_bp, jobs_bp, vms_bp, discovery_bp,
+                      preferences_bp):
         app.register_blueprint(blueprint)
