@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from models import (FAILOVER_STATUSES, JobStep, JobTracking, LogEvent, Replicati
                     ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
 from sanitizer import find_forbidden
 from simulator.inventory import demo_vm
-from simulator.seed import EVERY_TWO_MINUTES, seed_demo_data
+from simulator.seed import EVERY_TWO_MINUTES, demo_cron, seed_demo_data
 from tests.factories import make_vm
 
 pytestmark = pytest.mark.both_dbs
@@ -47,15 +47,22 @@ def test_every_demo_vm_is_the_one_vma_discovery_serves(seeded):
             context.vmware_vm_id, context.vm_path, context.datacenter)
 
 
-def test_the_demo_has_three_valid_schedules_one_firing_within_two_minutes(seeded, app):
+def test_the_demo_has_three_valid_schedules_one_firing_every_two_minutes(seeded, app):
     schedules = {s.name: s for s in db.session.scalars(select(ReplicationSchedule))}
     assert len(schedules) == 3
     for schedule in schedules.values():
         parse_cron(schedule.cron_expression, schedule.timezone, app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
     demo = parse_cron(schedules[EVERY_TWO_MINUTES].cron_expression, schedules[EVERY_TWO_MINUTES].timezone)
-    now = utcnow()
-    assert demo.next_after(now) - now <= timedelta(minutes=2)
+    first, second = demo.next_runs(utcnow(), 2)
+    assert second - first == timedelta(minutes=2)
     assert {s.timezone for s in schedules.values()} >= {"UTC", "Europe/London"}
+
+
+@pytest.mark.parametrize("second", [0, 1, 59, 60, 61, 119])
+def test_the_demo_schedule_first_fires_within_a_minute_of_seeding(second):
+    start = datetime(2025, 3, 30, 0, 58, tzinfo=timezone.utc) + timedelta(seconds=second)
+    first = parse_cron(demo_cron(start), "UTC").next_after(start)
+    assert first - start <= timedelta(minutes=1)
 
 
 def test_four_groups_hold_prioritised_members_and_some_vms_stay_ungrouped(seeded):
