@@ -12,6 +12,7 @@ an execution by a row in `dashboard_dispatch_claims`, so neither can happen twic
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 
@@ -28,18 +29,27 @@ __all__ = ["ChainCycleError", "ScheduleDisabled", "ScheduleNotFound", "banner_st
 log = logging.getLogger(__name__)
 _service = None
 _fork_hooks_installed = False
+_exit_hook_installed = False
 
 
 def start_scheduler(app: Flask):
     """Start this process's scheduler service (lease supervisor; engine when it leads)."""
-    global _service
+    global _service, _exit_hook_installed
     from scheduler.engine import SchedulerService
+    if _reloader_watcher():
+        log.info("Scheduler not started in the reloader's watcher process; the serving process runs it")
+        return None
     if _service is not None and _service.app is app:
         return _service
     if _service is not None:
         _service.stop()
     _service = SchedulerService(app)
     _install_fork_hooks()
+    if not _exit_hook_installed:
+        # An orderly exit (gunicorn worker stopped, Ctrl-C) hands the lease over at once
+        # instead of leaving the standbys to wait for it to expire.
+        atexit.register(stop_scheduler)
+        _exit_hook_installed = True
     _service.start()
     log.info("Scheduler service started as %s", _service.holder)
     return _service
@@ -70,6 +80,23 @@ def schedules_changed() -> None:
     from scheduler.lease import bump_schedules_version
     bump_schedules_version()
     wake_local_scheduler()
+
+
+def _reloader_watcher() -> bool:
+    """True in the first process of `flask run` with the reloader: it only watches files and
+    restarts the serving child (which has WERKZEUG_RUN_MAIN set). A scheduler there would keep
+    the lease with stale code across every reload."""
+    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+        return False
+    import click
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run" or "reload" not in context.params:
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        from flask.helpers import get_debug_flag
+        reload = get_debug_flag()
+    return bool(reload)
 
 
 def _install_fork_hooks() -> None:

@@ -108,6 +108,7 @@ class SchedulerService:
         with self.app.app_context():
             db.engine.dispose(close=False)  # never share the parent's connections
         self._reset()
+        log.info("Scheduler service started as %s in a forked worker", self.holder)
         self.start()
 
     def wake(self) -> None:
@@ -139,7 +140,6 @@ class SchedulerService:
             self.role = "leader"
             metrics.IS_LEADER.set(1)
             if self.engine is None:
-                log.info("Scheduler lease acquired by %s; starting the engine", self.holder)
                 self._start_engine()
             elif self._stalled():
                 log.error("Scheduler engine heartbeat stalled for %.0f s; restarting the engine",
@@ -171,6 +171,12 @@ class SchedulerService:
 
     def _start_engine(self) -> None:
         with self._engine_lock:
+            if self._stop.is_set():
+                # Stopping (or about to fork, gunicorn --preload): a lease taken a moment ago is
+                # handed back by stop(); starting an engine now would fire slots in a process
+                # that is leaving the election.
+                return
+            log.info("Scheduler lease held by %s; starting the engine", self.holder)
             config = self.app.config
             self.pipeline = Pipeline(self.app, self.holder)
             self.execution_pool = ThreadPoolExecutor(int(config.get("SCHEDULER_EXECUTION_WORKERS", 8)),

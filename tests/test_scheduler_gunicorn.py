@@ -1,0 +1,103 @@
+"""`gunicorn -w 3 wsgi:app`, with and without `--preload`: one worker leads, slots fire once.
+
+With `--preload` the master imports the app (and starts a scheduler service) before forking;
+the fork hooks must leave the master out of the election and give each worker its own service.
+An orderly shutdown hands the lease back.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from extensions import db
+from models import ScheduleExecution
+from scheduler import lease
+from tests.factories import make_schedule
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(database_url, tmp_path):
+    """Start gunicorn with three workers on the test database; yields (process, log path)."""
+    started = []
+
+    def start(*options: str):
+        log_path = tmp_path / "gunicorn.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
+               "SECRET_KEY": "gunicorn-test", "MIN_SCHEDULE_INTERVAL_SECONDS": "1", "SCHEDULER_TICK_SECONDS": "0.5",
+               "SCHEDULER_ENABLED": "1", "DEMO": "0", "ADMIN_PASSWORD": "gunicorn-admin-pass"}
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{free_port()}", *options, "wsgi:app"],
+                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        return process, log_path
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def wait_for(check, what: str, log_path: Path, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.remove()
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout:.0f} s: {what}\n{log_path.read_text(errors='replace')[-3000:]}",
+                        pytrace=False)
+        time.sleep(0.2)
+
+
+def slot_rows(schedule_id: str) -> list[ScheduleExecution]:
+    return db.session.scalars(select(ScheduleExecution).where(ScheduleExecution.schedule_id == schedule_id)
+                              .order_by(ScheduleExecution.scheduled_at)).all()
+
+
+@pytest.mark.parametrize("options", [(), ("--preload",)], ids=["workers import the app", "preload"])
+def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicorn, options):
+    schedule_id = make_schedule(cron_expression="* * * * * *").id
+    master, log_path = gunicorn(*options)
+    wait_for(lambda: sum(row.status == "completed" for row in slot_rows(schedule_id)) >= 3,
+             "three slots run", log_path)
+
+    log = log_path.read_text(errors="replace")
+    workers = {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)}
+    services = {int(pid) for pid in re.findall(r"Scheduler service started as [^:\s]+:(\d+):", log)}
+    assert len(workers) == 3 and workers <= services, "every worker runs a scheduler service"
+    holder_pid = int(lease.read_lease().holder.split(":")[1])
+    assert holder_pid in workers and holder_pid != master.pid
+    assert len(set(re.findall(r"Scheduler lease held by ([^;]+); starting the engine", log))) == 1
+
+    rows = slot_rows(schedule_id)
+    slots = [row.scheduled_at for row in rows]
+    assert len(set(slots)) == len(slots)
+    assert all((later - earlier).total_seconds() == 1 for earlier, later in zip(slots, slots[1:]))
+    first_run = next(index for index, row in enumerate(rows) if row.status != "skipped")
+    assert {row.status for row in rows[first_run:]} <= {"running", "completed"}, \
+        "once the leader runs, no slot is skipped (those before were missed while it started)"
+
+    master.send_signal(signal.SIGTERM)
+    master.wait(30)
+    db.session.remove()
+    assert lease.read_lease().holder is None, "an orderly shutdown hands the lease back"
