@@ -7,4 +7,6 @@ Targets are reported, never asserted: speed is measured here, not in the test su
 
 BENCHMARKS = [
     "bench.joblog_handler",
+    "bench.pages",
+    "bench.anyid_lookup",
 ]

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 
 from domain_errors import Conflict, FieldReader, NotFound, ValidationError
 from extensions import db
@@ -117,13 +119,24 @@ def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> di
     return values
 
 
+@contextmanager
+def _name_race_as_conflict(name: str):
+    """A concurrent request that saved the same name first becomes a Conflict, not a server error."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("name_taken", f"A group named '{name}' already exists.", {"field": "name"}) from None
+
+
 def create_group(data: Any, created_by: str | None = None) -> VMMachineGroup:
     values = validate_group_input(data)
     group = VMMachineGroup(id=str(uuid.uuid4()), created_by=created_by or "system", **{**_DEFAULTS, **values})
     db.session.add(group)
-    db.session.flush()
-    record_change("group.create", "group", group.id, group.name, None, group_to_dict(group))
-    db.session.commit()
+    with _name_race_as_conflict(group.name):
+        db.session.flush()
+        record_change("group.create", "group", group.id, group.name, None, group_to_dict(group))
+        db.session.commit()
     return group
 
 
@@ -135,9 +148,10 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
     for name, value in values.items():
         setattr(group, name, value)
     group.updated_at = utcnow()
-    db.session.flush()
-    record_change("group.update", "group", group.id, group.name, before, group_to_dict(group))
-    db.session.commit()
+    with _name_race_as_conflict(group.name):
+        db.session.flush()
+        record_change("group.update", "group", group.id, group.name, before, group_to_dict(group))
+        db.session.commit()
     return group
 
 

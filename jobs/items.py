@@ -34,13 +34,6 @@ _RAW_TO_UNIFIED = {raw: unified for unified, raws in REPLICATION_STATUS_MAP.item
 _INTERNAL_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
-def replication_status_sql():
-    """SQL for the unified status of a replication job (so filters run in the database)."""
-    return case(*[(ReplicationJob.status.in_(raws), literal(unified))
-                  for unified, raws in REPLICATION_STATUS_MAP.items()],
-                else_=func.coalesce(ReplicationJob.status, literal("pending")))
-
-
 def joblog_type_sql():
     """SQL for the timeline type of a JobLog job: cleanup is a rollback; live vs test failover."""
     return case(

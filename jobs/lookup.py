@@ -2,13 +2,14 @@
 
 Order of preference: a JobLog UUID, then an external job id (e.g.
 `unified-live-failover-pgtest2-1758553933`), then a replication job id, then a VM context id
-(its most recent job). All candidates are asked for in ONE statement, each branch reading an
-indexed column (primary keys, `idx_external_job`, `idx_job_tracking_context_id`,
+(its most recent job). Job ids are asked for in one statement, a context id in a second, each
+branch reading an indexed column (primary keys, `idx_external_job`, `idx_job_tracking_context_id`,
 `idx_replication_jobs_context`); `log_events.attrs` and messages are never searched.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, func, literal, select, union_all
@@ -36,7 +37,8 @@ def _newest(query, sort_at):
     return select(query.order_by(sort_at.desc()).limit(1).subquery())
 
 
-def _lookup_statement(any_id):
+def _lookup_statements(any_id):
+    """(exact-id statement, context-id statement) for a bound `any_id`."""
     jt_sort = func.coalesce(JobTracking.started_at, JobTracking.created_at)
     rj_sort = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
 
@@ -48,31 +50,46 @@ def _lookup_statement(any_id):
         return select(literal(rank).label("rank"), literal("replication_jobs").label("source"),
                       ReplicationJob.id.label("job_id"), rj_sort.label("sort_at")).where(*where)
 
-    candidates = union_all(
+    # Equality on a primary key or a unique-in-practice indexed column: a flat union, no sort.
+    exact = union_all(
         joblog(1, JobTracking.id == any_id),
-        _newest(joblog(2, JobTracking.external_job_id == any_id), jt_sort),
+        joblog(2, JobTracking.external_job_id == any_id),
         replication(3, ReplicationJob.id == any_id),
+    )
+    newest = union_all(
         _newest(joblog(4, JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
                        JobTracking.parent_job_id.is_(None)), jt_sort),
         _newest(replication(4, ReplicationJob.vm_context_id == any_id), rj_sort),
-    ).subquery("candidates")
-    return (select(candidates.c.rank, candidates.c.source, candidates.c.job_id)
-            .order_by(candidates.c.rank, candidates.c.sort_at.desc()).limit(1))
+    ).subquery("newest")
+    by_context = (select(newest.c.rank, newest.c.source, newest.c.job_id, newest.c.sort_at)
+                  .order_by(newest.c.sort_at.desc()).limit(1))
+    return exact, by_context
 
 
-# Built once: SQLAlchemy then reuses its cache key and compiled form, which for a statement of
-# this size costs more than the database's own work.
-_LOOKUP = _lookup_statement(bindparam("any_id"))
+# Built once: SQLAlchemy then reuses their cache keys and compiled forms, which for statements
+# of this size cost more than the database's own work.
+_EXACT, _BY_CONTEXT = _lookup_statements(bindparam("any_id"))
+
+
+def _best(rows) -> Any:
+    """The preferred match: lowest rank, then the newest job."""
+    epoch = datetime.min.replace(tzinfo=timezone.utc)
+    return min(rows, key=lambda row: (row.rank, -(row.sort_at or epoch).timestamp()))
 
 
 def resolve_any_id(any_id: Any) -> JobRef | None:
-    """The job an id stands for, or None (one indexed statement)."""
+    """The job an id stands for, or None.
+
+    A job id is resolved by one statement; a context id (or an unknown id) needs a second.
+    """
     if not isinstance(any_id, str) or not any_id.strip() or len(any_id) > MAX_ID_LENGTH:
         return None
-    row = db.session.execute(_LOOKUP, {"any_id": any_id.strip()}).first()
+    params = {"any_id": any_id.strip()}
+    rows = db.session.execute(_EXACT, params).all()
+    row = _best(rows) if rows else db.session.execute(_BY_CONTEXT, params).first()
     if row is None:
         return None
-    rank, source, job_id = row
+    rank, source, job_id = row[:3]
     return JobRef(source, job_id, MATCH_KINDS[rank - 1])
 
 

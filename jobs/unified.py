@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from domain_errors import ValidationError
 from extensions import db
 from jobs.items import (JOB_TYPES, REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES, UNIFIED_STATUSES,
-                        joblog_item, joblog_type_sql, replication_item, replication_status_sql)
+                        joblog_item, joblog_type_sql, replication_item)
 from models import JobStep, JobTracking, ReplicationJob, VMReplicationContext
 from models.types import UTCDateTime
 

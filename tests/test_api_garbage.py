@@ -60,10 +60,11 @@ def url_for_rule(rule, values) -> str:
 
 
 def assert_clear_error(response, what: str) -> None:
-    assert response.status_code in ALLOWED, f"{what}: HTTP {response.status_code} {response.get_data(as_text=True)[:300]}"
+    body = response.get_data(as_text=True)
+    assert response.status_code in ALLOWED, f"{what}: HTTP {response.status_code} {body[:300]}"
     error = response.get_json()["error"]
     assert error["code"] and error["message"], what
-    assert "Traceback" not in response.get_data(as_text=True), what
+    assert "Traceback" not in body, what
 
 
 def test_every_write_endpoint_answers_bad_bodies_with_a_json_error_and_changes_nothing(app, api_client, ids):

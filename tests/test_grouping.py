@@ -56,7 +56,8 @@ def test_a_taken_group_name_is_a_conflict(app):
 
 def test_groups_are_listed_with_vm_counts_from_a_single_query(app):
     schedule = make_schedule("nightly")
-    web, empty = make_group("web", schedule), make_group("empty")
+    web = make_group("web", schedule)
+    make_group("empty")
     add_member(web, make_vm())
     add_member(web, make_vm(), enabled=False)
 
