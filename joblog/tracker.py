@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable, Iterator, Optional
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 
@@ -163,7 +163,7 @@ class Tracker:
             try:
                 yield job_id
             except BaseException as exc:
-                self._record_failure("job", job_id, lambda: self.end_job(job_id, "failed", exc))
+                self._record_failure("job", job_id, self.end_job, job_id, "failed", exc)
                 raise
             self.end_job(job_id, "completed")
 
@@ -196,7 +196,7 @@ class Tracker:
             except BaseException as exc:
                 if isinstance(exc, Exception):
                     _log.error("Step %s failed: %s", name, error_text(exc), exc_info=exc)
-                self._record_failure("step", step_id, lambda: self.end_step(step_id, "failed", exc))
+                self._record_failure("step", step_id, self.end_step, step_id, "failed", exc)
                 raise
             self.end_step(step_id, "completed")
 
@@ -232,10 +232,10 @@ class Tracker:
         raise RuntimeError(f"could not allocate a step number for job {job_id}")
 
     @staticmethod
-    def _record_failure(kind: str, ident: Any, record: Callable[[], Any]) -> None:
+    def _record_failure(kind: str, ident: Any, record: Callable[..., Any], *args: Any) -> None:
         """Record a failure without letting a database error replace the exception being raised."""
         try:
-            record()
+            record(*args)
         except Exception as exc:
             _log.warning("could not record the failure of %s %s: %s", kind, ident, type(exc).__name__)
 
