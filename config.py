@@ -88,6 +88,9 @@ class Config:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
             "JOBLOG_QUEUE_SIZE": _int("JOBLOG_QUEUE_SIZE", 10000),
+            "JOBLOG_OVERFLOW": os.environ.get("JOBLOG_OVERFLOW", "drop_oldest"),
+            "JOBLOG_BATCH_SIZE": _int("JOBLOG_BATCH_SIZE", 500),
+            "JOBLOG_FLUSH_INTERVAL": float(os.environ.get("JOBLOG_FLUSH_INTERVAL", "0.2")),
             "WTF_CSRF_TIME_LIMIT": None,  # a dashboard left open for a whole shift keeps working
             "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
             "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -91,6 +91,9 @@ def app(app_config, tmp_path, monkeypatch):
     ctx = application.app_context()
     ctx.push()
     yield application
+    tracker = application.extensions.get("joblog")
+    if tracker is not None:
+        tracker.close()  # flush queued log events into this test's database, not the next one's
     db.session.remove()
     db.engine.dispose()
     ctx.pop()
