@@ -33,8 +33,9 @@ class JobRef:
     matched_by: str  # one of MATCH_KINDS
 
 
-def _newest(query, sort_at):
-    return select(query.order_by(sort_at.desc()).limit(1).subquery())
+def _newest(column, sort_at, *where):
+    """The newest matching row's `column`, as a scalar subquery (no temporary table)."""
+    return select(column).where(*where).order_by(sort_at.desc()).limit(1).scalar_subquery()
 
 
 def _lookup_statements(any_id):
@@ -46,35 +47,38 @@ def _lookup_statements(any_id):
         return select(literal(rank).label("rank"), literal("job_tracking").label("source"),
                       JobTracking.id.label("job_id"), jt_sort.label("sort_at")).where(*where)
 
-    def replication(rank: int, *where):
-        return select(literal(rank).label("rank"), literal("replication_jobs").label("source"),
-                      ReplicationJob.id.label("job_id"), rj_sort.label("sort_at")).where(*where)
-
     # Equality on a primary key or a unique-in-practice indexed column: a flat union, no sort.
     exact = union_all(
         joblog(1, JobTracking.id == any_id),
         joblog(2, JobTracking.external_job_id == any_id),
-        replication(3, ReplicationJob.id == any_id),
+        select(literal(3), literal("replication_jobs"), ReplicationJob.id, rj_sort).where(ReplicationJob.id == any_id),
     )
-    newest = union_all(
-        _newest(joblog(4, JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
-                       JobTracking.parent_job_id.is_(None)), jt_sort),
-        _newest(replication(4, ReplicationJob.vm_context_id == any_id), rj_sort),
-    ).subquery("newest")
-    by_context = (select(newest.c.rank, newest.c.source, newest.c.job_id, newest.c.sort_at)
-                  .order_by(newest.c.sort_at.desc()).limit(1))
+    on_timeline = (JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
+                   JobTracking.parent_job_id.is_(None))
+    of_context = (ReplicationJob.vm_context_id == any_id,)
+    by_context = select(
+        _newest(JobTracking.id, jt_sort, *on_timeline).label("joblog_id"),
+        _newest(jt_sort, jt_sort, *on_timeline).label("joblog_at"),
+        _newest(ReplicationJob.id, rj_sort, *of_context).label("replication_id"),
+        _newest(rj_sort, rj_sort, *of_context).label("replication_at"))
     return exact, by_context
 
 
 # Built once: SQLAlchemy then reuses their cache keys and compiled forms, which for statements
 # of this size cost more than the database's own work.
 _EXACT, _BY_CONTEXT = _lookup_statements(bindparam("any_id"))
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def _best(rows) -> Any:
-    """The preferred match: lowest rank, then the newest job."""
-    epoch = datetime.min.replace(tzinfo=timezone.utc)
-    return min(rows, key=lambda row: (row.rank, -(row.sort_at or epoch).timestamp()))
+def _newest_of_context(row) -> JobRef | None:
+    """The context's newest job across both tables (a replication wins a tie)."""
+    candidates = []
+    if row.joblog_id is not None:
+        candidates.append((row.joblog_at or _EPOCH, 0, JobRef("job_tracking", row.joblog_id, "context_id")))
+    if row.replication_id is not None:
+        candidates.append((row.replication_at or _EPOCH, 1, JobRef("replication_jobs", row.replication_id,
+                                                                   "context_id")))
+    return max(candidates, key=lambda c: c[:2])[2] if candidates else None
 
 
 def resolve_any_id(any_id: Any) -> JobRef | None:
@@ -86,10 +90,9 @@ def resolve_any_id(any_id: Any) -> JobRef | None:
         return None
     params = {"any_id": any_id.strip()}
     rows = db.session.execute(_EXACT, params).all()
-    row = _best(rows) if rows else db.session.execute(_BY_CONTEXT, params).first()
-    if row is None:
-        return None
-    rank, source, job_id = row[:3]
+    if not rows:
+        return _newest_of_context(db.session.execute(_BY_CONTEXT, params).one())
+    rank, source, job_id, _ = min(rows, key=lambda row: (row[0], -(row[3] or _EPOCH).timestamp()))
     return JobRef(source, job_id, MATCH_KINDS[rank - 1])
 
 
