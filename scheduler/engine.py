@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import SimpleNamespace
@@ -20,14 +21,14 @@ from types import SimpleNamespace
 from apscheduler.executors.pool import ThreadPoolExecutor as APSThreadPool
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select
 
 from cron import CronError, ScheduleTrigger
 from extensions import db
-from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
-                    VMReplicationContext, utcnow)
+from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler import lease, metrics
 from scheduler.ids import new_holder_id
+from scheduler.next_runs import write_next_runs
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
 from scheduler.slots import catch_up, last_slots_by_schedule, start_scheduled
@@ -73,6 +74,7 @@ class SchedulerService:
         self.fingerprint = None
         self.pipeline: Pipeline | None = None
         self.execution_pool: ThreadPoolExecutor | None = None
+        self._next_runs_stale = threading.Event()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -181,15 +183,19 @@ class SchedulerService:
             self.pipeline = Pipeline(self.app, self.holder)
             self.execution_pool = ThreadPoolExecutor(int(config.get("SCHEDULER_EXECUTION_WORKERS", 8)),
                                                      thread_name_prefix="scheduler-execution")
+            # Slots fire on their own pool: 500 schedules due in the same second must not delay
+            # the heartbeat (the watchdog would restart a busy engine) or the reconcile loop.
             engine = BackgroundScheduler(
                 timezone=timezone.utc,
-                executors={"default": APSThreadPool(int(config.get("SCHEDULER_FIRE_WORKERS", 20)))},
+                executors={"default": APSThreadPool(int(config.get("SCHEDULER_FIRE_WORKERS", 20))),
+                           "maintenance": APSThreadPool(4)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-            engine.add_job(self._heartbeat, "interval", seconds=1, id="heartbeat")
+            engine.add_job(self._heartbeat, "interval", seconds=1, id="heartbeat", executor="maintenance")
             engine.add_job(self.reconcile, "interval", seconds=float(config.get("SCHEDULER_RECONCILE_SECONDS", 2)),
-                           id="reconcile")
+                           id="reconcile", executor="maintenance")
+            engine.add_job(self.sync_next_runs, "interval", seconds=self.tick, id="next-runs", executor="maintenance")
             engine.add_job(self.check_phantoms, "interval", seconds=int(config.get("PHANTOM_CHECK_SECONDS", 300)),
-                           id="phantoms")
+                           id="phantoms", executor="maintenance")
             self.engine = engine
             self.loaded = {}
             self.fingerprint = None
@@ -274,7 +280,7 @@ class SchedulerService:
             self.loaded[schedule_id] = LoadedSchedule(snapshot, signature, trigger, cursor)
             engine.add_job(self.fire, trigger, args=[schedule_id], id=f"schedule:{schedule_id}",
                            replace_existing=True, next_run_time=datetime.now(timezone.utc))
-        self.refresh_next_scheduled(list(wanted))
+        self._next_runs_stale.set()
 
     def _remove_job(self, schedule_id: str) -> None:
         self.loaded.pop(schedule_id, None)
@@ -296,32 +302,36 @@ class SchedulerService:
                 entry.cursor = latest
                 if claim is not None and claim.status == "running":
                     self._submit(claim.execution_id)
-                self._set_next_scheduled(schedule_id, entry.trigger.expression.next_after(now))
-                db.session.commit()
+                self._next_runs_stale.set()
             except Exception:
                 db.session.rollback()
                 log.exception("Schedule %s could not fire", schedule_id)
             finally:
                 db.session.remove()
 
-    def refresh_next_scheduled(self, schedule_ids: list[str]) -> None:
-        """`next_scheduled_at` of every VM: its schedule's next fire, or empty when none."""
+    def sync_next_runs(self) -> None:
+        """Bring every VM's `next_scheduled_at` up to date after fires or reloads."""
+        if not self._next_runs_stale.is_set():
+            return
+        self._next_runs_stale.clear()
         now = utcnow()
-        db.session.execute(update(VMReplicationContext).values(next_scheduled_at=None)
-                           .execution_options(synchronize_session=False))
-        for schedule_id in schedule_ids:
-            entry = self.loaded.get(schedule_id)
-            if entry is not None:
-                self._set_next_scheduled(schedule_id, entry.trigger.expression.next_after(now))
-        db.session.commit()
-
-    def _set_next_scheduled(self, schedule_id: str, at: datetime | None) -> None:
-        m, g = VMGroupMembership, VMMachineGroup
-        members = (select(m.vm_context_id).join(g, g.id == m.group_id)
-                   .where(or_(m.schedule_override_id == schedule_id,
-                              and_(g.schedule_id == schedule_id, m.schedule_override_id.is_(None)))))
-        db.session.execute(update(VMReplicationContext).where(VMReplicationContext.context_id.in_(members))
-                           .values(next_scheduled_at=at).execution_options(synchronize_session=False))
+        next_by_schedule = {schedule_id: entry.trigger.expression.next_after(now)
+                            for schedule_id, entry in list(self.loaded.items())}
+        pipeline = self.pipeline
+        with self.app.app_context():
+            try:
+                # While the OMA writes the rows of VMs being dispatched, updating them could
+                # deadlock with it; those VMs wait for the next pass.
+                with pipeline.dispatch_paused() if pipeline is not None else nullcontext(set()) as in_flight:
+                    _, left = write_next_runs(next_by_schedule, leave=in_flight)
+                if left:
+                    self._next_runs_stale.set()
+            except Exception:
+                db.session.rollback()
+                self._next_runs_stale.set()  # try again at the next tick
+                log.warning("Next scheduled runs of VMs not updated yet; retrying", exc_info=True)
+            finally:
+                db.session.remove()
 
     # --- reconcile and phantoms ------------------------------------------------------------
 

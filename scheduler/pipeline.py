@@ -90,6 +90,12 @@ class Pipeline:
     def shutdown(self) -> None:
         self.http_pool.shutdown(wait=False, cancel_futures=True)
 
+    @contextmanager
+    def dispatch_paused(self):
+        """Hold back new dispatch decisions; yields the VMs being dispatched right now."""
+        with self._plan_lock:
+            yield set(self._in_flight)
+
     def is_busy(self, execution_id: str) -> bool:
         return execution_id in self._busy
 
@@ -130,6 +136,9 @@ class Pipeline:
         first_pass = entries is None
         entries = [dict(entry) for entry in entries or ()]
         now = utcnow()
+        # Read now: touching the (expired) rows after a commit would check out a connection and
+        # hold it for the whole HTTP dispatch.
+        request_fields = dispatch_fields(execution, schedule)
         self._adopt_jobs(execution, entries, now)
 
         with self._plan_lock:
@@ -169,7 +178,7 @@ class Pipeline:
 
         if claimed:
             try:
-                results = self._dispatch(execution, schedule, claimed)
+                results = self._dispatch(claimed, request_fields)
             finally:
                 with self._plan_lock:
                     for candidate in claimed:
@@ -238,16 +247,9 @@ class Pipeline:
                 metrics.DUPLICATE_CLAIMS.labels("dispatch").inc()
         return won
 
-    def _dispatch(self, execution: ScheduleExecution, schedule: ReplicationSchedule,
-                  candidates: list[Candidate]) -> list[dict]:
+    def _dispatch(self, candidates: list[Candidate], request_fields: dict) -> list[dict]:
         """Step 4 for each VM, in parallel: fresh specs from the VMA, then the OMA replication."""
-        scheduled_by = SCHEDULER_NAME
-        requested_by = (execution.execution_details or {}).get("requested_by")
-        if execution.triggered_by == "manual":
-            scheduled_by = f"manual:{requested_by or 'unknown'}"[:255]
-        common = {"execution_id": execution.id, "replication_type": schedule.replication_type or "auto",
-                  "scheduled_by": scheduled_by}
-        futures = [self.http_pool.submit(self.dispatch_vm, candidate, **common) for candidate in candidates]
+        futures = [self.http_pool.submit(self.dispatch_vm, candidate, **request_fields) for candidate in candidates]
         return [future.result() for future in futures]
 
     def dispatch_vm(self, candidate: Candidate, *, execution_id: str, replication_type: str,
@@ -357,6 +359,16 @@ class Pipeline:
                 chain_execution_id(execution.id, child.id), child.id,
                 now + timedelta(minutes=child.chain_delay_minutes or 0), "chain",
                 {"chain": {"parent_execution_id": execution.id, "parent_schedule_id": schedule.id}})
+
+
+def dispatch_fields(execution: ScheduleExecution, schedule: ReplicationSchedule) -> dict:
+    """What every replication request of this execution carries besides the VM."""
+    scheduled_by = SCHEDULER_NAME
+    if execution.triggered_by == "manual":
+        requested_by = (execution.execution_details or {}).get("requested_by")
+        scheduled_by = f"manual:{requested_by or 'unknown'}"[:255]
+    return {"execution_id": execution.id, "replication_type": schedule.replication_type or "auto",
+            "scheduled_by": scheduled_by}
 
 
 def apply_job(entry: dict, job) -> None:

@@ -112,7 +112,7 @@ def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | No
         db.session.rollback()
         metrics.DUPLICATE_CLAIMS.labels("slot").inc()
         return ClaimResult(execution_id, "lost")
-    metrics.observe_fire_lag(max(0.0, (now - slot).total_seconds()))
+    metrics.observe_fire_lag(max(0.0, (utcnow() - slot).total_seconds()))  # the slot is ours from here
     if running is not None:
         metrics.SLOTS_SKIPPED.inc()
         log.info("Slot %s of schedule %s skipped: execution %s is still running", slot.isoformat(),
