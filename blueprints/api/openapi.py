@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from blueprints.api import api_v1
+from jobs.lookup import MATCH_KINDS
 from security import public
 
 STR = {"type": "string"}
@@ -19,6 +20,7 @@ BOOL = {"type": "boolean"}
 STRS = {"type": "array", "items": STR}
 ANY_OBJ = {"type": "object", "additionalProperties": True}
 NTIME = {"type": "string", "format": "date-time", "nullable": True}
+MATCHED_BY = {"type": "string", "enum": list(MATCH_KINDS)}
 
 
 def ref(name: str) -> dict:
@@ -295,7 +297,7 @@ PATHS = {
     },
     "/jobs/{any_id}": {
         "get": op("Smart lookup: JobLog id, external job id, replication job id or context id (newest job)",
-                  _response("Job", {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": STR})]}),
+                  _response("Job", {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": MATCHED_BY})]}),
                   params=[path_param("any_id", "Any job id or a VM context id")], extra=NOT_FOUND, tag="jobs"),
     },
     "/jobs/{any_id}/logs": {
@@ -309,7 +311,7 @@ PATHS = {
     },
     "/failover/{job_id}/progress": {
         "get": op("Progress of an operation with its steps", _response("Progress", obj({
-            "job": {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": STR})]}, "job_id": STR, "status": STR,
+            "job": {"allOf": [ref("UnifiedJobItem"), obj({"matched_by": MATCHED_BY})]}, "job_id": STR, "status": STR,
             "progress": NUM, "current_step": NSTR, "steps": {"type": "array", "items": ref("JobStep")},
             "steps_completed": INT, "steps_total": INT, "is_active": BOOL})),
             params=[path_param("job_id", "JobLog id or external job id")], extra=NOT_FOUND, tag="jobs"),
