@@ -52,7 +52,11 @@ class Config:
         return {
             "SECRET_KEY": secret,
             "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800},
+            # Sized for the scheduler's threads (fire, execution, maintenance) plus web requests:
+            # a smaller pool makes the leader open and close connections under load.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_recycle": 1800,
+                                          "pool_size": _int("DATABASE_POOL_SIZE", 20),
+                                          "max_overflow": _int("DATABASE_MAX_OVERFLOW", 20)},
             "OMA_API_URL": os.environ.get("OMA_API_URL", ""),
             "OMA_API_TOKEN": os.environ.get("OMA_API_TOKEN", ""),
             "VMA_API_URL": os.environ.get("VMA_API_URL", ""),

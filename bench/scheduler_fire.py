@@ -59,11 +59,13 @@ def bench_vm_spec(name: str) -> dict:
 def serve_simulator(database_url: str) -> None:
     """Entry point of the simulator process: prints its URL, serves until SIGTERM."""
     import json
+    import threading
 
+    from werkzeug.serving import WSGIRequestHandler, make_server
     from werkzeug.wrappers import Request, Response
 
     from app import create_app
-    from simulator.server import Credentials, SimulatorApp, SimulatorServer
+    from simulator.server import Credentials, SimulatorApp
 
     class BenchAppliance(SimulatorApp):
         """The simulator with a vCenter that knows the bench's VMs (the demo one knows 42)."""
@@ -74,15 +76,25 @@ def serve_simulator(database_url: str) -> None:
             body = {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]}, "vms": vms}
             return Response(json.dumps(body), status=200, mimetype="application/json")
 
+    class KeepAliveHandler(WSGIRequestHandler):
+        """Connections stay open between requests, as on an appliance's HTTP server (the
+        simulator's development server closes each one: the bench would measure TCP set-up)."""
+
+        protocol_version = "HTTP/1.1"
+
+        def log_request(self, code="-", size="-"):
+            pass
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BACKGROUND_SERVICES": False, "SECRET_KEY": "bench",
-                      "LOG_LEVEL": "WARNING",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 40, "max_overflow": 10, "pool_pre_ping": True}})
+                      "LOG_LEVEL": "WARNING"})
     credentials = Credentials(oma_token=OMA_TOKEN, vcenter_username=VCENTER_USERNAME, vcenter_password=VCENTER_PASSWORD)
-    server = SimulatorServer(BenchAppliance(app, credentials, seed="bench")).start()
+    server = make_server("127.0.0.1", 0, BenchAppliance(app, credentials, seed="bench"), threaded=True,
+                         request_handler=KeepAliveHandler)
+    threading.Thread(target=server.serve_forever, name="simulator-http", daemon=True).start()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    print(server.url, flush=True)
+    print(f"http://127.0.0.1:{server.server_port}", flush=True)
     signal.sigwait({signal.SIGTERM})
-    server.stop()
+    server.shutdown()
 
 
 def _seed(app, cron_expression: str) -> None:

@@ -96,30 +96,61 @@ class ClaimResult:
 
 def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | None = None) -> ClaimResult:
     """Claim a cron slot: insert its execution row, running or skipped (skip-if-running)."""
+    return claim_slots([(schedule, slot)], now)[0]
+
+
+def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datetime | None = None) -> list[ClaimResult]:
+    """Claim several slots (of different schedules) with one multi-row insert; if any was
+    claimed elsewhere already, each is inserted on its own so that only those are lost."""
     now = now or utcnow()
-    execution_id = slot_execution_id(schedule.id, slot)
-    values = dict(id=execution_id, schedule_id=schedule.id, scheduled_at=slot, started_at=now,
-                  triggered_by="scheduler", created_at=now, status="running", execution_details={})
-    running = previous_run_active(schedule.id) if schedule.skip_if_running else None
-    if running is not None:
-        values.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
-                      execution_details={"skip_reason": "skip_if_running", "previous_execution_id": running},
-                      execution_duration_seconds=0)
+    careful = [schedule.id for schedule, _ in requests if schedule.skip_if_running]
+    running = {}
+    if careful:
+        running = dict(db.session.execute(
+            select(ScheduleExecution.schedule_id, ScheduleExecution.id)
+            .where(ScheduleExecution.schedule_id.in_(careful), ScheduleExecution.status == "running")).all())
+    rows = []
+    for schedule, slot in requests:
+        previous = running.get(schedule.id) if schedule.skip_if_running else None
+        row = dict(id=slot_execution_id(schedule.id, slot), schedule_id=schedule.id, scheduled_at=slot,
+                   started_at=now, triggered_by="scheduler", created_at=now, status="running", execution_details={},
+                   completed_at=None, error_message=None, execution_duration_seconds=None)
+        if previous is not None:
+            row.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
+                       execution_details={"skip_reason": "skip_if_running", "previous_execution_id": previous},
+                       execution_duration_seconds=0)
+        rows.append(row)
     try:
-        db.session.execute(insert(ScheduleExecution).values(**values))
+        db.session.execute(insert(ScheduleExecution), rows)
         db.session.commit()
+        won = [True] * len(rows)
     except IntegrityError:
         db.session.rollback()
-        metrics.DUPLICATE_CLAIMS.labels("slot").inc()
-        return ClaimResult(execution_id, "lost")
-    metrics.observe_fire_lag(max(0.0, (utcnow() - slot).total_seconds()))  # the slot is ours from here
-    if running is not None:
-        metrics.SLOTS_SKIPPED.inc()
-        log.info("Slot %s of schedule %s skipped: execution %s is still running", slot.isoformat(),
-                 schedule.name, running)
-        return ClaimResult(execution_id, "skipped")
-    metrics.SLOTS_FIRED.inc()
-    return ClaimResult(execution_id, "running")
+        won = []
+        for row in rows:
+            try:
+                db.session.execute(insert(ScheduleExecution).values(**row))
+                db.session.commit()
+                won.append(True)
+            except IntegrityError:
+                db.session.rollback()
+                won.append(False)
+    claimed_at = utcnow()  # the slots are ours from here: that is the fire lag
+    results = []
+    for (schedule, slot), row, mine in zip(requests, rows, won):
+        if not mine:
+            metrics.DUPLICATE_CLAIMS.labels("slot").inc()
+            results.append(ClaimResult(row["id"], "lost"))
+            continue
+        metrics.observe_fire_lag(max(0.0, (claimed_at - slot).total_seconds()))
+        if row["status"] == "skipped":
+            metrics.SLOTS_SKIPPED.inc()
+            log.info("Slot %s of schedule %s skipped: execution %s is still running", slot.isoformat(),
+                     schedule.name, row["execution_details"]["previous_execution_id"])
+        else:
+            metrics.SLOTS_FIRED.inc()
+        results.append(ClaimResult(row["id"], row["status"]))
+    return results
 
 
 def record_missed(schedule: ReplicationSchedule, due: DueSlots, slots: list[datetime], now: datetime,
@@ -150,9 +181,10 @@ def record_missed(schedule: ReplicationSchedule, due: DueSlots, slots: list[date
 
 
 def catch_up(schedule: ReplicationSchedule, expression: CronExpression, after: datetime, now: datetime,
-             grace_seconds: int) -> tuple[datetime | None, ClaimResult | None]:
+             grace_seconds: int, claim=claim_slot) -> tuple[datetime | None, ClaimResult | None]:
     """Handle every slot of a schedule in (after, now]: the latest runs if it is within the
-    grace period, every other one is recorded as missed. Returns (latest slot, its claim)."""
+    grace period, every other one is recorded as missed. Returns (latest slot, its claim).
+    `claim(schedule, slot, now)` claims the latest slot (the engine batches claims)."""
     due = due_slots(expression, after, now)
     if due.latest is None:
         return None, None
@@ -163,7 +195,7 @@ def catch_up(schedule: ReplicationSchedule, expression: CronExpression, after: d
     older = due.recent[:-1]
     if older:
         record_missed(schedule, DueSlots(older, due.total - 1, due.first), older, now, SUPERSEDED_REASON)
-    return latest, claim_slot(schedule, latest, now)
+    return latest, claim(schedule, latest, now)
 
 
 def start_scheduled(execution_id: str, now: datetime, grace_seconds: int) -> str:
