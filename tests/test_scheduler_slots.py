@@ -1,13 +1,13 @@
 """Slots that cannot run normally: missed while no scheduler ran, inside and outside the grace."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cron import parse_cron
 from extensions import db
 from models import ScheduleExecution
 from scheduler.ids import slot_execution_id
-from scheduler.slots import MAX_MISSED_ROWS, catch_up, due_slots
+from scheduler.slots import MAX_MISSED_ROWS, catch_up, claim_slot, due_slots
 from tests.factories import make_schedule
 
 HOURLY = parse_cron("0 0 * * * *", "UTC")
@@ -66,3 +66,21 @@ def test_catching_up_twice_writes_each_slot_once(app):
     assert len(rows(schedule)) == 3
     assert {row.id for row in rows(schedule)} == {slot_execution_id(schedule.id, NOON - timedelta(hours=h))
                                                   for h in range(3)}
+
+
+def test_slots_claimed_together_lose_only_those_already_claimed_elsewhere(app):
+    from scheduler.slots import claim_slots
+    first, second, third = (make_schedule(cron_expression="0 0 * * * *") for _ in range(3))
+    claim_slot(second, NOON)  # another process was first for this one
+    results = claim_slots([(first, NOON), (second, NOON), (third, NOON)])
+    assert [result.status for result in results] == ["running", "lost", "running"]
+    assert db.session.scalar(select(func.count()).select_from(ScheduleExecution)) == 3
+
+
+def test_slots_claimed_together_still_honour_skip_if_running(app):
+    from scheduler.slots import claim_slots
+    careful = make_schedule(cron_expression="0 0 * * * *", skip_if_running=True)
+    carefree = make_schedule(cron_expression="0 0 * * * *", skip_if_running=False)
+    claim_slots([(careful, NOON), (carefree, NOON)])
+    results = claim_slots([(careful, NOON + timedelta(hours=1)), (carefree, NOON + timedelta(hours=1))])
+    assert [result.status for result in results] == ["skipped", "running"]
