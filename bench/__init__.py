@@ -9,4 +9,5 @@ BENCHMARKS = [
     "bench.joblog_handler",
     "bench.pages",
     "bench.anyid_lookup",
+    "bench.scheduler_fire",
 ]
