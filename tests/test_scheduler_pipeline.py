@@ -18,6 +18,8 @@ from scheduler.pipeline import Pipeline
 from scheduler.slots import claim_slot, start_scheduled
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
 
+pytestmark = pytest.mark.both_dbs
+
 SLOT = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
 
 
