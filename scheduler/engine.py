@@ -399,8 +399,8 @@ class SchedulerService:
             try:
                 # While the OMA writes the rows of VMs being dispatched, updating them could
                 # deadlock with it; those VMs wait for the next pass.
-                with pipeline.dispatch_paused() if pipeline is not None else nullcontext(set()) as in_flight:
-                    _, left = write_next_runs(next_by_schedule, leave=in_flight)
+                paused = pipeline.dispatch_paused if pipeline is not None else (lambda: nullcontext(set()))
+                _, left = write_next_runs(next_by_schedule, paused)
                 if left:
                     self._next_runs_stale.set()
             except Exception:

@@ -9,6 +9,8 @@ from waiting on (or deadlocking with) it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -16,35 +18,38 @@ from sqlalchemy import func, select, update
 from extensions import db
 from models import VMGroupMembership, VMMachineGroup, VMReplicationContext
 
-CHUNK = 500
+#: VMs per UPDATE: each one holds new dispatches back only briefly.
+CHUNK = 200
 
 
-def write_next_runs(next_by_schedule: dict[str, datetime | None], leave: set[str] = frozenset()) -> tuple[int, int]:
+def write_next_runs(next_by_schedule: dict[str, datetime | None],
+                    dispatch_paused: Callable[[], AbstractContextManager[set[str]]] = lambda: nullcontext(set()),
+                    ) -> tuple[int, int]:
     """Set each VM's next run from its effective schedule (membership override, else its
-    group's); VMs of no fired schedule get none. VMs in `leave` (being dispatched: the OMA is
-    writing their rows) are left for a later pass. Returns (VMs changed, VMs left)."""
+    group's); VMs of no fired schedule get none. Each write happens inside `dispatch_paused()`,
+    which holds back new dispatches and yields the VMs being dispatched right now (the OMA is
+    writing their rows): those are left for a later pass. Returns (VMs changed, VMs left)."""
     vm, m, g = VMReplicationContext, VMGroupMembership, VMMachineGroup
     rows = db.session.execute(
         select(vm.context_id, vm.next_scheduled_at, func.coalesce(m.schedule_override_id, g.schedule_id))
         .outerjoin(m, m.vm_context_id == vm.context_id)
         .outerjoin(g, g.id == m.group_id)).all()
     changes: dict[datetime | None, list[str]] = defaultdict(list)
-    left = 0
     for context_id, current, schedule_id in rows:
         wanted = next_by_schedule.get(schedule_id) if schedule_id else None
         if current != wanted:
-            if context_id in leave:
-                left += 1
-            else:
-                changes[wanted].append(context_id)
-    changed = 0
+            changes[wanted].append(context_id)
+    db.session.commit()
+    changed = left = 0
     for at, context_ids in changes.items():
         context_ids.sort()
         for start in range(0, len(context_ids), CHUNK):
-            chunk = context_ids[start:start + CHUNK]
-            db.session.execute(update(vm).where(vm.context_id.in_(chunk)).values(next_scheduled_at=at)
-                               .execution_options(synchronize_session=False))
-            db.session.commit()
+            with dispatch_paused() as in_flight:
+                chunk = [context_id for context_id in context_ids[start:start + CHUNK] if context_id not in in_flight]
+                left += min(CHUNK, len(context_ids) - start) - len(chunk)
+                if chunk:
+                    db.session.execute(update(vm).where(vm.context_id.in_(chunk)).values(next_scheduled_at=at)
+                                       .execution_options(synchronize_session=False))
+                    db.session.commit()
             changed += len(chunk)
-    db.session.commit()
     return changed, left
