@@ -163,3 +163,21 @@ def api_client(app, api_token):
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token}"
     return client
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly how many database tests ran on each backend, and how many browser tests ran."""
+    counts: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        if report.when != "call":
+            continue
+        for backend in ("sqlite", "mariadb"):
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                counts[backend] = counts.get(backend, 0) + 1
+        if "tests/browser/" in report.nodeid:
+            counts["chromium"] = counts.get("chromium", 0) + 1
+    if counts:
+        terminalreporter.write_sep("-", "real parts exercised")
+        terminalreporter.write_line(f"database tests on SQLite:  {counts.get('sqlite', 0)}")
+        terminalreporter.write_line(f"database tests on MariaDB: {counts.get('mariadb', 0)}")
+        terminalreporter.write_line(f"browser tests in Chromium: {counts.get('chromium', 0)}")
