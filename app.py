@@ -68,6 +68,10 @@ def _configure_database(app: Flask) -> None:
         options.setdefault("isolation_level", "READ COMMITTED")
     elif url.startswith("sqlite"):
         options.pop("pool_recycle", None)
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            # An in-memory database lives in one connection (StaticPool): no pool to size.
+            options.pop("pool_size", None)
+            options.pop("max_overflow", None)
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("timeout", 30)
         connect_args.setdefault("check_same_thread", False)
