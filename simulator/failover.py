@@ -21,7 +21,7 @@ from joblog import get_tracker
 from models import (ACTIVE_REPLICATION_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, VMReplicationContext,
                     utcnow)
 from simulator.raw_errors import FAILOVER_STEP_ERRORS
-from simulator.summaries import write_operation_summary
+from jobs.summary import write_operation_summary
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +180,7 @@ def run_operation(context_id: str, operation_type: str, *, fail_at: str | None =
             .where(VMReplicationContext.context_id == context_id, VMReplicationContext.current_status == expected_status)
             .values(current_status=new_status, last_status_change=utcnow())
             .execution_options(synchronize_session=False))
-    summary = write_operation_summary(job.id, operation_type, len(steps))
-    db.session.commit()
+    summary = write_operation_summary(context_id, job.id, steps_total=len(steps))
     log.info("%s of %s %s (JobLog job %s)", operation_type, vm_name, job.status, job.id)
     return FailoverOutcome(job_id=job.id, external_job_id=external_job_id, operation_type=operation_type,
                            status=job.status, failed_step=failed_step, summary=summary)
@@ -230,7 +229,6 @@ def seed_failover_history(now: datetime | None = None) -> dict:
             continue
         outcome = run_operation(contexts[vm_name], operation_type, fail_at=fail_at, rng=rng, owner="demo-seed")
         retime_history(outcome, vm_name, now - ago, rng)
-        write_operation_summary(outcome.job_id, operation_type, len(STEPS[operation_type]))
-        db.session.commit()
+        write_operation_summary(contexts[vm_name], outcome.job_id, steps_total=len(STEPS[operation_type]))
         done += 1
     return {"failover jobs": done}

@@ -11,7 +11,7 @@ from joblog import get_tracker
 from models import JobStep, JobTracking, LogEvent, VMReplicationContext
 from sanitizer import find_forbidden
 from simulator.failover import STEPS, FailoverRefused, run_operation
-from simulator.summaries import OPERATION_TYPES
+from simulator.failover import OPERATIONS as OPERATION_TYPES
 from tests.factories import make_replication_job, make_vm
 
 pytestmark = pytest.mark.both_dbs
