@@ -6,6 +6,7 @@ become a message, a category and actions. The raw text stays in the database for
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -79,15 +80,24 @@ def _duration(started: datetime | None, completed: datetime | None) -> int | Non
     return max(0, int((completed - started).total_seconds()))
 
 
+@lru_cache(maxsize=2048)
+def _sanitized(step_name: str | None, raw_error: str) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
+    """`sanitize_error` of one (step, raw error) pair, cached: it is pure, and a fleet repeats
+    the same few errors across thousands of jobs."""
+    error = sanitize_error(step_name, raw_error) or sanitize_error(step_name, "failed")
+    if error is None:
+        return None, None, None, ()
+    return error.message, error.category, error.severity, tuple(error.actionable_steps)
+
+
 def _error_fields(step_name: str | None, raw_error: str | None, failed: bool) -> dict[str, Any]:
-    error = sanitize_error(step_name, raw_error) if failed and raw_error else None
-    if failed and error is None:
-        error = sanitize_error(step_name, "failed")
+    message, category, severity, steps = _sanitized(step_name, raw_error or "failed") if failed \
+        else (None, None, None, ())
     return {
-        "error_message": error.message if error else None,
-        "error_category": error.category if error else None,
-        "error_severity": error.severity if error else None,
-        "actionable_steps": list(error.actionable_steps) if error else [],
+        "error_message": message,
+        "error_category": category,
+        "error_severity": severity,
+        "actionable_steps": list(steps),
     }
 
 

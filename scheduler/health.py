@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from extensions import db
@@ -18,10 +18,22 @@ def _age(value: datetime | None, now: datetime) -> float | None:
     return None if value is None else round((now - value).total_seconds(), 1)
 
 
+def _lease_row():
+    """The lease row, read once per request: the banner and the overview both need it.
+
+    Outside a request (the engine's threads, the CLI) it is read afresh every time.
+    """
+    if not has_request_context():
+        return lease.read_lease()
+    if "scheduler_lease_row" not in g:
+        g.scheduler_lease_row = lease.read_lease()
+    return g.scheduler_lease_row
+
+
 def banner_state() -> str | None:
     """None when all is well, else "stopped" (no live leader) or "stalled" (leader not firing).
-    One primary-key query: it runs on every page."""
-    row = lease.read_lease()
+    One primary-key query per request: it runs on every page."""
+    row = _lease_row()
     now = datetime.now(timezone.utc)
     if row is None or row.holder is None or row.expires_at is None or row.expires_at < now:
         return "stopped"
@@ -34,10 +46,11 @@ def banner_state() -> str | None:
 def scheduler_status(next_count: int = 5) -> dict:
     """Leader, this process's role, heartbeat age, last fire, next fires, execution counts."""
     from scheduler import local_service
-    from cron import CronError, parse_cron
+    from cron import CronError
+    from scheduling.timing import next_fire
 
     now = datetime.now(timezone.utc)
-    row = lease.read_lease()
+    row = _lease_row()
     live = row is not None and row.holder is not None and row.expires_at is not None and row.expires_at >= now
     service = local_service()
     state = banner_state() or "running"
@@ -55,7 +68,7 @@ def scheduler_status(next_count: int = 5) -> dict:
                    ReplicationSchedule.timezone)
             .where(ReplicationSchedule.enabled.is_(True), ReplicationSchedule.schedule_type == "cron")):
         try:
-            at = parse_cron(schedule.cron_expression, schedule.timezone or "UTC", floor).next_after(now)
+            at = next_fire(schedule.cron_expression or "", schedule.timezone or "UTC", floor, now)
         except CronError as exc:
             invalid[schedule.name] = str(exc)
             continue

@@ -7,5 +7,5 @@ from scheduling.executions import ExecutionPage, execution_to_dict, list_executi
 from scheduling.preview import MAX_PREVIEW_COUNT, schedule_preview  # noqa: F401
 from scheduling.schedules import (REPLICATION_TYPES, SCHEDULE_TYPES, ScheduleSummary,  # noqa: F401
                                   check_chain, create_schedule, delete_schedule, get_schedule,
-                                  list_schedules, schedule_to_dict, set_schedule_enabled,
+                                  list_schedules, schedule_page, schedule_to_dict, set_schedule_enabled,
                                   trigger_schedule, update_schedule, validate_schedule_input)

@@ -19,6 +19,7 @@ from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, V
                     utcnow)
 from scheduler import (ChainCycleError, ScheduleDisabled, ScheduleNotFound, schedules_changed, trigger_now,
                        validate_chain)
+from scheduling.timing import next_fire
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
@@ -80,36 +81,71 @@ def next_run_of(schedule: ReplicationSchedule, after: datetime | None = None) ->
     if not schedule.enabled or schedule.schedule_type != "cron":
         return None
     try:
-        expression = parse_cron(schedule.cron_expression, schedule.timezone or "UTC", min_interval_seconds=0)
+        return next_fire(schedule.cron_expression or "", schedule.timezone or "UTC", 0, after or utcnow())
     except CronError:  # rows written by other tools may hold expressions we do not accept
         return None
-    return expression.next_after(after or utcnow())
+
+
+def _summaries(schedules_query) -> list[ScheduleSummary]:
+    """Summaries of the schedules a query selects, in its order (two statements).
+
+    The group and VM counts are correlated subqueries through the group and membership
+    indexes, so a page of schedules costs the same whatever the size of the fleet.
+    """
+    group_count = (select(func.count()).select_from(VMMachineGroup)
+                   .where(VMMachineGroup.schedule_id == ReplicationSchedule.id).correlate(ReplicationSchedule)
+                   .scalar_subquery())
+    vm_count = (select(func.count()).select_from(VMGroupMembership)
+                .join(VMMachineGroup, VMMachineGroup.id == VMGroupMembership.group_id)
+                .where(VMMachineGroup.schedule_id == ReplicationSchedule.id).correlate(ReplicationSchedule)
+                .scalar_subquery())
+    rows = db.session.execute(schedules_query.add_columns(group_count, vm_count)).all()
+    ids = [schedule.id for schedule, _, _ in rows]
+    last_by_schedule = {}
+    if ids:
+        latest = (select(ScheduleExecution.schedule_id, func.max(ScheduleExecution.scheduled_at).label("at"))
+                  .where(ScheduleExecution.schedule_id.in_(ids))
+                  .group_by(ScheduleExecution.schedule_id).subquery())
+        last_by_schedule = {
+            execution.schedule_id: execution
+            for execution in db.session.scalars(
+                select(ScheduleExecution).join(
+                    latest, (latest.c.schedule_id == ScheduleExecution.schedule_id)
+                    & (latest.c.at == ScheduleExecution.scheduled_at)))
+        }
+    now = utcnow()
+    return [ScheduleSummary(schedule, groups or 0, vms or 0, last_by_schedule.get(schedule.id),
+                            next_run_of(schedule, now))
+            for schedule, groups, vms in rows]
 
 
 def list_schedules() -> list[ScheduleSummary]:
-    """Every schedule by name with its group and VM counts and last execution (three queries)."""
-    counts = (
-        select(ReplicationSchedule,
-               func.count(func.distinct(VMMachineGroup.id)),
-               func.count(func.distinct(VMGroupMembership.id)))
-        .outerjoin(VMMachineGroup, VMMachineGroup.schedule_id == ReplicationSchedule.id)
-        .outerjoin(VMGroupMembership, VMGroupMembership.group_id == VMMachineGroup.id)
-        .group_by(ReplicationSchedule.id)
-        .order_by(ReplicationSchedule.name)
-    )
-    rows = db.session.execute(counts).all()
-    latest = (select(ScheduleExecution.schedule_id, func.max(ScheduleExecution.scheduled_at).label("at"))
-              .group_by(ScheduleExecution.schedule_id).subquery())
-    last_by_schedule = {
-        execution.schedule_id: execution
-        for execution in db.session.scalars(
-            select(ScheduleExecution).join(
-                latest, (latest.c.schedule_id == ScheduleExecution.schedule_id)
-                & (latest.c.at == ScheduleExecution.scheduled_at)))
-    }
-    now = utcnow()
-    return [ScheduleSummary(schedule, groups, vms, last_by_schedule.get(schedule.id), next_run_of(schedule, now))
-            for schedule, groups, vms in rows]
+    """Every schedule by name with its group and VM counts and last execution (two queries)."""
+    return _summaries(select(ReplicationSchedule).order_by(ReplicationSchedule.name))
+
+
+@dataclass(frozen=True)
+class SchedulePage:
+    summaries: list[ScheduleSummary]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def schedule_page(page: int = 1, per_page: int = 50) -> SchedulePage:
+    """One page of `list_schedules` by name, with the total (three queries)."""
+    if not isinstance(page, int) or page < 1:
+        raise ValidationError("page", "must be a whole number of at least 1")
+    if not isinstance(per_page, int) or not 1 <= per_page <= 500:
+        raise ValidationError("per_page", "must be between 1 and 500")
+    total = db.session.scalar(select(func.count()).select_from(ReplicationSchedule)) or 0
+    summaries = _summaries(select(ReplicationSchedule).order_by(ReplicationSchedule.name, ReplicationSchedule.id)
+                           .offset((page - 1) * per_page).limit(per_page))
+    return SchedulePage(summaries, page, per_page, total)
 
 
 def validate_schedule_input(data: Any, current: ReplicationSchedule | None = None) -> dict[str, Any]:

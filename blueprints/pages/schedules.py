@@ -27,6 +27,7 @@ LABELS = {"name": "Name", "description": "Description", "schedule_type": "Type",
           "enabled": "Enabled", "skip_if_running": "Skip if running"}
 PREVIEW_RUNS = 5
 EXECUTIONS_PER_PAGE = 20
+SCHEDULES_PER_PAGE = 50
 
 
 def _load(schedule_id: str):
@@ -112,7 +113,8 @@ def _save(schedule):
 
 @bp.get("/")
 def index():
-    return render_template("schedules/index.html", summaries=scheduling.list_schedules())
+    listing = scheduling.schedule_page(page_number(request.args.get("page")), SCHEDULES_PER_PAGE)
+    return render_template("schedules/index.html", summaries=listing.summaries, listing=listing)
 
 
 @bp.route("/new", methods=["GET", "POST"])
