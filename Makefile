@@ -30,8 +30,10 @@ system-deps:
 test: $(VENV)/.installed-test system-deps
 	$(VENV)/bin/pytest
 
-## bench: every benchmark on a throwaway MariaDB; prints a table and writes bench/results/latest.json
+## bench: every benchmark on a throwaway MariaDB over one seeded fleet (BENCH_SCALE, default 1);
+## prints a table and writes bench/results/latest.json; needs wrk (scripts/install-bench-deps.sh)
 bench: $(VENV)/.installed-test system-deps
+	scripts/install-bench-deps.sh
 	$(PY) -m bench
 
 clean:

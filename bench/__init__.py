@@ -9,5 +9,6 @@ BENCHMARKS = [
     "bench.joblog_handler",
     "bench.pages",
     "bench.anyid_lookup",
+    "bench.serving",
     "bench.scheduler_fire",
 ]

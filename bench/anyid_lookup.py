@@ -1,8 +1,8 @@
 """Any-id job lookup on MariaDB: our indexed lookup against the seed's "poor" attrs search.
 
-Data: 5,000 VM contexts, 100,000 `job_tracking` rows (20 per context), 20,000 `replication_jobs`
-and 1,000,000 `log_events` whose JSON `attrs` carry the external job id, as the original
-system's did. Filled with INSERT ... SELECT over a numbers table, so the fill takes seconds.
+Data: the shared fleet (`fleet`: 5,000 VM contexts, 100,000 `job_tracking` rows, 100,000
+`replication_jobs`, 1,000,000 `log_events` whose JSON `attrs` carry the external job id, as the
+original system's did).
 
 Measured: `jobs.resolve_any_id` (one statement, indexed columns only) through the app's own
 session for each kind of id (JobLog UUID, external job id, replication job id, context id,
@@ -19,79 +19,22 @@ from sqlalchemy import create_engine, text
 
 from bench.common import percentile, result
 
-CONTEXTS = 5_000
-JOBS = 100_000
-REPLICATIONS = 20_000
-LOG_EVENTS = 1_000_000
 SAMPLES = 2_000
 BASELINE_SAMPLES = 10
 TARGET_P99_MS = 2.0
 
-# Deterministic, UUID-shaped JobLog ids: the same expression in SQL and in Python.
-JOB_ID_SQL = "LOWER(CONCAT(LPAD(HEX({n}), 8, '0'), '-0000-4000-8000-', LPAD(HEX({n}), 12, '0')))"
 
-
-def job_id(n: int) -> str:
-    return f"{n:08x}-0000-4000-8000-{n:012x}"
-
-
-def external_id(n: int) -> str:
-    return f"unified-test-failover-vm{n % CONTEXTS:05d}-{1758550000 + n}"
-
-
-def context_id(n: int) -> str:
-    return f"ctx-vm{n:05d}"
-
-
-def replication_id(n: int) -> str:
-    return f"job-20251003-140728.{n % 1000:03d}-{n:06x}"
-
-
-def _fill(engine) -> float:
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(text("SET SESSION foreign_key_checks = 0"))  # generated rows are consistent by design
-        conn.execute(text("CREATE TABLE bench_digits (d INT PRIMARY KEY)"))
-        conn.execute(text("INSERT INTO bench_digits VALUES " + ",".join(f"({d})" for d in range(10))))
-        conn.execute(text("CREATE TABLE bench_numbers (n INT PRIMARY KEY)"))
-        conn.execute(text(
-            "INSERT INTO bench_numbers SELECT a.d + 10*b.d + 100*c.d + 1000*d.d + 10000*e.d + 100000*f.d "
-            "FROM bench_digits a, bench_digits b, bench_digits c, bench_digits d, bench_digits e, bench_digits f"))
-        conn.execute(text(
-            "INSERT INTO vm_replication_contexts (context_id, vm_name, vmware_vm_id, vm_path, vcenter_host, "
-            "datacenter, current_status) SELECT CONCAT('ctx-vm', LPAD(n, 5, '0')), CONCAT('vm', LPAD(n, 5, '0')), "
-            "CONCAT('vm-', n), CONCAT('/DC1/vm/vm', n), 'vcenter.bench', 'DC1', 'discovered' "
-            f"FROM bench_numbers WHERE n < {CONTEXTS}"))
-        conn.execute(text(
-            "INSERT INTO job_tracking (id, job_type, operation, status, external_job_id, context_id, job_category, "
-            "started_at, created_at, updated_at, completed_at, percent_complete) "
-            f"SELECT {JOB_ID_SQL.format(n='n')}, IF(n % 5 = 0, 'cleanup', 'failover'), "
-            "IF(n % 5 = 0, 'rollback', IF(n % 2 = 0, 'live-failover', 'test-failover')), 'completed', "
-            f"CONCAT('unified-test-failover-vm', LPAD(n % {CONTEXTS}, 5, '0'), '-', 1758550000 + n), "
-            f"CONCAT('ctx-vm', LPAD(n % {CONTEXTS}, 5, '0')), 'failover', "
-            "TIMESTAMP('2025-01-01') + INTERVAL n MINUTE, TIMESTAMP('2025-01-01') + INTERVAL n MINUTE, "
-            "TIMESTAMP('2025-01-01') + INTERVAL n MINUTE, TIMESTAMP('2025-01-01') + INTERVAL n MINUTE + INTERVAL 1 "
-            f"MINUTE, 100 FROM bench_numbers WHERE n < {JOBS}"))
-        conn.execute(text(
-            "INSERT INTO replication_jobs (id, vm_context_id, source_vm_id, source_vm_name, source_vm_path, "
-            "v_center_host, datacenter, replication_type, status, progress_percent, started_at, created_at) "
-            "SELECT CONCAT('job-20251003-140728.', LPAD(n % 1000, 3, '0'), '-', LPAD(LOWER(HEX(n)), 6, '0')), "
-            f"CONCAT('ctx-vm', LPAD(n % {CONTEXTS}, 5, '0')), CONCAT('vm-', n % {CONTEXTS}), 'vm', '/DC1/vm', "
-            "'vcenter.bench', 'DC1', 'incremental', 'completed', 100, "
-            "TIMESTAMP('2025-01-01') + INTERVAL n * 5 MINUTE, TIMESTAMP('2025-01-01') + INTERVAL n * 5 MINUTE "
-            f"FROM bench_numbers WHERE n < {REPLICATIONS}"))
-        # Ten log lines per job: job_id set (indexed), the external id only inside the JSON attrs.
-        conn.execute(text(
-            "INSERT INTO log_events (job_id, level, message, attrs, ts) "
-            f"SELECT {JOB_ID_SQL.format(n=f'n % {JOBS}')}, 'INFO', CONCAT('step progress ', n), "
-            f"CONCAT('{{\"external_job_id\":\"unified-test-failover-vm', LPAD((n % {JOBS}) % {CONTEXTS}, 5, '0'), "
-            f"'-', 1758550000 + n % {JOBS}, '\",\"line\":', n, '}}'), "
-            "TIMESTAMP('2025-01-01') + INTERVAL n SECOND "
-            f"FROM bench_numbers WHERE n < {LOG_EVENTS}"))
-        conn.execute(text("DROP TABLE bench_numbers"))
-        conn.execute(text("DROP TABLE bench_digits"))
-        conn.execute(text("ANALYZE TABLE job_tracking, replication_jobs, log_events, vm_replication_contexts"))
-    return time.perf_counter() - started
+def _known_ids(engine) -> dict[str, list[str]]:
+    """Every id of each kind in the fleet, in a stable order (the sample is drawn from them)."""
+    queries = {
+        "joblog_id": "SELECT id FROM job_tracking ORDER BY id",
+        "external_job_id": "SELECT external_job_id FROM job_tracking WHERE external_job_id IS NOT NULL "
+                           "ORDER BY external_job_id",
+        "replication_job_id": "SELECT id FROM replication_jobs ORDER BY id",
+        "context_id": "SELECT context_id FROM vm_replication_contexts ORDER BY context_id",
+    }
+    with engine.connect() as conn:
+        return {kind: list(conn.execute(text(query)).scalars()) for kind, query in queries.items()}
 
 
 def _timed(lookup, ids: list[str]) -> list[float]:
@@ -104,9 +47,9 @@ def _timed(lookup, ids: list[str]) -> list[float]:
 
 
 def run(ctx) -> list[dict]:
-    url = ctx.migrated_database("bench_anyid")
+    url = ctx.fleet_database()
     engine = create_engine(url, connect_args={"init_command": "SET time_zone='+00:00'", "charset": "utf8mb4"})
-    fill_seconds = _fill(engine)
+    known = _known_ids(engine)
 
     from app import create_app
     from extensions import db
@@ -114,15 +57,9 @@ def run(ctx) -> list[dict]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "DEMO": False,
                       "BACKGROUND_SERVICES": False})
     rng = random.Random(7)
-    kinds = {
-        "joblog_id": [job_id(rng.randrange(JOBS)) for _ in range(SAMPLES)],
-        "external_job_id": [external_id(rng.randrange(JOBS)) for _ in range(SAMPLES)],
-        "replication_job_id": [replication_id(rng.randrange(REPLICATIONS)) for _ in range(SAMPLES)],
-        "context_id": [context_id(rng.randrange(CONTEXTS)) for _ in range(SAMPLES)],
-        "unknown_id": [f"no-such-job-{rng.randrange(10**9)}" for _ in range(SAMPLES)],
-    }
-    results = [result("anyid fill (5k VMs, 100k jobs, 20k replications, 1M log events)", fill_seconds, "s",
-                      "report", True)]
+    kinds = {kind: [rng.choice(ids) for _ in range(SAMPLES)] for kind, ids in known.items()}
+    kinds["unknown_id"] = [f"no-such-job-{rng.randrange(10**9)}" for _ in range(SAMPLES)]
+    results = []
     p99s = {}
     with app.app_context():
         expected = {"joblog_id", "external_job_id", "replication_job_id", "context_id"}
@@ -143,7 +80,7 @@ def run(ctx) -> list[dict]:
                     "SELECT DISTINCT job_id FROM log_events "
                     "WHERE JSON_UNQUOTE(JSON_EXTRACT(attrs, '$.external_job_id')) = :id"), {"id": any_id}).scalar()
 
-        baseline_ids = [external_id(rng.randrange(JOBS)) for _ in range(BASELINE_SAMPLES)]
+        baseline_ids = [rng.choice(known["external_job_id"]) for _ in range(BASELINE_SAMPLES)]
         assert attrs_search(baseline_ids[0]) is not None
         baseline = _timed(attrs_search, baseline_ids)
         db.engine.dispose()

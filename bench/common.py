@@ -11,6 +11,26 @@ class BenchContext:
     server: object  # tests.support.mariadb.MariaDBServer
     workdir: Path
     databases: list[str] = field(default_factory=list)
+    fleet_scale: float = 1.0
+    fleet_url: str | None = None
+    fleet_report: object = None  # fleet.SeedReport once seeded
+
+    def fleet_database(self) -> str:
+        """The scale data set (`fleet`, 5,000 VMs ... 1,000,000 log events at scale 1), seeded on
+        first use and shared by the benchmarks that only read it; returns its URL."""
+        if self.fleet_url is None:
+            from sqlalchemy import create_engine
+
+            from fleet import FleetSize, seed_fleet
+            url = self.migrated_database("bench_fleet")
+            engine = create_engine(url, connect_args={"init_command": "SET time_zone='+00:00'"})
+            try:
+                self.fleet_report = seed_fleet(engine, FleetSize.scaled(self.fleet_scale))
+            finally:
+                engine.dispose()
+            print(f"  fleet seeded: {self.fleet_report.summary}", flush=True)
+            self.fleet_url = url
+        return self.fleet_url
 
     def migrated_database(self, name: str) -> str:
         """A new database on the server, migrated with the real migrations; returns its URL."""
