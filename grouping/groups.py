@@ -6,12 +6,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from domain_errors import Conflict, FieldReader, NotFound, ValidationError
 from extensions import db
 from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, utcnow
+from scheduler import schedules_changed
 from security.audit import record_change
 
 EDITABLE_FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
@@ -48,22 +49,33 @@ def group_to_dict(group: VMMachineGroup) -> dict[str, Any]:
 
 
 def _summary_query():
-    enabled = case((VMGroupMembership.enabled.is_(False), 0), else_=1)
+    """Groups with schedule name and VM counts: the counts are correlated subqueries through the
+    membership index, so no GROUP BY over the whole membership table is needed."""
+    members = (select(func.count()).select_from(VMGroupMembership)
+               .where(VMGroupMembership.group_id == VMMachineGroup.id).correlate(VMMachineGroup))
+    enabled = members.where(VMGroupMembership.enabled.is_not(False))
     return (
         select(VMMachineGroup, ReplicationSchedule.name, ReplicationSchedule.enabled,
-               func.count(VMGroupMembership.id), func.coalesce(func.sum(
-                   case((VMGroupMembership.id.is_(None), 0), else_=enabled)), 0))
+               members.scalar_subquery(), enabled.scalar_subquery())
         .outerjoin(ReplicationSchedule, ReplicationSchedule.id == VMMachineGroup.schedule_id)
-        .outerjoin(VMGroupMembership, VMGroupMembership.group_id == VMMachineGroup.id)
-        .group_by(VMMachineGroup.id, ReplicationSchedule.name, ReplicationSchedule.enabled)
     )
 
 
-def list_groups(schedule_id: str | None = None) -> list[GroupSummary]:
-    """Every group (optionally only those of one schedule) by priority then name, in one query."""
-    query = _summary_query().order_by(VMMachineGroup.priority, VMMachineGroup.name)
+def group_names() -> list[tuple[str, str]]:
+    """(id, name) of every group in `list_groups` order, for selects (one light query)."""
+    return [tuple(row) for row in db.session.execute(
+        select(VMMachineGroup.id, VMMachineGroup.name).order_by(VMMachineGroup.priority, VMMachineGroup.name,
+                                                               VMMachineGroup.id)).all()]
+
+
+def list_groups(schedule_id: str | None = None, ids: list[str] | None = None) -> list[GroupSummary]:
+    """Every group (optionally only those of one schedule, or with the given ids) by priority
+    then name, in one query."""
+    query = _summary_query().order_by(VMMachineGroup.priority, VMMachineGroup.name, VMMachineGroup.id)
     if schedule_id is not None:
         query = query.where(VMMachineGroup.schedule_id == schedule_id)
+    if ids is not None:
+        query = query.where(VMMachineGroup.id.in_(ids))
     return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
             for group, name, enabled, count, on in db.session.execute(query).all()]
 
@@ -152,6 +164,8 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
         db.session.flush()
         record_change("group.update", "group", group.id, group.name, before, group_to_dict(group))
         db.session.commit()
+    if values.get("schedule_id", before["schedule_id"]) != before["schedule_id"]:
+        schedules_changed()  # its VMs now run on another schedule: their next runs move
     return group
 
 

@@ -7,15 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only
 
 from domain_errors import Conflict, NotFound, ValidationError
 from extensions import db
-from grouping.groups import GroupSummary, get_group, list_groups
+from grouping.groups import GroupSummary, get_group, group_names, list_groups
 from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext)
+from scheduler import schedules_changed
 from security.audit import record_change
 
 MAX_BATCH = 1000
+# What a VM card on the board shows; the board loads no other column of a VM.
+_CARD_COLUMNS = load_only(VMReplicationContext.context_id, VMReplicationContext.vm_name,
+                          VMReplicationContext.datacenter, VMReplicationContext.current_status,
+                          VMReplicationContext.cpu_count, VMReplicationContext.memory_mb)
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,30 @@ class AssignResult:
 
 @dataclass(frozen=True)
 class AssignmentBoard:
-    """Everything the assignment page shows: groups with members, and ungrouped VMs."""
+    """One view of the assignment board, sized for a fleet of thousands of VMs.
+
+    `groups` are the group columns of this page (`all_groups` is (id, name) of every group, for
+    the bulk select); `members` holds each column's first `column_limit` VMs in priority order (every VM
+    of the `expanded` group); `ungrouped` is one page of the ungrouped VMs.
+    """
 
     groups: list[GroupSummary]
     members: dict[str, list[MemberRow]]
     ungrouped: list[VMReplicationContext]
+    all_groups: list[tuple[str, str]] = field(default_factory=list)
+    ungrouped_total: int = 0
+    ungrouped_page: int = 1
+    ungrouped_pages: int = 1
+    groups_page: int = 1
+    groups_pages: int = 1
+    column_limit: int | None = None
+    expanded: str | None = None
+
+    def is_truncated(self, summary: GroupSummary) -> bool:
+        """Whether a column shows only the first of its VMs."""
+        shown = len(self.members.get(summary.group.id, []))
+        return (self.column_limit is not None and summary.group.id != self.expanded
+                and shown >= self.column_limit and summary.vm_count > shown)
 
 
 def vm_to_dict(vm: VMReplicationContext) -> dict[str, Any]:
@@ -97,14 +122,18 @@ def group_members(group_id: str) -> list[MemberRow]:
         _members_query().where(VMGroupMembership.group_id == group.id)).all()]
 
 
+def _search_condition(search: str):
+    pattern = f"%{search.strip().lower()}%"
+    return or_(func.lower(VMReplicationContext.vm_name).like(pattern),
+               func.lower(VMReplicationContext.datacenter).like(pattern))
+
+
 def _ungrouped_query(search: str | None):
     grouped = select(VMGroupMembership.vm_context_id)
     query = (select(VMReplicationContext).where(VMReplicationContext.context_id.not_in(grouped))
              .order_by(VMReplicationContext.vm_name))
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(VMReplicationContext.vm_name).like(pattern),
-                                func.lower(VMReplicationContext.datacenter).like(pattern)))
+        query = query.where(_search_condition(search))
     return query
 
 
@@ -113,18 +142,58 @@ def ungrouped_vms(search: str | None = None) -> list[VMReplicationContext]:
     return list(db.session.scalars(_ungrouped_query(search)).all())
 
 
-def assignment_board(search: str | None = None) -> AssignmentBoard:
-    """Groups with counts, every group's members and the ungrouped VMs in three queries."""
-    groups = list_groups()
-    members: dict[str, list[MemberRow]] = {summary.group.id: [] for summary in groups}
-    query = _members_query()
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(VMReplicationContext.vm_name).like(pattern),
-                                func.lower(VMReplicationContext.datacenter).like(pattern)))
-    for membership, vm in db.session.execute(query).all():
-        members.setdefault(membership.group_id, []).append(MemberRow(membership, vm))
-    return AssignmentBoard(groups, members, ungrouped_vms(search))
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_per_page: int | None = None,
+                     column_limit: int | None = None, expanded: str | None = None, ungrouped_page: int = 1,
+                     ungrouped_per_page: int | None = None) -> AssignmentBoard:
+    """The board in at most five queries: group names, the shown groups with counts, the shown
+    members of the shown columns, one page of ungrouped VMs and their total.
+
+    Without limits every group, member and ungrouped VM is included; a page passes limits so
+    that a fleet of thousands of VMs renders as a few hundred cards.
+    """
+    if groups_per_page:
+        all_groups = group_names()
+        groups_pages = _pages(len(all_groups), groups_per_page)
+        groups_page = min(max(1, groups_page), groups_pages)
+        page_ids = [group_id for group_id, _ in
+                    all_groups[(groups_page - 1) * groups_per_page:groups_page * groups_per_page]]
+        shown = list_groups(ids=page_ids) if page_ids else []
+    else:
+        shown = list_groups()
+        all_groups = [(summary.group.id, summary.group.name) for summary in shown]
+        groups_pages = groups_page = 1
+    members: dict[str, list[MemberRow]] = {summary.group.id: [] for summary in shown}
+    if shown:
+        query = _members_query().where(VMGroupMembership.group_id.in_(list(members)))
+        if search:
+            query = query.where(_search_condition(search))
+        if column_limit is not None:
+            # Rank within each column over the two index columns only, then load the shown rows.
+            rank = func.row_number().over(partition_by=VMGroupMembership.group_id,
+                                          order_by=(VMGroupMembership.priority, VMReplicationContext.vm_name))
+            ranked = (query.with_only_columns(VMGroupMembership.id, VMGroupMembership.group_id, rank.label("rank"))
+                      .order_by(None).subquery())
+            query = (_members_query().options(_CARD_COLUMNS).join(ranked, ranked.c.id == VMGroupMembership.id)
+                     .where(or_(ranked.c.rank <= column_limit, ranked.c.group_id == expanded)))
+        for membership, vm_row in db.session.execute(query).all():
+            members[membership.group_id].append(MemberRow(membership, vm_row))
+    ungrouped_query = _ungrouped_query(search)
+    if ungrouped_per_page:
+        total = db.session.scalar(ungrouped_query.with_only_columns(func.count()).order_by(None)) or 0
+        ungrouped_pages = _pages(total, ungrouped_per_page)
+        ungrouped_page = min(max(1, ungrouped_page), ungrouped_pages)
+        ungrouped = list(db.session.scalars(ungrouped_query.options(_CARD_COLUMNS)
+                                            .offset((ungrouped_page - 1) * ungrouped_per_page)
+                                            .limit(ungrouped_per_page)).all())
+    else:
+        ungrouped = list(db.session.scalars(ungrouped_query).all())
+        total, ungrouped_pages, ungrouped_page = len(ungrouped), 1, 1
+    return AssignmentBoard(shown, members, ungrouped, all_groups, total, ungrouped_page, ungrouped_pages,
+                           groups_page, groups_pages, column_limit, expanded)
 
 
 def _load_vms(context_ids: Iterable[str], field_name: str) -> dict[str, VMReplicationContext]:
@@ -163,6 +232,8 @@ def assign_vms(group_id: str, context_ids: list[str], added_by: str | None = Non
     """
     result = stage_assignment(group_id, context_ids, added_by)
     db.session.commit()
+    if result.added or result.moved:
+        schedules_changed()
     return result
 
 
@@ -220,6 +291,81 @@ def remove_vm(group_id: str, context_id: str) -> None:
     record_change("vm.unassign", "vm", context_id, vm.vm_name, {"group_id": group.id, "group_name": group.name},
                   {"group_id": None})
     db.session.delete(membership)
+    db.session.commit()
+    schedules_changed()
+
+
+def ungroup_vms(context_ids: list[str]) -> AssignResult:
+    """Take several VMs out of their groups at once; all or nothing.
+
+    An unknown id or a replicating VM refuses the whole request; VMs in no group are reported
+    unchanged.
+    """
+    if not isinstance(context_ids, list) or not all(isinstance(cid, str) for cid in context_ids) \
+            or not context_ids:
+        raise ValidationError("vm_context_ids", "must be a non-empty list of VM context ids")
+    context_ids = list(dict.fromkeys(context_ids))
+    vms = _load_vms(context_ids, "vm_context_ids")
+    rows = db.session.execute(
+        select(VMGroupMembership, VMMachineGroup.name)
+        .join(VMMachineGroup, VMMachineGroup.id == VMGroupMembership.group_id)
+        .where(VMGroupMembership.vm_context_id.in_(context_ids))).all()
+    memberships = {membership.vm_context_id: (membership, name) for membership, name in rows}
+    _refuse_busy([cid for cid in context_ids if cid in memberships], vms)
+    result = AssignResult(None)
+    for cid in context_ids:
+        if cid not in memberships:
+            result.unchanged.append(cid)
+            continue
+        membership, group_name = memberships[cid]
+        record_change("vm.unassign", "vm", cid, vms[cid].vm_name,
+                      {"group_id": membership.group_id, "group_name": group_name}, {"group_id": None})
+        db.session.delete(membership)
+        result.removed.append(cid)
+    db.session.commit()
+    if result.removed:
+        schedules_changed()
+    return result
+
+
+def vm_group_id(context_id: str) -> str | None:
+    """The id of the group a VM is in, None if it is in none (one indexed query)."""
+    if not isinstance(context_id, str):
+        return None
+    return db.session.scalar(select(VMGroupMembership.group_id).where(VMGroupMembership.vm_context_id == context_id))
+
+
+def place_member(group_id: str, context_id: str, after: str | None = None, before: str | None = None) -> None:
+    """Move one VM of a group to just after `after` (or, without it, just before `before`;
+    first when neither is given) in the group's priority order, and renumber the group.
+
+    Naming neighbours rather than the whole order lets a page that shows only part of a group
+    reorder it; a neighbour that is no longer in the group is refused, not guessed.
+    """
+    group = get_group(group_id)
+    memberships = list(db.session.scalars(
+        select(VMGroupMembership).join(VMReplicationContext,
+                                       VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
+        .where(VMGroupMembership.group_id == group.id)
+        .order_by(VMGroupMembership.priority, VMReplicationContext.vm_name)).all())
+    by_id = {m.vm_context_id: m for m in memberships}
+    if context_id not in by_id:
+        raise ValidationError("vm_context_id", f"'{context_id}' is not in group '{group.name}'")
+    for name, neighbour in (("after", after), ("before", before)):
+        if neighbour is not None and (neighbour not in by_id or neighbour == context_id):
+            raise ValidationError(name, f"'{neighbour}' is not another VM of group '{group.name}'")
+    order = [cid for cid in by_id if cid != context_id]
+    if after is not None:
+        order.insert(order.index(after) + 1, context_id)
+    elif before is not None:
+        order.insert(order.index(before), context_id)
+    else:
+        order.insert(0, context_id)
+    before_priorities = {cid: m.priority for cid, m in by_id.items()}
+    for priority, cid in enumerate(order):
+        by_id[cid].priority = priority
+    record_change("group.reorder", "group", group.id, group.name, {"priorities": before_priorities},
+                  {"priorities": {cid: p for p, cid in enumerate(order)}})
     db.session.commit()
 
 

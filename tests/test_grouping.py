@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import grouping
 from domain_errors import Conflict, NotFound, ValidationError
@@ -243,3 +243,83 @@ def test_the_assignment_board_is_read_in_three_queries(app):
     assert counter.count == 3
     assert sorted(len(rows) for rows in board.members.values()) == [3, 3, 3]
     assert [vm.vm_name for vm in board.ungrouped] == ["loose"]
+
+
+def _priority_order(group):
+    return [cid for (cid,) in db.session.execute(
+        select(VMGroupMembership.vm_context_id).where(VMGroupMembership.group_id == group.id)
+        .order_by(VMGroupMembership.priority)).all()]
+
+
+def test_placing_a_member_after_another_renumbers_the_whole_group(app):
+    group = make_group("place")
+    a, b, c, d = (make_vm(name) for name in "abcd")
+    for priority, vm in enumerate((a, b, c, d)):
+        add_member(group, vm, priority=priority)
+
+    grouping.place_member(group.id, a.context_id, after=c.context_id)
+
+    assert _priority_order(group) == [b.context_id, c.context_id, a.context_id, d.context_id]
+
+
+def test_placing_a_member_before_another_or_first(app):
+    group = make_group("place-before")
+    a, b, c = (make_vm(name) for name in "xyz")
+    for priority, vm in enumerate((a, b, c)):
+        add_member(group, vm, priority=priority)
+
+    grouping.place_member(group.id, c.context_id, before=b.context_id)
+    assert _priority_order(group) == [a.context_id, c.context_id, b.context_id]
+    grouping.place_member(group.id, b.context_id)
+    assert _priority_order(group) == [b.context_id, a.context_id, c.context_id]
+
+
+def test_placing_next_to_a_vm_of_another_group_is_refused_naming_the_field(app):
+    group, other = make_group("p1"), make_group("p2")
+    mine, theirs = make_vm(), make_vm()
+    add_member(group, mine)
+    add_member(other, theirs)
+
+    with pytest.raises(ValidationError) as caught:
+        grouping.place_member(group.id, mine.context_id, after=theirs.context_id)
+    assert caught.value.field == "after"
+
+
+def test_ungrouping_several_vms_removes_them_and_reports_those_in_no_group(app):
+    group = make_group("leave")
+    a, b, loose = make_vm(), make_vm(), make_vm()
+    add_member(group, a)
+    add_member(group, b)
+
+    result = grouping.ungroup_vms([a.context_id, b.context_id, loose.context_id])
+
+    assert sorted(result.removed) == sorted([a.context_id, b.context_id])
+    assert result.unchanged == [loose.context_id]
+    assert db.session.scalar(select(func.count()).select_from(VMGroupMembership)) == 0
+
+
+def test_ungrouping_is_all_or_nothing_when_a_vm_is_replicating(app):
+    group = make_group("leave-busy")
+    idle, busy = make_vm(), make_vm()
+    add_member(group, idle)
+    add_member(group, busy)
+    make_replication_job(busy, status="replicating")
+
+    with pytest.raises(Conflict):
+        grouping.ungroup_vms([idle.context_id, busy.context_id])
+    assert db.session.scalar(select(func.count()).select_from(VMGroupMembership)) == 2
+
+
+def test_a_board_page_shows_a_window_of_columns_and_the_first_vms_of_each(app):
+    groups = [make_group(f"col-{n}") for n in range(3)]
+    for group in groups:
+        for n in range(4):
+            add_member(group, make_vm(), priority=n)
+
+    with count_statements(db.engine) as counter:
+        board = grouping.assignment_board(groups_per_page=2, column_limit=3, ungrouped_per_page=10)
+
+    assert counter.count == 5
+    assert [s.group.name for s in board.groups] == ["col-0", "col-1"] and board.groups_pages == 2
+    assert [len(rows) for rows in board.members.values()] == [3, 3]
+    assert all(board.is_truncated(summary) for summary in board.groups)

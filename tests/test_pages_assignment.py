@@ -1,6 +1,4 @@
 """VM assignment board: drag moves, reorder, bulk assign, refusals that snap back, no-JS fallbacks."""
-import json
-
 from extensions import db
 from models import VMGroupMembership
 from tests.factories import add_member, make_group, make_replication_job, make_vm
@@ -36,7 +34,7 @@ def test_a_drop_within_a_group_sets_the_priority_order(client):
     add_member(group, first, priority=0)
     add_member(group, second, priority=1)
     client.post("/assignment/move", data={"vm_context_id": second.context_id, "group_id": group.id,
-                                          "order": json.dumps([second.context_id, first.context_id])})
+                                          "before": first.context_id})
     priorities = dict(db.session.execute(db.select(VMGroupMembership.vm_context_id, VMGroupMembership.priority)).all())
     assert priorities[second.context_id] < priorities[first.context_id]
 
@@ -91,3 +89,52 @@ def test_the_board_runs_the_same_number_of_statements_for_3_or_40_vms(client):
     with count_statements(db.engine) as many:
         client.get("/assignment/")
     assert many.count == few.count
+
+
+def _order(group):
+    return [cid for (cid,) in db.session.execute(
+        db.select(VMGroupMembership.vm_context_id).where(VMGroupMembership.group_id == group.id)
+        .order_by(VMGroupMembership.priority)).all()]
+
+
+def test_a_column_shows_its_first_vms_and_a_link_to_show_all(client):
+    group = make_group("big")
+    vms = [make_vm(f"big-{n:02d}") for n in range(14)]
+    for priority, vm in enumerate(vms):
+        add_member(group, vm, priority=priority)
+    page = client.get("/assignment/").get_data(as_text=True)
+    assert "big-09" in page and "big-10" not in page
+    assert "Show all 14 VMs of big" in page
+    expanded = client.get(f"/assignment/?expand={group.id}").get_data(as_text=True)
+    assert "big-13" in expanded
+
+
+def test_a_drop_below_the_last_shown_card_keeps_the_hidden_vms_in_their_places(client):
+    group = make_group("long")
+    vms = [make_vm(f"long-{n:02d}") for n in range(14)]
+    for priority, vm in enumerate(vms):
+        add_member(group, vm, priority=priority)
+    client.post("/assignment/move", data={"vm_context_id": vms[0].context_id, "group_id": group.id,
+                                          "after": vms[9].context_id})
+    assert _order(group) == [vm.context_id for vm in vms[1:10] + [vms[0]] + vms[10:]]
+
+
+def test_ungrouped_vms_are_paged(client):
+    for n in range(45):
+        make_vm(f"loose-{n:02d}")
+    first = client.get("/assignment/").get_data(as_text=True)
+    second = client.get("/assignment/?upage=2").get_data(as_text=True)
+    assert "loose-39" in first and "loose-40" not in first
+    assert "loose-40" in second and "loose-00" not in second
+
+
+def test_bulk_removal_from_groups_refuses_all_when_one_vm_is_replicating(client):
+    group = make_group("busy-bulk")
+    idle, busy = make_vm("idle"), make_vm("busy")
+    add_member(group, idle)
+    add_member(group, busy)
+    make_replication_job(busy, status="replicating")
+    page = client.post("/assignment/assign", data={"vm_context_ids": [idle.context_id, busy.context_id],
+                                                   "group_id": "ungrouped"}, follow_redirects=True)
+    assert "Not assigned" in page.get_data(as_text=True)
+    assert _group_of(idle) == group.id and _group_of(busy) == group.id

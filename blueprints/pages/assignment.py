@@ -7,39 +7,72 @@ down inside its group (`reorder`).
 """
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 import grouping
+from blueprints.pages.forms import page_number
 from domain_errors import DomainError, ValidationError
 
 bp = Blueprint("assignment", __name__, url_prefix="/assignment")
+
+
+GROUPS_PER_PAGE = 12
+COLUMN_LIMIT = 10
+UNGROUPED_PER_PAGE = 40
 
 
 def _search() -> str:
     return (request.values.get("q") or "").strip()[:100]
 
 
+def _view() -> dict:
+    """Which part of the board is shown: filter, page of group columns, expanded column, ungrouped page."""
+    return {"q": _search(), "gpage": page_number(request.values.get("gpage")),
+            "upage": page_number(request.values.get("upage")), "expand": request.values.get("expand") or ""}
+
+
+def _load_board(view: dict):
+    return grouping.assignment_board(view["q"] or None, groups_page=view["gpage"], groups_per_page=GROUPS_PER_PAGE,
+                                     column_limit=COLUMN_LIMIT, expanded=view["expand"] or None,
+                                     ungrouped_page=view["upage"], ungrouped_per_page=UNGROUPED_PER_PAGE)
+
+
+def _view_url(view: dict, **changes) -> str:
+    """The board's address for this view with some of it changed (defaults left out)."""
+    merged = {**view, **changes}
+    return url_for("assignment.index", **{key: value for key, value in merged.items()
+                                          if value and not (key in ("gpage", "upage") and value == 1)})
+
+
+def _back_url() -> str:
+    return _view_url(_view())
+
+
+def _render(template: str, message: str | None = None, error: str | None = None):
+    view = _view()
+    return render_template(template, board=_load_board(view), view=view, q=view["q"], message=message,
+                           error=error, board_url=lambda **changes: _view_url(view, **changes))
+
+
 def _board(message: str | None = None, error: str | None = None, status: int = 200):
-    return render_template("assignment/_board.html", board=grouping.assignment_board(_search() or None),
-                           q=_search(), message=message, error=error), status
+    return _render("assignment/_board.html", message, error), status
 
 
 @bp.get("/")
 def index():
-    return render_template("assignment/index.html", board=grouping.assignment_board(_search() or None),
-                           q=_search(), message=None, error=None)
+    return _render("assignment/index.html")
 
 
-def _move(context_id: str, group_id: str | None, order: list[str] | None) -> str:
-    """Apply one drag: a reorder within a group when the VM stays, else an assign/move/ungroup."""
-    if order is not None and group_id is not None:
-        current = {row.vm.context_id for row in grouping.group_members(group_id)}
-        if context_id in current:
-            grouping.reorder_members(group_id, order)
-            return "New order saved."
+def _move(context_id: str, group_id: str | None, after: str | None, before: str | None) -> str:
+    """Apply one drag: a new place within a group when the VM stays, else an assign/move/ungroup.
+
+    The drop names the cards it landed between (`after`, `before`), so a column that shows only
+    its first VMs still reorders correctly.
+    """
+    if group_id is not None and grouping.vm_group_id(context_id) == group_id:
+        grouping.place_member(group_id, context_id, after=after, before=before)
+        return "New order saved."
     result = grouping.set_vm_group(context_id, group_id, added_by=current_user.username)
     if result.unchanged:
         return "Nothing changed."
@@ -52,13 +85,7 @@ def move():
     context_id = request.form.get("vm_context_id", "")
     group_id = request.form.get("group_id") or None
     try:
-        order = json.loads(request.form["order"]) if request.form.get("order") else None
-        if order is not None and not isinstance(order, list):
-            raise ValueError
-    except ValueError:
-        return _board(error="The new order could not be read; the board shows the saved order.", status=422)
-    try:
-        message = _move(context_id, group_id, order)
+        message = _move(context_id, group_id, request.form.get("after") or None, request.form.get("before") or None)
     except DomainError as exc:
         return _board(error=f"Not moved: {exc.message}", status=409)
     return _board(message=message)
@@ -69,16 +96,16 @@ def assign():
     """Select-and-assign (bulk and keyboard alternative): VMs go to the chosen group or out of groups."""
     context_ids = request.form.getlist("vm_context_ids")
     target = request.form.get("group_id", "")
-    back = url_for("assignment.index", q=_search() or None)
+    back = _back_url()
     try:
         if not context_ids:
             raise ValidationError("vm_context_ids", "Select at least one VM.")
         if target == "":
             raise ValidationError("group_id", "Choose where the selected VMs go.")
         if target == "ungrouped":
-            for context_id in context_ids:
-                grouping.set_vm_group(context_id, None)
-            flash(f"{len(context_ids)} VM(s) removed from their groups.", "ok")
+            result = grouping.ungroup_vms(context_ids)
+            flash(f"{len(result.removed)} VM(s) removed from their groups"
+                  f"{f', {len(result.unchanged)} were in none' if result.unchanged else ''}.", "ok")
         else:
             result = grouping.assign_vms(target, context_ids, added_by=current_user.username)
             flash(f"{len(result.added) + len(result.moved)} VM(s) assigned to the group"
@@ -92,7 +119,7 @@ def assign():
 def reorder(group_id: str):
     """Move one VM up or down in its group's priority order (no-JavaScript alternative to dragging)."""
     context_id, _, direction = request.form.get("move", "").partition(":")
-    back = url_for("assignment.index", q=_search() or None)
+    back = _back_url()
     try:
         order = [row.vm.context_id for row in grouping.group_members(group_id)]
         if context_id not in order or direction not in ("up", "down"):

@@ -55,9 +55,15 @@
           var values = {
             vm_context_id: evt.item.getAttribute("data-context-id"),
             group_id: target,
-            q: board.getAttribute("data-query") || ""
+            q: board.getAttribute("data-query") || "",
+            gpage: board.getAttribute("data-gpage") || "",
+            upage: board.getAttribute("data-upage") || "",
+            expand: board.getAttribute("data-expand") || ""
           };
-          if (target) { values.order = JSON.stringify(ids(evt.to)); }
+          // A column may show only its first VMs: name the cards the drop landed between.
+          var order = ids(evt.to), at = order.indexOf(values.vm_context_id);
+          if (target && at > 0) { values.after = order[at - 1]; }
+          if (target && at >= 0 && at < order.length - 1) { values.before = order[at + 1]; }
           board.setAttribute("aria-busy", "true");
           window.htmx.ajax("POST", board.getAttribute("data-move-url"), {
             source: board, target: "#assignment-board", swap: "outerHTML", values: values
