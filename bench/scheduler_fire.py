@@ -2,7 +2,7 @@
 
 Data: 500 cron schedules with the same expression (one slot, about 25 s after the engine
 starts), one group of 10 VMs per schedule (5,000 VMs), on MariaDB. The appliance is the built-in
-simulator over HTTP, in its own process (as a separate appliance would be), serving VMA discovery
+simulator over HTTP in processes of its own (gunicorn, as a separate appliance would be), serving VMA discovery
 for the bench's 5,000 VMs and the OMA replication API unchanged. One scheduler service (lease,
 APScheduler, pipeline) runs in this process with the production settings.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -38,6 +39,8 @@ DATACENTER = "Bench-DC1"
 OMA_TOKEN = "bench-oma-token"
 VCENTER_USERNAME = "bench@vsphere.local"
 VCENTER_PASSWORD = "bench-vcenter-password"
+SIMULATOR_WORKERS = int(os.environ.get("BENCH_SIMULATOR_WORKERS", "2"))
+SIMULATOR_THREADS = 16
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -56,15 +59,20 @@ def bench_vm_spec(name: str) -> dict:
     }
 
 
-def serve_simulator(database_url: str) -> None:
-    """Entry point of the simulator process: prints its URL, serves until SIGTERM."""
-    import json
-    import threading
+def serve_simulator(database_url: str, port: int) -> None:
+    """Entry point of the appliance process: serves on `port` until SIGTERM.
 
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    The OMA it stands for is a multi-core server; a single Python process would measure its own
+    global interpreter lock instead (dozens of connection threads queueing for one core). So the
+    simulator runs under gunicorn: SIMULATOR_WORKERS processes of threads, keep-alive connections.
+    """
+    import json
+
+    from gunicorn.app.base import BaseApplication
     from werkzeug.wrappers import Request, Response
 
     from app import create_app
+    from extensions import db
     from simulator.server import Credentials, SimulatorApp
 
     class BenchAppliance(SimulatorApp):
@@ -76,25 +84,24 @@ def serve_simulator(database_url: str) -> None:
             body = {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]}, "vms": vms}
             return Response(json.dumps(body), status=200, mimetype="application/json")
 
-    class KeepAliveHandler(WSGIRequestHandler):
-        """Connections stay open between requests, as on an appliance's HTTP server (the
-        simulator's development server closes each one: the bench would measure TCP set-up)."""
-
-        protocol_version = "HTTP/1.1"
-
-        def log_request(self, code="-", size="-"):
-            pass
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BACKGROUND_SERVICES": False, "SECRET_KEY": "bench",
                       "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        db.engine.dispose()  # no connection crosses the fork: each worker opens its own
     credentials = Credentials(oma_token=OMA_TOKEN, vcenter_username=VCENTER_USERNAME, vcenter_password=VCENTER_PASSWORD)
-    server = make_server("127.0.0.1", 0, BenchAppliance(app, credentials, seed="bench"), threaded=True,
-                         request_handler=KeepAliveHandler)
-    threading.Thread(target=server.serve_forever, name="simulator-http", daemon=True).start()
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    signal.sigwait({signal.SIGTERM})
-    server.shutdown()
+    wsgi = BenchAppliance(app, credentials, seed="bench")
+
+    class Appliance(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"127.0.0.1:{port}", "workers": SIMULATOR_WORKERS, "worker_class": "gthread",
+                               "threads": SIMULATOR_THREADS, "keepalive": 60, "loglevel": "warning",
+                               "preload_app": True}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return wsgi
+
+    Appliance().run()
 
 
 def _seed(app, cron_expression: str) -> None:
@@ -127,14 +134,23 @@ def _seed(app, cron_expression: str) -> None:
 
 
 def _start_simulator(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+    import requests
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     log = open(workdir / "simulator.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-c", f"from bench.scheduler_fire import serve_simulator; serve_simulator({url!r})"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=log, env={**os.environ, "INSTANCE_PATH": str(workdir)})
-    for raw in process.stdout:  # the app may print a first-start notice before the address
-        line = raw.decode().strip()
-        if line.startswith("http://"):
-            return process, line
+        [sys.executable, "-c", f"from bench.scheduler_fire import serve_simulator; serve_simulator({url!r}, {port})"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "INSTANCE_PATH": str(workdir)})
+    address = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{address}/health", timeout=2).status_code == 200:
+                return process, address
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"the simulator did not start: {(workdir / 'simulator.log').read_text()[-2000:]}")
 

@@ -31,7 +31,7 @@ WRK_THREADS = 4
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "20"))
 PAGE_ROUNDS = 5
 TARGET_RSS_MB = 250.0
-USERNAME, PASSWORD = "bench-operator", "bench-operator-password"
+USERNAME, PASSWORD = "bench-admin", "bench-admin-password"  # admin: the admin pages are measured too
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -42,15 +42,15 @@ def _free_port() -> int:
 
 
 def _credentials(url: str, workdir: Path) -> str:
-    """An operator and an API token in the fleet database; returns the token."""
+    """A user and an API token in the fleet database; returns the token."""
     from app import create_app
     from extensions import db
     from security.tokens import create_token
     from security.users import create_user
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BACKGROUND_SERVICES": False, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": str(workdir), "LOG_LEVEL": "WARNING"})
+                      "INSTANCE_PATH": str(workdir), "LOG_LEVEL": "WARNING", "ADMIN_PASSWORD": "bench-admin-pass"})
     with app.app_context():
-        user = create_user(USERNAME, "operator", PASSWORD)
+        user = create_user(USERNAME, "admin", PASSWORD)
         _, token = create_token(user, "bench")
         db.session.commit()
         db.engine.dispose()
@@ -66,11 +66,13 @@ def _detail_paths(url: str) -> list[str]:
         joblog = conn.execute(text("SELECT id FROM job_tracking ORDER BY started_at DESC LIMIT 1")).scalar_one()
         vm = conn.execute(text("SELECT vm_name FROM vm_replication_contexts ORDER BY vm_name LIMIT 1")).scalar_one()
     engine.dispose()
-    return [f"/schedules/{schedule}", f"/groups/{group}", f"/jobs/{job}", f"/jobs/{joblog}", f"/vms/{vm}"]
+    return [f"/schedules/{schedule}", f"/schedules/{schedule}/edit", f"/groups/{group}/edit", f"/jobs/{job}",
+            f"/jobs/{joblog}", f"/vms/{vm}"]
 
 
 PAGES = ["/", "/schedules/", "/schedules/new", "/groups/", "/assignment/", "/jobs/", "/vms/", "/discovery/",
-         "/overview/poll", "/jobs/poll", "/api/v1/jobs", "/api/v1/schedules", "/api/v1/machine-groups"]
+         "/overview/poll", "/jobs/poll", "/admin/users", "/admin/audit", "/api/v1/jobs", "/api/v1/schedules",
+         "/api/v1/machine-groups"]
 
 
 def _start(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
