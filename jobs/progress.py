@@ -49,23 +49,28 @@ def job_progress(any_id: Any) -> dict[str, Any]:
     }
 
 
-def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200) -> dict[str, Any]:
+def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200, *, tail: bool = False,
+             ref: JobRef | None = None) -> dict[str, Any]:
     """Log lines of a job after `after_id` (oldest first), scrubbed for operators.
 
-    Poll with the returned `last_id` as the next `after_id` to follow a running job. JobLog
-    jobs are read by `job_id`, replication jobs by `external_job_id` (both indexed).
+    Poll with the returned `last_id` as the next `after_id` to follow a running job. With
+    `tail`, the newest `limit` lines instead (still oldest first): what a live page shows.
+    JobLog jobs are read by `job_id`, replication jobs by `external_job_id` (both indexed);
+    a caller that has resolved the job already passes its `ref`.
     """
     after_id = _non_negative("after_id", after_id, default=0)
     limit = _non_negative("limit", limit, default=200)
     if not 1 <= limit <= MAX_LOG_LINES:
         raise ValidationError("limit", f"must be between 1 and {MAX_LOG_LINES}")
-    ref = _resolve(any_id)
+    ref = ref or _resolve(any_id)
     key = LogEvent.job_id if ref.source == "job_tracking" else LogEvent.external_job_id
-    rows = db.session.execute(
-        select(LogEvent.id, LogEvent.ts, LogEvent.level, LogEvent.message, JobStep.name)
-        .outerjoin(JobStep, JobStep.id == LogEvent.step_id)
-        .where(key == ref.job_id, LogEvent.id > after_id)
-        .order_by(LogEvent.id).limit(limit)).all()
+    query = (select(LogEvent.id, LogEvent.ts, LogEvent.level, LogEvent.message, JobStep.name)
+             .outerjoin(JobStep, JobStep.id == LogEvent.step_id)
+             .where(key == ref.job_id, LogEvent.id > after_id))
+    if tail:
+        rows = list(reversed(db.session.execute(query.order_by(LogEvent.id.desc()).limit(limit)).all()))
+    else:
+        rows = db.session.execute(query.order_by(LogEvent.id).limit(limit)).all()
     lines = [{"id": row_id, "ts": ts.isoformat() if ts else None, "level": level,
               "message": scrub_text(message), "step": step_display_name(step) if step else None}
              for row_id, ts, level, message, step in rows]

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import load_only
 
 from domain_errors import ValidationError
 from extensions import db
@@ -23,6 +24,14 @@ from jobs.items import (JOB_TYPES, REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES
 from models import JobStep, JobTracking, ReplicationJob, VMReplicationContext
 from models.types import UTCDateTime
 
+# The columns a UnifiedJobItem is built from: a replication job row also holds long texts
+# (change ids, export names) that no list shows.
+_ITEM_COLUMNS = load_only(
+    ReplicationJob.id, ReplicationJob.status, ReplicationJob.current_operation, ReplicationJob.vma_current_phase,
+    ReplicationJob.progress_percent, ReplicationJob.started_at, ReplicationJob.created_at,
+    ReplicationJob.completed_at, ReplicationJob.error_message, ReplicationJob.vma_error_details,
+    ReplicationJob.vm_context_id, ReplicationJob.source_vm_name, ReplicationJob.replication_type,
+    ReplicationJob.schedule_execution_id)
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
 
@@ -213,7 +222,8 @@ def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     replication_ids = [job_id for source, job_id in refs if source == "replication_jobs"]
     joblog_ids = [job_id for source, job_id in refs if source == "job_tracking"]
     replications = {job.id: job for job in db.session.scalars(
-        select(ReplicationJob).where(ReplicationJob.id.in_(replication_ids))).all()} if replication_ids else {}
+        select(ReplicationJob).options(_ITEM_COLUMNS).where(ReplicationJob.id.in_(replication_ids))).all()} \
+        if replication_ids else {}
     joblogs = {job.id: job for job in db.session.scalars(
         select(JobTracking).where(JobTracking.id.in_(joblog_ids))).all()} if joblog_ids else {}
     steps: dict[str, list[JobStep]] = defaultdict(list)

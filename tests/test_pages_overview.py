@@ -81,3 +81,13 @@ def test_the_overview_runs_the_same_number_of_statements_for_1_or_30_running_job
     with count_statements(db.engine) as many:
         client.get("/")
     assert many.count == few.count
+
+
+def test_a_poll_with_nothing_changed_reads_the_fingerprint_and_renders_nothing(client):
+    for _ in range(5):
+        make_replication_job(make_vm(), status="replicating")
+    query = {f"v.{k}": v for k, v in _versions(client.get("/").get_data(as_text=True)).items()}
+    with count_statements(db.engine) as counter:
+        response = client.get("/overview/poll", query_string=query)
+    assert response.status_code == 204
+    assert counter.count <= 3  # the user, the scheduler lease, the job fingerprint

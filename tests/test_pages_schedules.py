@@ -143,3 +143,19 @@ def test_the_list_runs_the_same_number_of_statements_for_2_or_20_schedules(clien
     with count_statements(db.engine) as many:
         assert client.get("/schedules/").status_code == 200
     assert many.count == few.count
+
+
+def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
+    schedule = make_schedule("paused", enabled=False)
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "Not started" in page and "is disabled" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
+
+
+def test_the_schedule_list_is_paged(client):
+    for n in range(52):
+        make_schedule(f"s-{n:02d}")
+    first = client.get("/schedules/").get_data(as_text=True)
+    second = client.get("/schedules/?page=2").get_data(as_text=True)
+    assert "s-49" in first and "s-50" not in first and "Page 1 of 2" in first
+    assert "s-51" in second and "s-00" not in second

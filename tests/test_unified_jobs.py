@@ -244,6 +244,19 @@ def test_the_log_tail_returns_lines_after_the_given_id_scrubbed(app):
     assert first["has_more"] is True and rest["has_more"] is False
 
 
+def test_the_log_tail_mode_returns_the_newest_lines_oldest_first(app):
+    vm = make_vm()
+    job = make_operation(vm, "test", status="running")
+    for index in range(5):
+        db.session.add(LogEvent(job_id=job.id, level="INFO", message=f"line {index} on /dev/vdb", ts=T0))
+    db.session.commit()
+
+    tail = jobs.job_logs(job.id, limit=2, tail=True)
+
+    assert [line["message"].split()[1] for line in tail["logs"]] == ["3", "4"]
+    assert all(find_forbidden(line["message"]) == [] for line in tail["logs"])
+
+
 def test_the_operation_summary_is_written_with_the_reference_keys(app):
     vm = make_vm("pgtest1")
     job = make_operation(vm, "test", status="failed", percent_complete=60, steps=[

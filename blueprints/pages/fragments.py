@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from flask import current_app, make_response, render_template, request
 from markupsafe import Markup, escape
@@ -58,6 +58,49 @@ def render_fragment(fragment_id: str, template: str, *, tag: str = "div", css_cl
     return Fragment(fragment_id, inner, version, tag, css_class, label)
 
 
+@dataclass(frozen=True)
+class Panel:
+    """A fragment whose version is known before it is rendered.
+
+    `state` is a cheap description of everything the partial shows (a fingerprint of the rows
+    behind it, the minute for relative times, the filters); `context` loads what the template
+    needs and runs only when the panel is rendered. A poll compares states and renders only the
+    panels that changed.
+    """
+
+    id: str
+    template: str
+    state: str
+    context: Callable[[], dict]
+    tag: str = "div"
+    css_class: str = ""
+    label: str | None = None
+
+    @property
+    def version(self) -> str:
+        return hashlib.blake2b(f"{self.template}|{self.state}".encode("utf-8"), digest_size=6).hexdigest()
+
+    def render(self) -> Fragment:
+        inner = Markup(render_template(self.template, **self.context()))
+        return Fragment(self.id, inner, self.version, self.tag, self.css_class, self.label)
+
+
+def render_panels(panels: Iterable[Panel]) -> list[Fragment]:
+    """Every panel rendered, for the first paint."""
+    return [panel.render() for panel in panels]
+
+
+def poll_panels(panels: Iterable[Panel], *, active: bool):
+    """`poll_response` for panels: only those whose state changed are loaded and rendered."""
+    changed = [panel.render() for panel in panels if request.args.get(f"v.{panel.id}") != panel.version]
+    return poll_response(changed, active=active, prefiltered=True)
+
+
+def minute_of(now) -> str:
+    """The state part of panels that show relative times ("3 min ago"): they change each minute."""
+    return now.strftime("%Y%m%d%H%M")
+
+
 def poll_interval() -> int:
     """Seconds between two polls of a page (PAGE_POLL_INTERVAL_SECONDS, default 2)."""
     return int(current_app.config.get("PAGE_POLL_INTERVAL_SECONDS") or DEFAULT_POLL_INTERVAL_SECONDS)
@@ -68,9 +111,9 @@ def changed_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:
     return [fragment for fragment in fragments if request.args.get(f"v.{fragment.id}") != fragment.version]
 
 
-def poll_response(fragments: Iterable[Fragment], *, active: bool):
+def poll_response(fragments: Iterable[Fragment], *, active: bool, prefiltered: bool = False):
     """Answer one poll: changed fragments as OOB swaps, 204 if none, 286 once nothing runs."""
-    changed = changed_fragments(fragments)
+    changed = list(fragments) if prefiltered else changed_fragments(fragments)
     status = 200 if active else STOP_POLLING
     if not changed and active:
         status = 204

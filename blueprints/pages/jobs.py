@@ -6,8 +6,8 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, request, url_for
 
 import jobs
-from blueprints.pages import readers
-from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
+from blueprints.pages.fragments import (Panel, minute_of, poll_interval, poll_panels, poll_response,
+                                        render_fragment, render_panels)
 from blueprints.pages.forms import field_errors, page_number
 from blueprints.pages.timeline import build_timeline
 from domain_errors import NotFound, ValidationError
@@ -38,24 +38,37 @@ def _job_filter(filters: dict[str, str], statuses: str | None = None):
                              vm=filters["vm"] or None, since=now - timedelta(hours=hours) if hours else None)
 
 
-def _list_fragments(filters: dict[str, str], page: int):
-    """Active panels, 24 h chart and the filtered list; raises ValidationError for bad filters."""
+def _list_panels(filters: dict[str, str], page: int):
+    """Active panels, 24 h chart and the filtered list; raises ValidationError for bad filters.
+
+    One fingerprint of the jobs the filters can show (finished ones since the earlier of the
+    window's start and 24 h ago) is the state of all three panels.
+    """
     now = utcnow()
-    listed = jobs.list_jobs(_job_filter(filters), per_page=PER_PAGE, page=page)
-    active = jobs.list_jobs(_job_filter({**filters, "window": "all"}, statuses="pending,running"),
-                            per_page=ACTIVE_LIMIT).items
-    recent = jobs.list_jobs(jobs.build_filter(job_type=filters["job_type"] or None, vm=filters["vm"] or None,
-                                              since=now - timedelta(hours=24)), per_page=TIMELINE_LIMIT).items
-    timeline = build_timeline(recent, now)
-    fragments = [
-        render_fragment("jobs-active", "jobs/_active.html", tag="section", css_class="panel",
-                        label="Running jobs", items=active),
-        render_fragment("jobs-timeline", "jobs/_timeline.html", tag="section", css_class="panel",
-                        label="Last 24 hours", timeline=timeline, shown=len(recent), limit=TIMELINE_LIMIT),
-        render_fragment("jobs-list", "jobs/_list.html", tag="section", css_class="panel", label="Jobs",
-                        listing=listed, filters=filters),
+    listing_filter = _job_filter(filters)
+    day_ago = now - timedelta(hours=24)
+    since = None if listing_filter.since is None else min(listing_filter.since, day_ago)
+    fingerprint = jobs.jobs_fingerprint(jobs.JobFilter(job_types=listing_filter.job_types,
+                                                       context_ids=listing_filter.context_ids), since=since)
+    state = f"{fingerprint.version}|{minute_of(now)}"
+
+    def timeline_context():
+        recent = jobs.list_jobs(jobs.build_filter(job_type=filters["job_type"] or None, vm=filters["vm"] or None,
+                                                  since=day_ago), per_page=TIMELINE_LIMIT).items
+        return {"timeline": build_timeline(recent, now), "shown": len(recent), "limit": TIMELINE_LIMIT}
+
+    panels = [
+        Panel("jobs-active", "jobs/_active.html", state,
+              lambda: {"items": jobs.list_jobs(_job_filter({**filters, "window": "all"}, statuses="pending,running"),
+                                               per_page=ACTIVE_LIMIT).items},
+              tag="section", css_class="panel", label="Running jobs"),
+        Panel("jobs-timeline", "jobs/_timeline.html", state, timeline_context, tag="section", css_class="panel",
+              label="Last 24 hours"),
+        Panel("jobs-list", "jobs/_list.html", f"{state}|{sorted(filters.items())}|{page}",
+              lambda: {"listing": jobs.list_jobs(listing_filter, per_page=PER_PAGE, page=page), "filters": filters},
+              tag="section", css_class="panel", label="Jobs"),
     ]
-    return fragments, bool(active)
+    return panels, fingerprint.active
 
 
 @bp.get("/")
@@ -63,7 +76,8 @@ def index():
     filters = _filters()
     page = page_number(request.args.get("page"))
     try:
-        fragments, active = _list_fragments(filters, page)
+        panels, active = _list_panels(filters, page)
+        fragments = render_panels(panels)
     except ValidationError as exc:
         return render_template("jobs/index.html", filters=filters, fragments=[], errors=field_errors(exc, LABELS),
                                windows=WINDOWS, job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES,
@@ -76,10 +90,10 @@ def index():
 @bp.get("/poll")
 def poll():
     try:
-        fragments, active = _list_fragments(_filters(), page_number(request.args.get("page")))
+        panels, active = _list_panels(_filters(), page_number(request.args.get("page")))
     except ValidationError:
         return poll_response([], active=False)
-    return poll_response(fragments, active=active)
+    return poll_panels(panels, active=active)
 
 
 def _detail_fragments(job_id: str):
@@ -87,7 +101,8 @@ def _detail_fragments(job_id: str):
         progress = jobs.job_progress(job_id)
     except NotFound:
         abort(404, "No job with this id.")
-    log = readers.log_tail(progress["job"]["data_source"], progress["job_id"], LOG_TAIL_LINES)
+    ref = jobs.JobRef(progress["job"]["data_source"], progress["job_id"], progress["job"]["matched_by"])
+    log = jobs.job_logs(progress["job_id"], limit=LOG_TAIL_LINES, tail=True, ref=ref)["logs"]
     fragments = [
         render_fragment("job-progress", "jobs/_progress.html", tag="section", css_class="panel",
                         label="Progress", progress=progress),

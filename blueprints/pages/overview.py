@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, url_for
 
 import jobs
 from blueprints.pages import readers
-from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
+from blueprints.pages.fragments import Panel, minute_of, poll_interval, poll_panels, render_panels
 from models import utcnow
 
 bp = Blueprint("overview", __name__)
@@ -17,34 +17,50 @@ FAILURE_LIMIT = 10
 FAILURE_WINDOW = timedelta(hours=24)
 
 
-def _fragments():
-    """The overview's panels, rendered for the first paint and for every poll alike."""
+def _panels():
+    """The overview's panels with their states; the same panels serve the first paint and polls.
+
+    One job fingerprint covers the running and failure panels; the scheduler panels follow the
+    banner state and the minute (their relative times and next runs move with the clock).
+    """
     now = utcnow()
-    running = jobs.list_jobs(jobs.build_filter(status="pending,running"), per_page=RUNNING_LIMIT).items
-    failures = jobs.list_jobs(jobs.build_filter(status="failed", since=now - FAILURE_WINDOW),
-                              per_page=FAILURE_LIMIT).items
-    health = readers.scheduler_health()
-    fragments = [
-        render_fragment("overview-running", "jobs/_active.html", css_class="panel", tag="section",
-                        label="Running jobs", items=running),
-        render_fragment("overview-health", "overview/_health.html", css_class="panel", tag="section",
-                        label="Scheduler health", health=health),
-        render_fragment("overview-next-runs", "overview/_next_runs.html", css_class="panel", tag="section",
-                        label="Next scheduled runs", runs=(health or {}).get("next_fires", [])),
-        render_fragment("overview-failures", "overview/_failures.html", css_class="panel", tag="section",
-                        label="Recent failures", failures=failures),
+    since = now - FAILURE_WINDOW
+    fingerprint = jobs.jobs_fingerprint(since=since)
+    minute = minute_of(now)
+    scheduler_state = f"{readers.scheduler_banner()}|{minute}"
+    health = {}
+
+    def scheduler_health():
+        if "value" not in health:
+            health["value"] = readers.scheduler_health()
+        return health["value"]
+
+    panels = [
+        Panel("overview-running", "jobs/_active.html", f"{fingerprint.version}|{minute}",
+              lambda: {"items": jobs.list_jobs(jobs.build_filter(status="pending,running"),
+                                               per_page=RUNNING_LIMIT).items},
+              tag="section", css_class="panel", label="Running jobs"),
+        Panel("overview-health", "overview/_health.html", scheduler_state,
+              lambda: {"health": scheduler_health()}, tag="section", css_class="panel", label="Scheduler health"),
+        Panel("overview-next-runs", "overview/_next_runs.html", scheduler_state,
+              lambda: {"runs": (scheduler_health() or {}).get("next_fires", [])},
+              tag="section", css_class="panel", label="Next scheduled runs"),
+        Panel("overview-failures", "overview/_failures.html", f"{fingerprint.version}|{minute}",
+              lambda: {"failures": jobs.list_jobs(jobs.build_filter(status="failed", since=since),
+                                                  per_page=FAILURE_LIMIT).items},
+              tag="section", css_class="panel", label="Recent failures"),
     ]
-    return fragments, bool(running)
+    return panels, fingerprint.active
 
 
 @bp.get("/")
 def index():
-    fragments, active = _fragments()
-    return render_template("overview/index.html", fragments=fragments, poll_active=active,
+    panels, active = _panels()
+    return render_template("overview/index.html", fragments=render_panels(panels), poll_active=active,
                            poll_url=url_for("overview.poll"), poll_interval=poll_interval())
 
 
 @bp.get("/overview/poll")
 def poll():
-    fragments, active = _fragments()
-    return poll_response(fragments, active=active)
+    panels, active = _panels()
+    return poll_panels(panels, active=active)

@@ -1,19 +1,14 @@
-"""Read-only page queries that no domain package offers: each runs a fixed number of statements.
-
-Everything an operator sees here is sanitized: step names through `step_display_name`,
-log text through `scrub_text`.
-"""
+"""Read-only page queries that no domain package offers: each runs a fixed number of statements."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from extensions import db
-from models import (DashboardBannerDismissal, JobStep, LogEvent, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+from models import (DashboardBannerDismissal, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext)
-from sanitizer import scrub_text, step_display_name
+
 
 def scheduler_health() -> dict | None:
     """`scheduler.scheduler_status()` when the scheduler package is installed, else None."""
@@ -22,6 +17,15 @@ def scheduler_health() -> dict | None:
     except ImportError:
         return None
     return scheduler_status()
+
+
+def scheduler_banner() -> str | None:
+    """`scheduler.health.banner_state()` (the lease, read once per request), None without a scheduler."""
+    try:
+        from scheduler.health import banner_state
+    except ImportError:
+        return None
+    return banner_state()
 
 
 @dataclass(frozen=True)
@@ -60,21 +64,6 @@ def schedule_name(schedule_id: str | None) -> tuple[str, str] | None:
         return None
     name = db.session.scalar(select(ReplicationSchedule.name).where(ReplicationSchedule.id == schedule_id))
     return (schedule_id, name) if name else None
-
-
-def log_tail(data_source: str, job_id: str, lines: int) -> list[dict]:
-    """The newest `lines` log lines of a job, oldest first, scrubbed (one statement).
-
-    `jobs.job_logs` pages forwards from the start of a log; a live page wants its end.
-    """
-    key = LogEvent.job_id if data_source == "job_tracking" else LogEvent.external_job_id
-    rows = db.session.execute(
-        select(LogEvent.id, LogEvent.ts, LogEvent.level, LogEvent.message, JobStep.name)
-        .outerjoin(JobStep, JobStep.id == LogEvent.step_id)
-        .where(key == job_id).order_by(LogEvent.id.desc()).limit(lines)).all()
-    return [{"id": row_id, "ts": ts, "level": level, "message": scrub_text(message),
-             "step": step_display_name(step) if step else None}
-            for row_id, ts, level, message, step in reversed(rows)]
 
 
 @dataclass(frozen=True)

@@ -188,10 +188,8 @@ def run_now(schedule_id: str):
     schedule = _load(schedule_id)
     try:
         scheduling.trigger_schedule(schedule.id, requested_by=current_user.username)
-    except DomainError as exc:
-        flash(exc.message, "error")
-    except ValueError as exc:  # the scheduler refuses, e.g. a disabled schedule
-        flash(f"Not started: {exc}.", "error")
+    except DomainError as exc:  # a disabled schedule is a Conflict saying so
+        flash(f"Not started: {exc.message}", "error")
     else:
         flash(f"Schedule '{schedule.name}' started; its progress shows below.", "ok")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
