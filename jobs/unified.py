@@ -2,7 +2,7 @@
 
 The page is chosen by one UNION ALL query over the two tables (filters applied to each
 branch so their indexes are used); the rows of that page are then loaded with one query per
-table, one for JobLog steps and one for VM names: a fixed number of statements per page.
+table (each with its VM's name) and one for JobLog steps: a fixed number of statements per page.
 """
 from __future__ import annotations
 
@@ -218,24 +218,33 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
 
 
 def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """UnifiedJobItems for (source, job id) pairs, in the given order (at most four queries)."""
+    """UnifiedJobItems for (source, job id) pairs, in the given order (at most three queries)."""
     replication_ids = [job_id for source, job_id in refs if source == "replication_jobs"]
     joblog_ids = [job_id for source, job_id in refs if source == "job_tracking"]
-    replications = {job.id: job for job in db.session.scalars(
-        select(ReplicationJob).options(_ITEM_COLUMNS).where(ReplicationJob.id.in_(replication_ids))).all()} \
-        if replication_ids else {}
-    joblogs = {job.id: job for job in db.session.scalars(
-        select(JobTracking).where(JobTracking.id.in_(joblog_ids))).all()} if joblog_ids else {}
+    names: dict[str, str] = {}
+    replications: dict[str, ReplicationJob] = {}
+    if replication_ids:  # the VM's name comes with the job: no query per job, no third query
+        for job, name in db.session.execute(
+                select(ReplicationJob, VMReplicationContext.vm_name).options(_ITEM_COLUMNS)
+                .outerjoin(VMReplicationContext, VMReplicationContext.context_id == ReplicationJob.vm_context_id)
+                .where(ReplicationJob.id.in_(replication_ids))).all():
+            replications[job.id] = job
+            if name:
+                names[job.vm_context_id] = name
+    joblogs: dict[str, JobTracking] = {}
+    if joblog_ids:
+        for job, name in db.session.execute(
+                select(JobTracking, VMReplicationContext.vm_name)
+                .outerjoin(VMReplicationContext, VMReplicationContext.context_id == JobTracking.context_id)
+                .where(JobTracking.id.in_(joblog_ids))).all():
+            joblogs[job.id] = job
+            if name:
+                names[job.context_id] = name
     steps: dict[str, list[JobStep]] = defaultdict(list)
     if joblog_ids:
         for step in db.session.scalars(select(JobStep).where(JobStep.job_id.in_(joblog_ids))
                                        .order_by(JobStep.job_id, JobStep.seq)).all():
             steps[step.job_id].append(step)
-    context_ids = {job.vm_context_id for job in replications.values()} | {job.context_id for job in joblogs.values()}
-    context_ids.discard(None)
-    names = dict(db.session.execute(select(VMReplicationContext.context_id, VMReplicationContext.vm_name)
-                                    .where(VMReplicationContext.context_id.in_(context_ids))).all()) \
-        if context_ids else {}
     items = []
     for source, job_id in refs:
         if source == "replication_jobs" and job_id in replications:
