@@ -3,7 +3,7 @@
 Membership count is not limited by `max_concurrent_vms`, which is a concurrency limit applied
 by the scheduler when an execution dispatches jobs.
 """
-from grouping.groups import (GroupSummary, create_group, delete_group, get_group, group_names,  # noqa: F401
+from grouping.groups import (GroupSummary, count_groups, create_group, delete_group, get_group, group_names,  # noqa: F401
                              group_summary,
                              group_to_dict, list_groups, update_group, validate_group_input)
 from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assign_vms,  # noqa: F401

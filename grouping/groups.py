@@ -61,6 +61,10 @@ def _summary_query():
     )
 
 
+def count_groups() -> int:
+    return db.session.scalar(select(func.count()).select_from(VMMachineGroup)) or 0
+
+
 def group_names() -> list[tuple[str, str]]:
     """(id, name) of every group in `list_groups` order, for selects (one light query)."""
     return [tuple(row) for row in db.session.execute(
@@ -68,14 +72,17 @@ def group_names() -> list[tuple[str, str]]:
                                                                VMMachineGroup.id)).all()]
 
 
-def list_groups(schedule_id: str | None = None, ids: list[str] | None = None) -> list[GroupSummary]:
-    """Every group (optionally only those of one schedule, or with the given ids) by priority
-    then name, in one query."""
+def list_groups(schedule_id: str | None = None, ids: list[str] | None = None, *, offset: int = 0,
+                limit: int | None = None) -> list[GroupSummary]:
+    """Every group (optionally only those of one schedule, or with the given ids, or a slice
+    `offset`/`limit`) by priority then name, in one query."""
     query = _summary_query().order_by(VMMachineGroup.priority, VMMachineGroup.name, VMMachineGroup.id)
     if schedule_id is not None:
         query = query.where(VMMachineGroup.schedule_id == schedule_id)
     if ids is not None:
         query = query.where(VMMachineGroup.id.in_(ids))
+    if limit is not None:
+        query = query.offset(offset).limit(limit)
     return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
             for group, name, enabled, count, on in db.session.execute(query).all()]
 

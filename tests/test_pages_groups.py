@@ -48,3 +48,12 @@ def test_the_list_runs_the_same_number_of_statements_for_2_or_25_groups(client):
     with count_statements(db.engine) as many:
         client.get("/groups/")
     assert many.count == few.count
+
+
+def test_the_group_list_is_paged(client):
+    for n in range(52):
+        make_group(f"g-{n:02d}")
+    first = client.get("/groups/").get_data(as_text=True)
+    second = client.get("/groups/?page=2").get_data(as_text=True)
+    assert "g-49" in first and "g-50" not in first and "Page 1 of 2" in first
+    assert "g-51" in second and "g-00" not in second

@@ -6,12 +6,13 @@ from flask_login import current_user
 
 import grouping
 from blueprints.pages import readers
-from blueprints.pages.forms import field_errors
+from blueprints.pages.forms import field_errors, page_number
 from domain_errors import DomainError, NotFound
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
+GROUPS_PER_PAGE = 50
 LABELS = {"name": "Name", "description": "Description", "schedule_id": "Schedule",
           "max_concurrent_vms": "Concurrent VMs", "priority": "Priority"}
 
@@ -38,7 +39,11 @@ def _load(group_id: str):
 
 @bp.get("/")
 def index():
-    return render_template("groups/index.html", summaries=grouping.list_groups())
+    total = grouping.count_groups()
+    pages = max(1, -(-total // GROUPS_PER_PAGE))
+    page = min(page_number(request.args.get("page")), pages)
+    summaries = grouping.list_groups(offset=(page - 1) * GROUPS_PER_PAGE, limit=GROUPS_PER_PAGE)
+    return render_template("groups/index.html", summaries=summaries, page=page, pages=pages, total=total)
 
 
 @bp.route("/new", methods=["GET", "POST"])
