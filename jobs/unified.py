@@ -174,6 +174,26 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, str, str]:
         raise ValidationError("cursor", "is not a cursor returned by this API") from None
 
 
+def _after(columns, position: tuple[datetime | None, str, str]):
+    """Rows after a cursor position in the list order (sort time, source, job id; all descending)."""
+    at, source, job_id = position
+    bound_at = literal(at, UTCDateTime("datetime6"))
+    return or_(columns.sort_at < bound_at,
+               and_(columns.sort_at == bound_at, columns.source < source),
+               and_(columns.sort_at == bound_at, columns.source == source, columns.job_id < job_id))
+
+
+def _newest_of_branch(branch, position, wanted: int):
+    """One side of the union cut to its newest `wanted` rows after `position` (a subquery each
+    time, as SQLite only orders and limits a compound member that way)."""
+    inner = branch.subquery()
+    query = select(inner.c.source, inner.c.job_id, inner.c.sort_at)
+    if position is not None:
+        query = query.where(_after(inner.c, position))
+    limited = query.order_by(inner.c.sort_at.desc(), inner.c.job_id.desc()).limit(wanted).subquery()
+    return select(limited.c.source, limited.c.job_id, limited.c.sort_at)
+
+
 def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE, cursor: str | None = None,
               page: int | None = None) -> JobPage:
     """One page of the unified job list, newest first.
@@ -191,20 +211,20 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
     branches = _branches(flt)
     if not branches:
         return JobPage([], per_page, page=page, total=0 if page else None)
-    union = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("unified")
+    position = decode_cursor(cursor) if cursor else None
+    wanted = ((page - 1) * per_page if page is not None else 0) + per_page + 1
+    # Each table gives its own newest `wanted` rows after the cursor; the page is the newest of
+    # those. The same rows as sorting the whole union, but each side sorts (and the union holds)
+    # at most `wanted` rows instead of every job in the window.
+    bounded = [_newest_of_branch(branch, position, wanted) for branch in branches]
+    union = (union_all(*bounded) if len(bounded) > 1 else bounded[0]).subquery("unified")
     sort_at = union.c.sort_at
-    rows_query = select(union.c.source, union.c.job_id, sort_at)
-    if cursor:
-        at, source, job_id = decode_cursor(cursor)
-        bound_at = literal(at, UTCDateTime("datetime6"))
-        rows_query = rows_query.where(or_(
-            sort_at < bound_at,
-            and_(sort_at == bound_at, union.c.source < source),
-            and_(sort_at == bound_at, union.c.source == source, union.c.job_id < job_id)))
-    rows_query = rows_query.order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc())
+    rows_query = (select(union.c.source, union.c.job_id, sort_at)
+                  .order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc()))
     total = None
     if page is not None:
-        total = db.session.scalar(select(func.count()).select_from(union))
+        whole = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("whole")
+        total = db.session.scalar(select(func.count()).select_from(whole))
         rows_query = rows_query.offset((page - 1) * per_page)
     rows = db.session.execute(rows_query.limit(per_page + 1)).all()
     has_more = len(rows) > per_page

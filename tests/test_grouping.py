@@ -323,3 +323,14 @@ def test_a_board_page_shows_a_window_of_columns_and_the_first_vms_of_each(app):
     assert [s.group.name for s in board.groups] == ["col-0", "col-1"] and board.groups_pages == 2
     assert [len(rows) for rows in board.members.values()] == [3, 3]
     assert all(board.is_truncated(summary) for summary in board.groups)
+
+
+def test_moving_vms_in_and_out_of_groups_tells_the_scheduler(app):
+    from scheduler.lease import schedules_version
+    group = make_group("notify", schedule=make_schedule())
+    vm = make_vm()
+    before = schedules_version()
+    grouping.assign_vms(group.id, [vm.context_id])
+    after_assign = schedules_version()
+    grouping.ungroup_vms([vm.context_id])
+    assert before < after_assign < schedules_version()
