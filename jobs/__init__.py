@@ -7,6 +7,6 @@ from jobs.items import DISPLAY_NAMES, JOB_TYPES, UNIFIED_STATUSES, step_to_dict 
 from jobs.lookup import JobRef, find_job_by_any_id, resolve_any_id  # noqa: F401
 from jobs.progress import job_logs, job_progress  # noqa: F401
 from jobs.summary import build_operation_summary, write_operation_summary  # noqa: F401
-from jobs.unified import (JobFilter, JobPage, build_filter, list_jobs, load_items,  # noqa: F401
+from jobs.unified import (JobFilter, JobPage, build_filter, count_jobs, list_jobs, load_items,  # noqa: F401
                           recent_jobs_for_context)
 from jobs.vm_details import find_vm, operator_summary, vm_context_details  # noqa: F401

@@ -194,6 +194,17 @@ def _newest_of_branch(branch, position, wanted: int):
     return select(limited.c.source, limited.c.job_id, limited.c.sort_at)
 
 
+def _count(branches) -> int:
+    whole = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("whole")
+    return db.session.scalar(select(func.count()).select_from(whole)) or 0
+
+
+def count_jobs(flt: JobFilter | None = None) -> int:
+    """How many jobs `list_jobs(flt)` pages through (one statement)."""
+    branches = _branches(flt or JobFilter())
+    return _count(branches) if branches else 0
+
+
 def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE, cursor: str | None = None,
               page: int | None = None) -> JobPage:
     """One page of the unified job list, newest first.
@@ -223,8 +234,7 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
                   .order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc()))
     total = None
     if page is not None:
-        whole = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("whole")
-        total = db.session.scalar(select(func.count()).select_from(whole))
+        total = _count(branches)
         rows_query = rows_query.offset((page - 1) * per_page)
     rows = db.session.execute(rows_query.limit(per_page + 1)).all()
     has_more = len(rows) > per_page

@@ -1,4 +1,5 @@
 """Job timeline and job detail: filters, live panels, 24 h chart, steps and log tail, sanitized words."""
+import re
 from datetime import timedelta
 
 from extensions import db
@@ -72,3 +73,18 @@ def test_the_jobs_page_runs_the_same_number_of_statements_for_2_or_40_jobs(clien
     with count_statements(db.engine) as many:
         client.get("/jobs/")
     assert many.count == few.count
+
+
+def test_the_list_pages_through_the_last_24_hours_newest_first_with_the_total(client):
+    now = utcnow()
+    for n in range(30):
+        make_replication_job(make_vm(f"paged-{n:02d}"), status="completed", started_at=now - timedelta(minutes=n + 1),
+                             completed_at=now - timedelta(minutes=n))
+    make_replication_job(make_vm("too-old"), status="completed", started_at=now - timedelta(hours=30),
+                         completed_at=now - timedelta(hours=29))
+    first = client.get("/jobs/").get_data(as_text=True)
+    second = client.get("/jobs/?page=2").get_data(as_text=True)
+    listed = re.compile(r'id="jobs-list".*', re.S)
+    assert "paged-00" in listed.search(first).group() and "paged-25" not in listed.search(first).group()
+    assert "paged-25" in listed.search(second).group() and "paged-29" in listed.search(second).group()
+    assert "too-old" not in first + second

@@ -29,12 +29,11 @@ def _filters() -> dict[str, str]:
             "window": args.get("window", "24h")}
 
 
-def _job_filter(filters: dict[str, str], statuses: str | None = None):
-    now = utcnow()
+def _job_filter(filters: dict[str, str], now):
     hours = WINDOWS.get(filters["window"])
     if filters["window"] not in WINDOWS and filters["window"] != "all":
         raise ValidationError("window", "must be one of the offered time ranges")
-    return jobs.build_filter(job_type=filters["job_type"] or None, status=statuses or filters["status"] or None,
+    return jobs.build_filter(job_type=filters["job_type"] or None, status=filters["status"] or None,
                              vm=filters["vm"] or None, since=now - timedelta(hours=hours) if hours else None)
 
 
@@ -42,31 +41,40 @@ def _list_panels(filters: dict[str, str], page: int):
     """Active panels, 24 h chart and the filtered list; raises ValidationError for bad filters.
 
     One fingerprint of the jobs the filters can show (finished ones since the earlier of the
-    window's start and 24 h ago) is the state of all three panels.
+    window's start and 24 h ago) is the state of all three panels. With the default filters the
+    list's first pages are the newest jobs of the chart, which are then read once.
     """
     now = utcnow()
-    listing_filter = _job_filter(filters)
+    listing_filter = _job_filter(filters, now)
     day_ago = now - timedelta(hours=24)
+    scope = {"job_types": listing_filter.job_types, "context_ids": listing_filter.context_ids}
+    chart_filter = jobs.JobFilter(**scope, since=day_ago)
     since = None if listing_filter.since is None else min(listing_filter.since, day_ago)
-    fingerprint = jobs.jobs_fingerprint(jobs.JobFilter(job_types=listing_filter.job_types,
-                                                       context_ids=listing_filter.context_ids), since=since)
+    fingerprint = jobs.jobs_fingerprint(jobs.JobFilter(**scope), since=since)
     state = f"{fingerprint.version}|{minute_of(now)}"
+    loaded = {}
 
-    def timeline_context():
-        recent = jobs.list_jobs(jobs.build_filter(job_type=filters["job_type"] or None, vm=filters["vm"] or None,
-                                                  since=day_ago), per_page=TIMELINE_LIMIT).items
-        return {"timeline": build_timeline(recent, now), "shown": len(recent), "limit": TIMELINE_LIMIT}
+    def recent():
+        if "recent" not in loaded:
+            loaded["recent"] = jobs.list_jobs(chart_filter, per_page=TIMELINE_LIMIT).items
+        return loaded["recent"]
+
+    def listing():
+        if listing_filter == chart_filter and page * PER_PAGE <= TIMELINE_LIMIT:
+            items = recent()[(page - 1) * PER_PAGE:page * PER_PAGE]
+            return jobs.JobPage(items, PER_PAGE, page=page, total=jobs.count_jobs(listing_filter))
+        return jobs.list_jobs(listing_filter, per_page=PER_PAGE, page=page)
 
     panels = [
         Panel("jobs-active", "jobs/_active.html", state,
-              lambda: {"items": jobs.list_jobs(_job_filter({**filters, "window": "all"}, statuses="pending,running"),
+              lambda: {"items": jobs.list_jobs(jobs.JobFilter(**scope, statuses=("pending", "running")),
                                                per_page=ACTIVE_LIMIT).items},
               tag="section", css_class="panel", label="Running jobs"),
-        Panel("jobs-timeline", "jobs/_timeline.html", state, timeline_context, tag="section", css_class="panel",
-              label="Last 24 hours"),
+        Panel("jobs-timeline", "jobs/_timeline.html", state,
+              lambda: {"timeline": build_timeline(recent(), now), "shown": len(recent()), "limit": TIMELINE_LIMIT},
+              tag="section", css_class="panel", label="Last 24 hours"),
         Panel("jobs-list", "jobs/_list.html", f"{state}|{sorted(filters.items())}|{page}",
-              lambda: {"listing": jobs.list_jobs(listing_filter, per_page=PER_PAGE, page=page), "filters": filters},
-              tag="section", css_class="panel", label="Jobs"),
+              lambda: {"listing": listing(), "filters": filters}, tag="section", css_class="panel", label="Jobs"),
     ]
     return panels, fingerprint.active
 
