@@ -55,7 +55,7 @@ def run(ctx) -> list[dict]:
     from extensions import db
     from jobs import resolve_any_id
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "DEMO": False,
-                      "BACKGROUND_SERVICES": False})
+                      "BACKGROUND_SERVICES": False, "ADMIN_PASSWORD": "bench-admin-pass"})
     rng = random.Random(7)
     kinds = {kind: [rng.choice(ids) for _ in range(SAMPLES)] for kind, ids in known.items()}
     kinds["unknown_id"] = [f"no-such-job-{rng.randrange(10**9)}" for _ in range(SAMPLES)]
