@@ -408,7 +408,8 @@ class FleetGenerator:
                 step = step_rows[k % len(step_rows)]
                 level = "ERROR" if step[4] == "failed" and k == count - 1 else LOG_LEVELS_BY_WEIGHT[k % 10]
                 message = f"{step[2]}: {vm[1]} {'failed: ' + step[7] if level == 'ERROR' else 'progress ' + str(k)}"
-                attrs = _dumps({"vm_name": vm[1], "step": step[2], "line": k})
+                # The original system kept the external job id only in these attributes.
+                attrs = _dumps({"vm_name": vm[1], "step": step[2], "line": k, "external_job_id": external})
                 yield "log_events", (log_id, job_id, step[0], level, message, attrs,
                                      step[5] + timedelta(milliseconds=250 * k), external)
                 log_id += 1
