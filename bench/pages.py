@@ -1,7 +1,8 @@
 """Operator pages on MariaDB with a production-sized inventory: server time p95 and SQL statements.
 
 Data: 5,000 VMs, 200 groups (each VM but 500 in one), 500 schedules, 100,000 replication jobs
-(200 of them running). Each page is requested through the WSGI app (no network), logged in as an
+(200 of them running), 60,000 JobLog jobs (20,000 failovers and rollbacks with three steps each,
+5 running; their 20,000 child jobs; 20,000 system jobs that are not on the timeline). Each page is requested through the WSGI app (no network), logged in as an
 operator; the figure is the server time of the request, p95 over the samples, and the number of
 SQL statements it runs. The poll endpoints are measured the same way, with 200 running jobs:
 as the browser polls (sending the versions of the panels it shows; nothing changed, so 204)
@@ -23,6 +24,8 @@ GROUPS = 200
 SCHEDULES = 500
 JOBS = 100_000
 RUNNING = 200
+JOBLOG_OPERATIONS = 20_000  # failovers and rollbacks; each also has a child job and there are as many system jobs
+JOBLOG_RUNNING = 5
 SAMPLES = 30
 PAGE_TARGET_MS = 100.0
 POLL_TARGET_MS = 20.0
@@ -31,8 +34,8 @@ STATEMENT_TARGET = 12
 
 def _seed(app) -> dict:
     from extensions import db
-    from models import (ReplicationJob, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
-                        VMReplicationContext, utcnow)
+    from models import (JobStep, JobTracking, ReplicationJob, ReplicationSchedule, VMGroupMembership,
+                        VMMachineGroup, VMReplicationContext, utcnow)
     rng = random.Random(5)
     now = utcnow()
     schedules = [{"id": str(uuid.uuid4()), "name": f"schedule-{n:03d}", "cron_expression": f"0 {n % 60} {n % 24} * * *",
@@ -58,14 +61,48 @@ def _seed(app) -> dict:
                      "nbdkit: connection reset by peer", "started_at": now - timedelta(minutes=30) if running
                      else started, "completed_at": None if running else started + timedelta(minutes=20),
                      "created_at": started, "updated_at": started})
+    operations, children, steps = _joblog_rows(rng, now, vms)
     with app.app_context():
         for model, rows in ((ReplicationSchedule, schedules), (VMMachineGroup, groups), (VMReplicationContext, vms),
                             (VMGroupMembership, members)):
             db.session.execute(db.insert(model), rows)
-        for start in range(0, JOBS, 5_000):
-            db.session.execute(db.insert(ReplicationJob), jobs[start:start + 5_000])
+        for model, rows in ((ReplicationJob, jobs), (JobTracking, operations), (JobTracking, children),
+                            (JobStep, steps)):
+            for start in range(0, len(rows), 5_000):
+                db.session.execute(db.insert(model), rows[start:start + 5_000])
         db.session.commit()
     return {"schedule": schedules[0]["id"], "job": jobs[0]["id"], "vm": vms[0]["vm_name"]}
+
+
+def _joblog_rows(rng, now, vms) -> tuple[list[dict], list[dict], list[dict]]:
+    """JobLog history beside the replications: failovers and rollbacks on the timeline (some
+    running), each with steps and a child job, and as many system jobs that are not."""
+    operations, children, steps = [], [], []
+    for n in range(JOBLOG_OPERATIONS):
+        vm = vms[rng.randrange(VMS)]
+        started = now - timedelta(minutes=rng.randint(1, 60 * 24 * 60))
+        running = n < JOBLOG_RUNNING
+        status = "running" if running else rng.choice(("completed", "completed", "failed"))
+        job_id = f"jl-{n:06d}"
+        operations.append({"id": job_id, "job_type": "failover" if n % 10 < 7 else "cleanup",
+                           "operation": "test-failover" if n % 10 < 7 else "test-failover-cleanup",
+                           "status": status, "context_id": vm["context_id"], "job_category": "failover",
+                           "external_job_id": f"unified-test-failover-{n}", "percent_complete": 50 if running else 100,
+                           "started_at": started, "completed_at": None if running else started + timedelta(minutes=9),
+                           "created_at": started, "updated_at": started})
+        children.append({"id": f"jl-{n:06d}-c", "parent_job_id": job_id, "job_type": "virtio",
+                         "operation": "virtio-driver-injection", "status": "completed", "job_category": "system",
+                         "started_at": started, "completed_at": started + timedelta(minutes=3), "created_at": started,
+                         "updated_at": started})
+        children.append({"id": f"sys-{n:06d}", "job_type": "discovery", "operation": "discover", "status": "completed",
+                         "job_category": "discovery", "started_at": started, "completed_at": started,
+                         "created_at": started, "updated_at": started})
+        for seq, name in enumerate(("validation", "virtio-driver-injection", "vm-startup"), start=1):
+            failed = status == "failed" and seq == 2
+            steps.append({"job_id": job_id, "seq": seq, "name": name, "status": "failed" if failed else "completed",
+                          "started_at": started, "completed_at": started + timedelta(minutes=seq * 3),
+                          "error_message": "virt-v2v-in-place failed on /dev/vdc" if failed else None})
+    return operations, children, steps
 
 
 def _measure(app, client, path: str) -> tuple[float, int, int]:
