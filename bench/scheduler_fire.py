@@ -84,8 +84,12 @@ def serve_simulator(database_url: str, port: int) -> None:
             body = {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]}, "vms": vms}
             return Response(json.dumps(body), status=200, mimetype="application/json")
 
+    # One pooled connection per server thread, kept (no overflow connections opened and closed
+    # under the herd) and not pinged before each request: the appliance's database is local.
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "BACKGROUND_SERVICES": False, "SECRET_KEY": "bench",
-                      "LOG_LEVEL": "WARNING"})
+                      "LOG_LEVEL": "WARNING", "ADMIN_PASSWORD": "bench-admin-pass",
+                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": SIMULATOR_THREADS, "max_overflow": 4,
+                                                    "pool_pre_ping": False, "pool_recycle": 1800}})
     with app.app_context():
         db.engine.dispose()  # no connection crosses the fork: each worker opens its own
     credentials = Credentials(oma_token=OMA_TOKEN, vcenter_username=VCENTER_USERNAME, vcenter_password=VCENTER_PASSWORD)
