@@ -60,8 +60,11 @@ def unified_replication_status(raw: str | None) -> str:
     return _RAW_TO_UNIFIED.get(raw or "pending", raw or "pending")
 
 
+@lru_cache(maxsize=2048)
 def operator_step_name(raw: str | None) -> str | None:
-    """A step or operation name in operator words: internal names are mapped, prose is scrubbed."""
+    """A step or operation name in operator words: internal names are mapped, prose is scrubbed.
+
+    Cached: the mapping is pure and a fleet repeats the same few step names."""
     if not raw or not raw.strip():
         return None
     text = raw.strip()

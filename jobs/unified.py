@@ -32,6 +32,10 @@ _ITEM_COLUMNS = load_only(
     ReplicationJob.completed_at, ReplicationJob.error_message, ReplicationJob.vma_error_details,
     ReplicationJob.vm_context_id, ReplicationJob.source_vm_name, ReplicationJob.replication_type,
     ReplicationJob.schedule_execution_id)
+_JOBLOG_COLUMNS = load_only(
+    JobTracking.id, JobTracking.job_type, JobTracking.operation, JobTracking.external_job_id, JobTracking.status,
+    JobTracking.error_message, JobTracking.percent_complete, JobTracking.started_at, JobTracking.created_at,
+    JobTracking.completed_at, JobTracking.context_id)
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 25
 
@@ -268,7 +272,7 @@ def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
     joblogs: dict[str, JobTracking] = {}
     if joblog_ids:
         for job, name in db.session.execute(
-                select(JobTracking, VMReplicationContext.vm_name)
+                select(JobTracking, VMReplicationContext.vm_name).options(_JOBLOG_COLUMNS)
                 .outerjoin(VMReplicationContext, VMReplicationContext.context_id == JobTracking.context_id)
                 .where(JobTracking.id.in_(joblog_ids))).all():
             joblogs[job.id] = job
