@@ -46,3 +46,9 @@ def test_the_vm_list_filters_by_name(client):
 
 def test_an_unknown_vm_is_a_404(client):
     assert client.get("/vms/nobody").status_code == 404
+
+
+def test_a_failed_over_vm_says_its_next_run_will_be_skipped(client):
+    make_vm("fo-01", current_status="failed_over_test")
+    page = client.get("/vms/fo-01").get_data(as_text=True)
+    assert "skipped while the VM is failed over" in page
