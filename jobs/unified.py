@@ -10,8 +10,8 @@ import base64
 import binascii
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
@@ -213,6 +213,48 @@ def count_jobs(flt: JobFilter | None = None) -> int:
     return _count(branches) if branches else 0
 
 
+# Look-back windows tried in turn, widest last (None: no bound). Neither table has an index on
+# coalesce(started_at, created_at), so an unbounded "newest first" sorts every job; within a
+# window each side is read by an index range (`idx_started_at`; `(status, completed_at)` for
+# replications, see `_replication_since`) and only the window's rows are sorted.
+_WINDOWS = (timedelta(days=1), timedelta(days=16), None)
+
+
+def _page_rows(flt: JobFilter, position, offset: int, limit: int):
+    """(source, job id, sort time) of rows offset..offset+limit of the list after `position`.
+
+    Tried in the look-back windows, ending at the cursor's time (or now), until one holds enough
+    rows: every row outside a window is older than every row inside it, so a full window's
+    newest rows are the list's newest rows. Usually one statement; at most one per window.
+    """
+    anchor = position[0] if position is not None else datetime.now(timezone.utc)
+    if anchor is not None and anchor.tzinfo is None:  # a cursor time is UTC
+        anchor = anchor.replace(tzinfo=timezone.utc)
+    rows = []
+    for window in _WINDOWS:
+        floor = None if window is None or anchor is None else anchor - window
+        if floor is None or (flt.since is not None and floor <= flt.since):
+            rows = _rows_of(flt, position, offset, limit)
+            break
+        rows = _rows_of(replace(flt, since=floor), position, offset, limit)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _rows_of(flt: JobFilter, position, offset: int, limit: int):
+    wanted = offset + limit
+    # Each table gives its own newest `wanted` rows after the cursor; the page is the newest of
+    # those. The same rows as sorting the whole union, but each side sorts (and the union holds)
+    # at most `wanted` rows instead of every job in the window.
+    bounded = [_newest_of_branch(branch, position, wanted) for branch in _branches(flt)]
+    union = (union_all(*bounded) if len(bounded) > 1 else bounded[0]).subquery("unified")
+    sort_at = union.c.sort_at
+    rows_query = (select(union.c.source, union.c.job_id, sort_at)
+                  .order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc()))
+    return db.session.execute(rows_query.offset(offset).limit(limit)).all()
+
+
 def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE, cursor: str | None = None,
               page: int | None = None) -> JobPage:
     """One page of the unified job list, newest first.
@@ -231,20 +273,9 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
     if not branches:
         return JobPage([], per_page, page=page, total=0 if page else None)
     position = decode_cursor(cursor) if cursor else None
-    wanted = ((page - 1) * per_page if page is not None else 0) + per_page + 1
-    # Each table gives its own newest `wanted` rows after the cursor; the page is the newest of
-    # those. The same rows as sorting the whole union, but each side sorts (and the union holds)
-    # at most `wanted` rows instead of every job in the window.
-    bounded = [_newest_of_branch(branch, position, wanted) for branch in branches]
-    union = (union_all(*bounded) if len(bounded) > 1 else bounded[0]).subquery("unified")
-    sort_at = union.c.sort_at
-    rows_query = (select(union.c.source, union.c.job_id, sort_at)
-                  .order_by(sort_at.desc(), union.c.source.desc(), union.c.job_id.desc()))
-    total = None
-    if page is not None:
-        total = _count(branches)
-        rows_query = rows_query.offset((page - 1) * per_page)
-    rows = db.session.execute(rows_query.limit(per_page + 1)).all()
+    offset = (page - 1) * per_page if page is not None else 0
+    rows = _page_rows(flt, position, offset, per_page + 1)
+    total = _count(branches) if page is not None else None
     has_more = len(rows) > per_page
     rows = rows[:per_page]
     items = load_items([(source, job_id) for source, job_id, _ in rows])

@@ -21,7 +21,7 @@ T0 = datetime(2025, 10, 3, 12, 0, tzinfo=timezone.utc)
 
 def make_operation(vm, kind="test", status="completed", minutes=0, steps=(), error=None, **kw) -> JobTracking:
     """A JobLog failover (`kind` test/live) or rollback (`kind` rollback) with (name, status, error) steps."""
-    started = T0 + timedelta(minutes=minutes)
+    started = kw.pop("started_at", T0 + timedelta(minutes=minutes))
     job = JobTracking(
         id=kw.pop("id", str(uuid.uuid4())), job_type="cleanup" if kind == "rollback" else "failover",
         operation=kw.pop("operation", "rollback" if kind == "rollback" else f"{kind}-failover"), status=status,
@@ -181,7 +181,46 @@ def test_a_page_of_the_list_uses_a_fixed_number_of_statements(app):
     with count_statements(db.engine) as large:
         jobs.list_jobs(per_page=12)
 
-    assert small.count == large.count <= 5
+    # The jobs are older than every look-back window: each window is tried, then the whole list.
+    assert small.count == large.count <= 6
+
+
+def test_the_newest_page_of_a_busy_day_is_read_in_one_statement_before_loading_its_rows(app):
+    now = datetime.now(timezone.utc)
+    vms = [make_vm() for _ in range(4)]
+    for index, vm in enumerate(vms):
+        make_replication_job(vm, status="completed", started_at=now - timedelta(minutes=index + 1),
+                             completed_at=now - timedelta(minutes=index))
+        make_operation(vm, "test", started_at=now - timedelta(minutes=index + 2), steps=[("validation", "completed", None)])
+
+    with count_statements(db.engine) as counted:
+        page = jobs.list_jobs(per_page=3)
+
+    assert len(page.items) == 3 and page.next_cursor is not None
+    assert counted.count == 4  # the page's rows (within the last day), replications, JobLog jobs, steps
+
+
+def test_jobs_of_every_age_are_listed_newest_first_and_walked_by_cursor_across_look_back_windows(app):
+    now = datetime.now(timezone.utc)
+    vm = make_vm()
+    ages = [timedelta(hours=1), timedelta(days=3), timedelta(days=40), timedelta(days=400), timedelta(hours=5)]
+    made = {}
+    for age in ages:
+        made[age] = make_replication_job(vm, status="completed", started_at=now - age,
+                                         completed_at=now - age + timedelta(minutes=5)).id
+    made[timedelta(days=20)] = make_operation(vm, "test", started_at=now - timedelta(days=20)).id
+    expected = [made[age] for age in sorted(made)]
+
+    assert [item["job_id"] for item in jobs.list_jobs(per_page=10).items] == expected
+    seen, cursor = [], None
+    while True:
+        page = jobs.list_jobs(per_page=2, cursor=cursor)
+        seen += [item["job_id"] for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    assert [item["job_id"] for item in jobs.list_jobs(per_page=2, page=2).items] == expected[2:4]
 
 
 def test_the_lookup_prefers_a_joblog_id_then_an_external_id_then_a_context_id(app):
