@@ -9,10 +9,9 @@ reading an indexed column (primary keys, `idx_external_job`, `idx_job_tracking_c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 
 from domain_errors import NotFound
 from extensions import db
@@ -38,39 +37,41 @@ def _newest(column, sort_at, *where):
     return select(column).where(*where).order_by(sort_at.desc()).limit(1).scalar_subquery()
 
 
+def _newest_of_context_sql(any_id):
+    """"<source>:<job id>" of a context's newest job across both tables, as ONE scalar subquery.
+
+    Each table's rows of the context are found by its context index and sorted once (a busy VM
+    has hundreds of replications); the two newest are then compared, a replication winning a tie
+    as in the list (`replication_jobs` sorts after `job_tracking`).
+    """
+    jt_sort = func.coalesce(JobTracking.started_at, JobTracking.created_at)
+    rj_sort = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
+    joblog = (select(literal("job_tracking").label("source"), JobTracking.id.label("job_id"),
+                     jt_sort.label("sort_at"))
+              .where(JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
+                     JobTracking.parent_job_id.is_(None))
+              .order_by(jt_sort.desc()).limit(1).subquery())
+    replication = (select(literal("replication_jobs").label("source"), ReplicationJob.id.label("job_id"),
+                          rj_sort.label("sort_at"))
+                   .where(ReplicationJob.vm_context_id == any_id).order_by(rj_sort.desc()).limit(1).subquery())
+    both = union_all(select(joblog), select(replication)).subquery()
+    return (select(both.c.source + literal(":") + both.c.job_id)
+            .order_by(both.c.sort_at.desc(), both.c.source.desc()).limit(1).scalar_subquery())
+
+
 def _lookup_statement(any_id):
     """One row of scalar subqueries, one per kind of id, each an indexed lookup for a bound `any_id`."""
     jt_sort = func.coalesce(JobTracking.started_at, JobTracking.created_at)
-    rj_sort = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
-    on_timeline = (JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
-                   JobTracking.parent_job_id.is_(None))
-    of_context = (ReplicationJob.vm_context_id == any_id,)
     return select(
         select(JobTracking.id).where(JobTracking.id == any_id).scalar_subquery().label("joblog_id"),
         _newest(JobTracking.id, jt_sort, JobTracking.external_job_id == any_id).label("external_job_id"),
         select(ReplicationJob.id).where(ReplicationJob.id == any_id).scalar_subquery().label("replication_job_id"),
-        _newest(JobTracking.id, jt_sort, *on_timeline).label("context_joblog_id"),
-        _newest(jt_sort, jt_sort, *on_timeline).label("context_joblog_at"),
-        _newest(ReplicationJob.id, rj_sort, *of_context).label("context_replication_id"),
-        _newest(rj_sort, rj_sort, *of_context).label("context_replication_at"))
+        _newest_of_context_sql(any_id).label("context_job"))
 
 
 # Built once: SQLAlchemy then reuses its cache key and compiled form, which for a statement of
 # this size costs more than the database's own work.
 _LOOKUP = _lookup_statement(bindparam("any_id"))
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
-
-
-def _newest_of_context(row) -> JobRef | None:
-    """The context's newest job across both tables (a replication wins a tie, as in the list)."""
-    candidates = []
-    if row.context_joblog_id is not None:
-        candidates.append((row.context_joblog_at or _EPOCH, 0,
-                           JobRef("job_tracking", row.context_joblog_id, "context_id")))
-    if row.context_replication_id is not None:
-        candidates.append((row.context_replication_at or _EPOCH, 1,
-                           JobRef("replication_jobs", row.context_replication_id, "context_id")))
-    return max(candidates, key=lambda c: c[:2])[2] if candidates else None
 
 
 def resolve_any_id(any_id: Any) -> JobRef | None:
@@ -84,7 +85,10 @@ def resolve_any_id(any_id: Any) -> JobRef | None:
         return JobRef("job_tracking", row.external_job_id, "external_job_id")
     if row.replication_job_id is not None:
         return JobRef("replication_jobs", row.replication_job_id, "replication_job_id")
-    return _newest_of_context(row)
+    if row.context_job is not None:
+        source, job_id = row.context_job.split(":", 1)
+        return JobRef(source, job_id, "context_id")
+    return None
 
 
 def find_job_by_any_id(any_id: Any) -> dict[str, Any]:

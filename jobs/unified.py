@@ -1,7 +1,8 @@
 """The unified job list: replication jobs and JobLog operations, newest first, paged in SQL.
 
-The page is chosen by one UNION ALL query over the two tables (filters applied to each
-branch so their indexes are used); the rows of that page are then loaded with one query per
+The page is chosen by a UNION ALL query over the two tables (filters applied to each
+branch so their indexes are used; the newest jobs are looked for in a recent window first, see
+`_page_rows`); the rows of that page are then loaded with one query per
 table (each with its VM's name) and one for JobLog steps: a fixed number of statements per page.
 """
 from __future__ import annotations
