@@ -32,6 +32,11 @@ class VMAClient(JSONClient):
         body.setdefault("vms", [])
         return body
 
+    def discover_datacenter(self, datacenter: str) -> list[dict]:
+        """Every VM of one datacenter with the configured vCenter credentials (no `filter`)."""
+        body = self.discover(self.vcenter, self.username, self._password, datacenter)
+        return [vm for vm in body["vms"] if isinstance(vm, dict)]
+
     def discover_vm(self, vm_name: str, datacenter: str | None = None) -> dict | None:
         """Fresh specs of one VM with the configured vCenter credentials; None if vCenter has no
         VM of that exact name."""

@@ -3,7 +3,8 @@
 Data: 500 cron schedules with the same expression (one slot, about 25 s after the engine
 starts), one group of 10 VMs per schedule (5,000 VMs), on MariaDB. The appliance is the built-in
 simulator over HTTP in processes of its own (gunicorn, as a separate appliance would be), serving VMA discovery
-for the bench's 5,000 VMs and the OMA replication API unchanged. One scheduler service (lease,
+for the bench's 5,000 VMs (by name, or the whole datacenter in one listing) and the OMA replication API
+unchanged. One scheduler service (lease,
 APScheduler, pipeline) runs in this process with the production settings.
 
 Figures, read back from the database:
@@ -76,11 +77,18 @@ def serve_simulator(database_url: str, port: int) -> None:
     from simulator.server import Credentials, SimulatorApp
 
     class BenchAppliance(SimulatorApp):
-        """The simulator with a vCenter that knows the bench's VMs (the demo one knows 42)."""
+        """The simulator with a vCenter that knows the bench's VMs (the demo one knows 42): one VM
+        by name (`filter`), or the whole datacenter, as the VMA lists it without a filter."""
+
+        inventory = [bench_vm_spec(f"bench-vm-{s:03d}-{v:02d}") for s in range(SCHEDULES)
+                     for v in range(VMS_PER_SCHEDULE)]
 
         def _discover(self, request: Request) -> Response:
             payload = json.loads(request.get_data(as_text=True))
-            vms = [bench_vm_spec(payload["filter"])] if payload.get("filter") else []
+            if payload.get("filter"):
+                vms = [bench_vm_spec(payload["filter"])]
+            else:
+                vms = self.inventory if payload["datacenter"] == DATACENTER else []
             body = {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]}, "vms": vms}
             return Response(json.dumps(body), status=200, mimetype="application/json")
 

@@ -35,6 +35,7 @@ from scheduler.chains import ChainCycleError, validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
 from scheduler.ids import chain_execution_id, retry_execution_id
+from scheduler.specs import SpecSource
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Pipeline:
         self.holder = holder
         self.oma = OMAClient.from_config(app.config)
         self.vma = VMAClient.from_config(app.config)
+        self.specs = SpecSource(self.vma, float(app.config.get("SCHEDULER_SPECS_MAX_AGE_SECONDS", 10)))
         self.http_pool = ThreadPoolExecutor(int(app.config.get("SCHEDULER_DISPATCH_WORKERS", 32)),
                                             thread_name_prefix="scheduler-dispatch")
         # Decisions about concurrency limits must see dispatches decided a moment ago by another
@@ -249,19 +251,23 @@ class Pipeline:
 
     def _dispatch(self, candidates: list[Candidate], request_fields: dict) -> list[dict]:
         """Step 4 for each VM, in parallel: fresh specs from the VMA, then the OMA replication."""
-        futures = [self.http_pool.submit(self.dispatch_vm, candidate, **request_fields) for candidate in candidates]
+        specs = self.specs.for_wave(candidates)
+        futures = [self.http_pool.submit(self.dispatch_vm, candidate, specs.get(candidate.vm_context_id),
+                                         **request_fields) for candidate in candidates]
         return [future.result() for future in futures]
 
-    def dispatch_vm(self, candidate: Candidate, *, execution_id: str, replication_type: str,
-                    scheduled_by: str) -> dict:
-        """Start one replication; the outcome fields for the VM's entry (no database access)."""
+    def dispatch_vm(self, candidate: Candidate, spec: dict | ApplianceError | None, *, execution_id: str,
+                    replication_type: str, scheduled_by: str) -> dict:
+        """Start one replication; the outcome fields for the VM's entry (no database access).
+
+        `spec` is the VM's entry of this wave's datacenter discovery, the error of that
+        discovery, or None to discover the VM by name."""
         config = self.app.config
         try:
-            spec = self.vma.discover_vm(candidate.vm_name, candidate.datacenter)
+            if isinstance(spec, ApplianceError):
+                raise spec
             if spec is None:
-                raise ApplianceError("client", f"VMA discovery found no VM named {candidate.vm_name!r} in "
-                                               f"datacenter {candidate.datacenter!r}: not found",
-                                     step="vma-discovery")
+                spec = self.specs.by_name(candidate)
             body = self.oma.create_replication({
                 "source_vm": {
                     "id": spec.get("id"), "name": spec.get("name"), "path": spec.get("path"),

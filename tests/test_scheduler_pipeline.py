@@ -36,12 +36,17 @@ class StandInAppliance:
         httpserver.expect_request("/api/v1/replications", method="POST").respond_with_handler(self._replicate)
 
     def _discover(self, request):
+        """One VM by name (`filter`), or every VM of the datacenter known to the database."""
         body = request.get_json()
-        name = body.get("filter")
-        vm = {"id": f"vm-{name}", "name": name, "path": f"/{body['datacenter']}/vm/{name}",
-              "datacenter": body["datacenter"], "power_state": "poweredOn", "num_cpu": 2, "memory_mb": 4096,
-              "os_type": "linux", "disks": [{"id": "disk-2000", "size_gb": 20}], "networks": []}
-        return Response(json.dumps({"vcenter": {"host": body["vcenter"]}, "vms": [vm]}), 200,
+        names = [body["filter"]] if body.get("filter") else None
+        if names is None:
+            with self.engine.connect() as conn:
+                names = conn.scalars(select(VMReplicationContext.vm_name)
+                                     .where(VMReplicationContext.datacenter == body["datacenter"])).all()
+        vms = [{"id": f"vm-{name}", "name": name, "path": f"/{body['datacenter']}/vm/{name}",
+                "datacenter": body["datacenter"], "power_state": "poweredOn", "num_cpu": 2, "memory_mb": 4096,
+                "os_type": "linux", "disks": [{"id": "disk-2000", "size_gb": 20}], "networks": []} for name in names]
+        return Response(json.dumps({"vcenter": {"host": body["vcenter"]}, "vms": vms}), 200,
                         content_type="application/json")
 
     def _replicate(self, request):
@@ -131,6 +136,15 @@ def test_a_slot_dispatches_every_vm_with_the_scheduler_metadata(appliance, pipel
     assert request["scheduled_by"] == "scheduler-service"
     assert request["source_vm"]["cpus"] == 2
     assert all(entry["job_id"].startswith("job-") for entry in execution.execution_details["vms"])
+
+
+def test_the_vms_of_a_wave_in_one_datacenter_get_their_specs_from_one_discovery(appliance, pipeline, httpserver):
+    schedule, _, _ = schedule_with_vms(3)
+    execution = fire(schedule, pipeline)
+    assert [vm for _, vm in outcomes(execution)] == ["running"] * 3
+    discoveries = [request.get_json() for request, _ in httpserver.log if request.path == "/api/v1/discover"]
+    assert len(discoveries) == 1 and "filter" not in discoveries[0]
+    assert sorted(r["source_vm"]["id"] for r in appliance.replication_requests) == ["vm-web-0", "vm-web-1", "vm-web-2"]
 
 
 def test_the_oma_receives_the_bearer_token_and_the_vma_the_vcenter_credentials(appliance, pipeline, httpserver):
