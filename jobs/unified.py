@@ -219,6 +219,7 @@ def count_jobs(flt: JobFilter | None = None) -> int:
 # window each side is read by an index range (`idx_started_at`; `(status, completed_at)` for
 # replications, see `_replication_since`) and only the window's rows are sorted.
 _WINDOWS = (timedelta(days=1), timedelta(days=16), None)
+_UNFINISHED = {"pending", "running"}
 
 
 def _page_rows(flt: JobFilter, position, offset: int, limit: int):
@@ -231,10 +232,15 @@ def _page_rows(flt: JobFilter, position, offset: int, limit: int):
     anchor = position[0] if position is not None else datetime.now(timezone.utc)
     if anchor is not None and anchor.tzinfo is None:  # a cursor time is UTC
         anchor = anchor.replace(tzinfo=timezone.utc)
+    if (flt.since is not None or flt.context_ids is not None
+            or (flt.statuses and set(flt.statuses) <= _UNFINISHED)):
+        # The caller's window, the context index or the status index already bounds the rows:
+        # one statement, however few rows there are.
+        return _rows_of(flt, position, offset, limit)
     rows = []
     for window in _WINDOWS:
         floor = None if window is None or anchor is None else anchor - window
-        if floor is None or (flt.since is not None and floor <= flt.since):
+        if floor is None:
             rows = _rows_of(flt, position, offset, limit)
             break
         rows = _rows_of(replace(flt, since=floor), position, offset, limit)
