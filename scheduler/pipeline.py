@@ -227,14 +227,16 @@ class Pipeline:
             return vm_context_id in self._in_flight
 
     def _claim(self, execution_id: str, candidates: list[Candidate], now: datetime) -> list[Candidate]:
-        """Insert one dispatch claim per VM; a VM whose claim exists is another process's."""
+        """Insert one dispatch claim per VM; a VM whose claim exists is another process's.
+
+        On the usual path (no claim taken elsewhere) the claims are left for the caller's commit,
+        together with the execution's details: one transaction per wave, not two."""
         if not candidates:
             return []
         rows = [{"execution_id": execution_id, "vm_context_id": c.vm_context_id, "holder": self.holder,
                  "claimed_at": now} for c in candidates]
         try:
             db.session.execute(insert(DashboardDispatchClaim), rows)
-            db.session.commit()
             return list(candidates)
         except IntegrityError:
             db.session.rollback()
