@@ -78,6 +78,7 @@ class Config:
             "SCHEDULER_FIRE_WORKERS": _int("SCHEDULER_FIRE_WORKERS", 20),
             "SCHEDULER_EXECUTION_WORKERS": _int("SCHEDULER_EXECUTION_WORKERS", 8),
             "SCHEDULER_DISPATCH_WORKERS": _int("SCHEDULER_DISPATCH_WORKERS", 32),
+            "SCHEDULER_SPECS_MAX_AGE_SECONDS": float(os.environ.get("SCHEDULER_SPECS_MAX_AGE_SECONDS", "10")),
             "DEMO": _bool("DEMO", False),
             "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
             "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
