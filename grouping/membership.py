@@ -196,12 +196,20 @@ def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_
                            groups_page, groups_pages, column_limit, expanded)
 
 
-def _load_vms(context_ids: Iterable[str], field_name: str) -> dict[str, VMReplicationContext]:
-    ids = list(context_ids)
+def _load_vms(context_ids: Iterable[str], field_name: str, lock: bool = False) -> dict[str, VMReplicationContext]:
+    """Load the VMs named by `field_name`; with `lock`, hold their rows until commit.
+
+    Locking the VM rows (in primary-key order, so two bulk assignments cannot deadlock) makes a
+    concurrent assignment of the same VM wait and then see the first one's membership: the
+    appliance schema has no unique key that keeps a VM in one group, so this lock does.
+    """
+    ids = sorted(set(context_ids)) if lock else list(context_ids)
     if len(ids) > MAX_BATCH:
         raise ValidationError(field_name, f"must name at most {MAX_BATCH} VMs")
-    vms = {vm.context_id: vm for vm in db.session.scalars(
-        select(VMReplicationContext).where(VMReplicationContext.context_id.in_(ids))).all()} if ids else {}
+    query = select(VMReplicationContext).where(VMReplicationContext.context_id.in_(ids))
+    if lock:
+        query = query.order_by(VMReplicationContext.context_id).with_for_update()
+    vms = {vm.context_id: vm for vm in db.session.scalars(query).all()} if ids else {}
     unknown = [cid for cid in ids if cid not in vms]
     if unknown:
         raise ValidationError(field_name, f"unknown VM context id(s): {', '.join(unknown[:10])}")
@@ -244,7 +252,7 @@ def stage_assignment(group_id: str, context_ids: list[str], added_by: str | None
             or not context_ids:
         raise ValidationError("vm_context_ids", "must be a non-empty list of VM context ids")
     context_ids = list(dict.fromkeys(context_ids))
-    vms = _load_vms(context_ids, "vm_context_ids")
+    vms = _load_vms(context_ids, "vm_context_ids", lock=True)
     current = {m.vm_context_id: m for m in db.session.scalars(
         select(VMGroupMembership).where(VMGroupMembership.vm_context_id.in_(context_ids))).all()}
     result = AssignResult(group.id)
