@@ -6,9 +6,12 @@ knows about Flask.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 
 class DomainError(Exception):
@@ -230,3 +233,16 @@ def parse_instant(name: str, raw: Any) -> datetime | None:
         return value.astimezone(timezone.utc)
     except (OverflowError, ValueError):
         raise ValidationError(name, "is out of range") from None
+
+
+@contextmanager
+def name_taken_on_conflict(kind: str, name: str, session) -> Iterator[None]:
+    """A concurrent request that saved the same unique name first becomes a Conflict, not a server error.
+
+    `session` is rolled back so nothing of the refused change stays behind.
+    """
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("name_taken", f"A {kind} named '{name}' already exists.", {"field": "name"}) from None

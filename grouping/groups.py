@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
-from domain_errors import Conflict, FieldReader, NotFound, ValidationError
+from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name_taken_on_conflict
 from extensions import db
 from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, utcnow
 from scheduler import schedules_changed
@@ -138,21 +136,11 @@ def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> di
     return values
 
 
-@contextmanager
-def _name_race_as_conflict(name: str):
-    """A concurrent request that saved the same name first becomes a Conflict, not a server error."""
-    try:
-        yield
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("name_taken", f"A group named '{name}' already exists.", {"field": "name"}) from None
-
-
 def create_group(data: Any, created_by: str | None = None) -> VMMachineGroup:
     values = validate_group_input(data)
     group = VMMachineGroup(id=str(uuid.uuid4()), created_by=created_by or "system", **{**_DEFAULTS, **values})
     db.session.add(group)
-    with _name_race_as_conflict(group.name):
+    with name_taken_on_conflict("group", group.name, db.session):
         db.session.flush()
         record_change("group.create", "group", group.id, group.name, None, group_to_dict(group))
         db.session.commit()
@@ -167,7 +155,7 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
     for name, value in values.items():
         setattr(group, name, value)
     group.updated_at = utcnow()
-    with _name_race_as_conflict(group.name):
+    with name_taken_on_conflict("group", group.name, db.session):
         db.session.flush()
         record_change("group.update", "group", group.id, group.name, before, group_to_dict(group))
         db.session.commit()

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from cron import CronError, parse_cron
 from cron.zones import load_zone
-from domain_errors import Conflict, FieldReader, NotFound, ValidationError
+from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name_taken_on_conflict
 from extensions import db
 from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
@@ -257,23 +255,13 @@ def _notify_scheduler() -> None:
     schedules_changed()
 
 
-@contextmanager
-def _name_race_as_conflict(name: str):
-    """A concurrent request that saved the same name first becomes a Conflict, not a server error."""
-    try:
-        yield
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("name_taken", f"A schedule named '{name}' already exists.", {"field": "name"}) from None
-
-
 def create_schedule(data: Any, created_by: str | None = None) -> ReplicationSchedule:
     """Validate and create a schedule; returns the committed row."""
     values = validate_schedule_input(data)
     schedule = ReplicationSchedule(id=str(uuid.uuid4()), created_by=created_by or "system",
                                    **{**_DEFAULTS, **values})
     db.session.add(schedule)
-    with _name_race_as_conflict(schedule.name):
+    with name_taken_on_conflict("schedule", schedule.name, db.session):
         db.session.flush()
         record_change("schedule.create", "schedule", schedule.id, schedule.name, None, schedule_to_dict(schedule))
         db.session.commit()
@@ -289,7 +277,7 @@ def update_schedule(schedule_id: str, data: Any) -> ReplicationSchedule:
     for name, value in values.items():
         setattr(schedule, name, value)
     schedule.updated_at = utcnow()
-    with _name_race_as_conflict(schedule.name):
+    with name_taken_on_conflict("schedule", schedule.name, db.session):
         db.session.flush()
         record_change("schedule.update", "schedule", schedule.id, schedule.name, before, schedule_to_dict(schedule))
         db.session.commit()
