@@ -1,6 +1,6 @@
 """The VMA and OMA clients against a real HTTP server: contracts, timeouts, error categories."""
 import socket
-import time
+import threading
 
 import pytest
 from werkzeug import Response
@@ -8,7 +8,8 @@ from werkzeug import Response
 from appliance import ApplianceError, OMAClient, VMAClient
 from sanitizer import find_forbidden
 
-CONFIG = {"API_CONNECT_TIMEOUT": 0.5, "API_READ_TIMEOUT": 0.5, "OMA_API_TOKEN": "oma-token-123",
+# Generous timeouts: a loaded CI machine may take seconds to answer; only the timeout test uses a short one.
+CONFIG = {"API_CONNECT_TIMEOUT": 10, "API_READ_TIMEOUT": 30, "OMA_API_TOKEN": "oma-token-123",
           "VCENTER_HOST": "vc.example.local", "VCENTER_USERNAME": "svc", "VCENTER_PASSWORD": "vc-password-456"}
 
 
@@ -44,16 +45,26 @@ def test_an_error_answer_is_categorised_for_the_retry_policy(oma, httpserver, st
     assert find_forbidden(error.operator_message) == []
 
 
-def test_a_slow_answer_is_a_timeout(oma, httpserver):
+def test_a_slow_answer_is_a_timeout(httpserver):
+    oma = OMAClient.from_config({**CONFIG, "API_READ_TIMEOUT": 0.5, "OMA_API_URL": httpserver.url_for("")})
+    entered, answer, answered = threading.Event(), threading.Event(), threading.Event()
+
     def slow(request):
-        time.sleep(1.2)
-        return Response("{}", 201, content_type="application/json")
+        entered.set()
+        try:
+            answer.wait(60)  # answers only once the client has given up
+            return Response("{}", 201, content_type="application/json")
+        finally:
+            answered.set()
     httpserver.expect_request("/api/v1/replications").respond_with_handler(slow)
-    with pytest.raises(ApplianceError) as caught:
-        oma.create_replication({})
+    try:
+        with pytest.raises(ApplianceError) as caught:
+            oma.create_replication({})
+    finally:
+        answer.set()
+        assert not entered.is_set() or answered.wait(60), "the slow handler finished before the server is reused"
     assert caught.value.category == "timeout" and caught.value.retryable
     assert caught.value.operator_message == "The replication service did not respond in time"
-    time.sleep(1.2)  # let the slow handler finish before the server is reused
 
 
 def test_a_closed_port_is_a_connectivity_failure():
