@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 from werkzeug import Response
 
+from appliance import OMAClient
 from extensions import db
 from models import DashboardDispatchClaim, ReplicationJob, ScheduleExecution, VMReplicationContext, utcnow
 from sanitizer import find_forbidden
@@ -31,7 +32,10 @@ class StandInAppliance:
         self.engine = create_engine(database_url)
         self.replication_requests: list[dict] = []
         self.oma_answer: tuple[int, dict] | None = None
-        self.oma_delay = 0.0
+        #: When set, replication requests wait for `release` before answering (an OMA that hangs).
+        self.hang = False
+        self.release = threading.Event()
+        self.hung_answered = threading.Event()
         httpserver.expect_request("/api/v1/discover", method="POST").respond_with_handler(self._discover)
         httpserver.expect_request("/api/v1/replications", method="POST").respond_with_handler(self._replicate)
 
@@ -52,8 +56,11 @@ class StandInAppliance:
     def _replicate(self, request):
         payload = request.get_json()
         self.replication_requests.append(payload)
-        if self.oma_delay:
-            time.sleep(self.oma_delay)
+        if self.hang:
+            try:
+                self.release.wait(60)
+            finally:
+                self.hung_answered.set()
         if self.oma_answer is not None:
             status, body = self.oma_answer
             return Response(json.dumps(body), status, content_type="application/json")
@@ -84,15 +91,17 @@ class StandInAppliance:
 def app_config(app_config, httpserver):
     return {**app_config, "OMA_API_URL": httpserver.url_for(""), "VMA_API_URL": httpserver.url_for(""),
             "OMA_API_TOKEN": "oma-secret-token", "VCENTER_HOST": "vcenter.example.local",
-            "VCENTER_USERNAME": "svc", "VCENTER_PASSWORD": "vcenter-secret", "API_CONNECT_TIMEOUT": 0.5,
-            "API_READ_TIMEOUT": 0.5}
+            "VCENTER_USERNAME": "svc", "VCENTER_PASSWORD": "vcenter-secret", "API_CONNECT_TIMEOUT": 10,
+            "API_READ_TIMEOUT": 30}  # generous: the test server answers one request at a time, on a loaded CI box too
 
 
 @pytest.fixture
 def appliance(app, httpserver, database_url):
     stand_in = StandInAppliance(httpserver, database_url)
     yield stand_in
-    time.sleep(stand_in.oma_delay)  # let a deliberately slow answer finish before the next test
+    stand_in.release.set()
+    if stand_in.hang and stand_in.replication_requests:  # let a hung answer finish before the next test
+        assert stand_in.hung_answered.wait(60)
     stand_in.engine.dispose()
 
 
@@ -288,10 +297,15 @@ def test_an_oma_error_answer_is_recorded_sanitized_and_retried_when_the_policy_s
     assert_failed_and_retried(execution, category, retried, delay_minutes=10)
 
 
-def test_an_oma_that_does_not_answer_in_time_is_a_timeout_and_is_retried(appliance, pipeline):
-    appliance.oma_delay = 1.5
+def test_an_oma_that_does_not_answer_in_time_is_a_timeout_and_is_retried(app, appliance):
+    appliance.hang = True  # answers only once the dashboard has given up
+    impatient = Pipeline(app, "test-host:1:abcd")
+    impatient.oma = OMAClient.from_config({**app.config, "API_READ_TIMEOUT": 0.5})  # the VMA keeps its patience
     schedule, _, _ = schedule_with_vms(1, retry_attempts=1, retry_delay_minutes=5)
-    assert_failed_and_retried(fire(schedule, pipeline), "timeout", True, delay_minutes=5)
+    try:
+        assert_failed_and_retried(fire(schedule, impatient), "timeout", True, delay_minutes=5)
+    finally:
+        impatient.shutdown()
 
 
 def test_a_refused_connection_is_a_connectivity_failure_and_is_retried(app, appliance, pipeline):
