@@ -78,12 +78,21 @@ def slot_rows(schedule_id: str) -> list[ScheduleExecution]:
 def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicorn, options):
     schedule_id = make_schedule(cron_expression="* * * * * *").id
     master, log_path = gunicorn(*options)
+    # Generous deadlines: three workers importing the app on a loaded 2-core CI machine take a while.
     wait_for(lambda: sum(row.status == "completed" for row in slot_rows(schedule_id)) >= 3,
-             "three slots run", log_path)
+             "three slots run", log_path, timeout=90)
 
+    def workers_and_services():
+        log = log_path.read_text(errors="replace")
+        return ({int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)},
+                {int(pid) for pid in re.findall(r"Scheduler service started as [^:\s]+:(\d+):", log)})
+
+    # The leader may run slots before a slower worker has finished importing the app and logged
+    # its service: wait for every booted worker to have started one (or for the deadline).
+    wait_for(lambda: (lambda w, s: len(w) >= 3 and w <= s)(*workers_and_services()),
+             "every worker started a scheduler service", log_path, timeout=90)
     log = log_path.read_text(errors="replace")
-    workers = {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log)}
-    services = {int(pid) for pid in re.findall(r"Scheduler service started as [^:\s]+:(\d+):", log)}
+    workers, services = workers_and_services()
     assert len(workers) == 3 and workers <= services, "every worker runs a scheduler service"
     holder_pid = int(lease.read_lease().holder.split(":")[1])
     assert holder_pid in workers and holder_pid != master.pid
