@@ -13,7 +13,7 @@ from tests.factories import make_group, make_vm
 pytestmark = pytest.mark.mariadb_only
 
 
-def _wait_for_blocked_lock(engine, timeout=10.0) -> bool:
+def _wait_for_blocked_lock(engine, timeout=60.0) -> bool:
     """True once another connection sits in a `... FOR UPDATE` query (waiting for the row lock)."""
     deadline = time.monotonic() + timeout
     with engine.connect() as conn:
@@ -56,7 +56,7 @@ def test_an_assignment_waits_for_a_concurrent_one_and_then_moves_the_vm(app, dat
         waited = _wait_for_blocked_lock(other)
         assert waited, f"the second assignment waits for the first one's lock ({outcome})"
         rival_tx.commit()
-        worker.join(timeout=30)
+        worker.join(timeout=60)
     other.dispose()
 
     assert not worker.is_alive()
