@@ -56,7 +56,7 @@ def start_service(app):
         service.stop()
 
 
-def eventually(check, what: str, timeout: float = 20.0):
+def eventually(check, what: str, timeout: float = 60.0):
     """Poll `check` (each time in a fresh transaction) until it returns something truthy."""
     deadline = time.monotonic() + timeout
     while True:
