@@ -1,7 +1,11 @@
 """Overview page: running jobs with progress, next runs, recent failures, one poller."""
 import re
 
+import pytest
+
+from blueprints.pages.fragments import minute_of
 from extensions import db
+from models import utcnow
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
 from tests.support.statements import count_statements
 
@@ -39,15 +43,35 @@ def _versions(page: str) -> dict:
     return dict(re.findall(r'id="([\w-]+)" data-fragment-version="(\w+)"', page))
 
 
+def _within_one_minute(attempt):
+    """Run `attempt` (a first paint and its polls) until one run starts and ends in the same
+    wall-clock minute, and return what it returned. Every overview panel's state includes the
+    minute (relative times move with the clock), so a run that crosses a minute boundary
+    legitimately sees every panel change; it is tried again rather than judged."""
+    for _ in range(3):
+        minute = minute_of(utcnow())
+        result = attempt()
+        if minute_of(utcnow()) == minute:
+            return result
+    pytest.fail("three attempts in a row crossed a minute boundary")
+
+
 def test_the_poll_answers_204_when_nothing_changed_and_only_the_changed_fragment_otherwise(client):
     vm = make_vm("app-01")
     job = make_replication_job(vm, status="replicating", progress_percent=10)
-    versions = _versions(client.get("/").get_data(as_text=True))
-    query = {f"v.{key}": value for key, value in versions.items()}
-    assert client.get("/overview/poll", query_string=query).status_code == 204
-    job.progress_percent = 60
-    db.session.commit()
-    response = client.get("/overview/poll", query_string=query)
+
+    def attempt():
+        job.progress_percent = 10
+        db.session.commit()
+        versions = _versions(client.get("/").get_data(as_text=True))
+        query = {f"v.{key}": value for key, value in versions.items()}
+        unchanged = client.get("/overview/poll", query_string=query)
+        job.progress_percent = 60
+        db.session.commit()
+        return unchanged, client.get("/overview/poll", query_string=query)
+
+    unchanged, response = _within_one_minute(attempt)
+    assert unchanged.status_code == 204
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="overview-running"' in body and 'hx-swap-oob="true"' in body
@@ -86,8 +110,13 @@ def test_the_overview_runs_the_same_number_of_statements_for_1_or_30_running_job
 def test_a_poll_with_nothing_changed_reads_the_fingerprint_and_renders_nothing(client):
     for _ in range(5):
         make_replication_job(make_vm(), status="replicating")
-    query = {f"v.{k}": v for k, v in _versions(client.get("/").get_data(as_text=True)).items()}
-    with count_statements(db.engine) as counter:
-        response = client.get("/overview/poll", query_string=query)
+
+    def attempt():
+        query = {f"v.{k}": v for k, v in _versions(client.get("/").get_data(as_text=True)).items()}
+        with count_statements(db.engine) as counter:
+            response = client.get("/overview/poll", query_string=query)
+        return response, counter
+
+    response, counter = _within_one_minute(attempt)
     assert response.status_code == 204
     assert counter.count <= 3  # the user, the scheduler lease, the job fingerprint
