@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORDS
@@ -19,6 +20,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 900}
+# Generous deadlines for actions, navigations and expect(): they bound waits for conditions, so a
+# passing test is no slower, and a loaded 2-core CI machine (app, database and Chromium sharing
+# it) may need more than Playwright's default 5 s for a poll to land.
+TIMEOUT_MS = 30_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items):
@@ -64,7 +70,7 @@ def log_in(page, base_url: str, role: str = "operator") -> None:
 def page(browser, live_server):
     """A logged-in operator's page (JavaScript on)."""
     context = browser.new_context(base_url=live_server, viewport=VIEWPORT)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     tab.on("dialog", lambda dialog: dialog.accept())
     log_in(tab, live_server)
@@ -76,7 +82,7 @@ def page(browser, live_server):
 def no_js_page(browser, live_server):
     """A logged-in operator's page with JavaScript disabled."""
     context = browser.new_context(base_url=live_server, viewport=VIEWPORT, java_script_enabled=False)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     log_in(tab, live_server)
     yield tab
