@@ -130,7 +130,7 @@ class Scenario:
     elected_at: datetime
     killed_at: datetime
     took_over_at: datetime
-    stopped_at: datetime
+    stopped_at: datetime  # when the processes were sent SIGTERM
     killed_holder: str
     new_holder: str
     interrupted_execution_id: str
@@ -269,6 +269,9 @@ def scenario(mariadb_template, tmp_path_factory):
         _wait_for(settled, "the interrupted execution was settled", 60, logs)
         time.sleep(6)  # a few more slots under the new leader
     finally:
+        # The leader fires until it is told to stop; how long the processes then take to exit
+        # (seconds, on a loaded machine) must not move the end of the checked slots.
+        stopped_at = utcnow()
         for process in processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -281,7 +284,6 @@ def scenario(mariadb_template, tmp_path_factory):
         finisher.stop()
         gate.release()
         appliance.stop()
-    stopped_at = utcnow()
 
     with engine.connect() as conn:
         rows = conn.execute(select(ScheduleExecution.id, ScheduleExecution.scheduled_at, ScheduleExecution.status,
