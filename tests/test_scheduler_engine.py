@@ -74,6 +74,13 @@ def executions_of(schedule_id: str) -> list[ScheduleExecution]:
                               .order_by(ScheduleExecution.scheduled_at)).all()
 
 
+def loaded_job(service: SchedulerService, schedule_id: str):
+    """The schedule's APScheduler job; None also while the engine is being (re)started, which a
+    watchdog restart on a loaded machine may do at any moment."""
+    engine = service.engine
+    return engine.get_job(f"schedule:{schedule_id}") if engine is not None else None
+
+
 def leading(service: SchedulerService):
     return service.role == "leader" and service.engine is not None
 
@@ -115,12 +122,13 @@ def test_a_schedule_created_edited_and_disabled_in_another_process_takes_effect_
 
     with other_app.app_context():
         update_schedule(schedule_id, {"cron_expression": ONCE_A_YEAR})
-    eventually(lambda: service.engine.get_job(f"schedule:{schedule_id}").trigger.cron_expression == ONCE_A_YEAR,
+    eventually(lambda: (job := loaded_job(service, schedule_id)) and job.trigger.cron_expression == ONCE_A_YEAR,
                "the engine fires the edited expression")
 
     with other_app.app_context():
         set_schedule_enabled(schedule_id, False)
-    eventually(lambda: service.engine.get_job(f"schedule:{schedule_id}") is None, "the disabled schedule unloaded")
+    eventually(lambda: leading(service) and service.fingerprint is not None  # schedules loaded
+               and loaded_job(service, schedule_id) is None, "the disabled schedule unloaded")
     assert schedule_id not in service.loaded
 
 
