@@ -294,7 +294,7 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
 
 
 def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """UnifiedJobItems for (source, job id) pairs, in the given order (at most three queries)."""
+    """UnifiedJobItems for (source, job id) pairs, in the given order (at most two queries)."""
     replication_ids = [job_id for source, job_id in refs if source == "replication_jobs"]
     joblog_ids = [job_id for source, job_id in refs if source == "job_tracking"]
     names: dict[str, str] = {}
@@ -308,19 +308,18 @@ def load_items(refs: list[tuple[str, str]]) -> list[dict[str, Any]]:
             if name:
                 names[job.vm_context_id] = name
     joblogs: dict[str, JobTracking] = {}
-    if joblog_ids:
-        for job, name in db.session.execute(
-                select(JobTracking, VMReplicationContext.vm_name).options(_JOBLOG_COLUMNS)
+    steps: dict[str, list[JobStep]] = defaultdict(list)
+    if joblog_ids:  # the steps come with their job too: one row per step (or one for a job without)
+        for job, name, step in db.session.execute(
+                select(JobTracking, VMReplicationContext.vm_name, JobStep).options(_JOBLOG_COLUMNS)
                 .outerjoin(VMReplicationContext, VMReplicationContext.context_id == JobTracking.context_id)
-                .where(JobTracking.id.in_(joblog_ids))).all():
+                .outerjoin(JobStep, JobStep.job_id == JobTracking.id)
+                .where(JobTracking.id.in_(joblog_ids)).order_by(JobTracking.id, JobStep.seq)).all():
             joblogs[job.id] = job
             if name:
                 names[job.context_id] = name
-    steps: dict[str, list[JobStep]] = defaultdict(list)
-    if joblog_ids:
-        for step in db.session.scalars(select(JobStep).where(JobStep.job_id.in_(joblog_ids))
-                                       .order_by(JobStep.job_id, JobStep.seq)).all():
-            steps[step.job_id].append(step)
+            if step is not None:
+                steps[job.id].append(step)
     items = []
     for source, job_id in refs:
         if source == "replication_jobs" and job_id in replications:
