@@ -16,9 +16,9 @@ from joblog.context import current_job_id, current_step_id, start_thread
 from joblog.handler import DBLogHandler, install_router
 from joblog.serialize import to_jsonable
 from joblog.summaries import JobProgress, JobSummary, LogEntry, StepInfo
-from joblog.tracker import InvalidJobField, JobNotFound, Tracker
+from joblog.tracker import InvalidJobField, JobNotFound, StepFailure, Tracker
 
-__all__ = ["Tracker", "get_tracker", "init_joblog", "DBLogHandler", "JobSummary", "JobProgress", "StepInfo",
+__all__ = ["Tracker", "StepFailure", "get_tracker", "init_joblog", "DBLogHandler", "JobSummary", "JobProgress", "StepInfo",
            "LogEntry", "current_job_id", "current_step_id", "start_thread", "JobNotFound", "InvalidJobField",
            "to_jsonable"]
 

@@ -45,6 +45,12 @@ class JobNotFound(LookupError):
         self.job_id = job_id
 
 
+class StepFailure(Exception):
+    """A failure raised on purpose to fail a step with a known cause (a tool's error text, a
+    refused precondition): recorded and re-raised like any exception, but logged without a
+    traceback, which would only show where it was raised."""
+
+
 class InvalidJobField(ValueError):
     """A value the JobLog tables cannot take; `field` names the argument."""
 
@@ -195,7 +201,8 @@ class Tracker:
                 yield step_id
             except BaseException as exc:
                 if isinstance(exc, Exception):
-                    _log.error("Step %s failed: %s", name, error_text(exc), exc_info=exc)
+                    _log.error("Step %s failed: %s", name, error_text(exc),
+                               exc_info=None if isinstance(exc, StepFailure) else exc)
                 self._record_failure("step", step_id, self.end_step, step_id, "failed", exc)
                 raise
             self.end_step(step_id, "completed")

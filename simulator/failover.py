@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from extensions import db
-from joblog import get_tracker
+from joblog import StepFailure, get_tracker
 from models import (ACTIVE_REPLICATION_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, VMReplicationContext,
                     utcnow)
 from simulator.raw_errors import FAILOVER_STEP_ERRORS
@@ -73,7 +73,7 @@ class FailoverRefused(ValueError):
     """The operation cannot start at all (unknown VM or operation); nothing was recorded."""
 
 
-class StepFailed(RuntimeError):
+class StepFailed(StepFailure):
     """Raised inside a step to fail it with the raw error text of the real tool."""
 
 

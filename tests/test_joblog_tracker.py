@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, update
 
-from joblog import InvalidJobField, JobNotFound, get_tracker
+from joblog import InvalidJobField, JobNotFound, StepFailure, get_tracker
 from models import JobTracking, utcnow
 
 pytestmark = pytest.mark.both_dbs
@@ -185,6 +185,19 @@ def test_a_failed_step_writes_an_error_log_event_for_that_step(tracker):
     [entry] = tracker.logs(job_id)
     assert (entry.level, entry.step_id) == ("ERROR", step_id)
     assert "no space left on device" in entry.message and "OSError" in entry.attrs["exception"]
+
+
+def test_a_deliberate_step_failure_is_recorded_and_logged_without_a_traceback(tracker):
+    job_id = tracker.start_job("failover", "test-failover")
+    with pytest.raises(StepFailure):
+        with tracker.step(job_id, "virtio-driver-injection") as step_id:
+            raise StepFailure("virt-v2v-in-place: error: libguestfs error")
+    tracker.log_handler.flush()
+    [entry] = tracker.logs(job_id)
+    [step] = tracker.get_progress(job_id).steps
+    assert (step.status, step.error_message) == ("failed", "virt-v2v-in-place: error: libguestfs error")
+    assert (entry.level, entry.step_id) == ("ERROR", step_id)
+    assert "libguestfs error" in entry.message and "exception" not in (entry.attrs or {})
 
 
 def test_a_step_that_fails_inside_a_job_block_fails_the_job_too(tracker):
