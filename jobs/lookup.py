@@ -5,6 +5,8 @@ Order of preference: a JobLog UUID, then an external job id (e.g.
 (its most recent job). Every kind is asked for in ONE statement of scalar subqueries, each
 reading an indexed column (primary keys, `idx_external_job`, `idx_job_tracking_context_id`,
 `idx_replication_jobs_context`); `log_events.attrs` and messages are never searched.
+A context id stands for the VM's most recent job: its newest JobLog operation or its last
+created replication, whichever started later.
 """
 from __future__ import annotations
 
@@ -40,9 +42,13 @@ def _newest(column, sort_at, *where):
 def _newest_of_context_sql(any_id):
     """"<source>:<job id>" of a context's newest job across both tables, as ONE scalar subquery.
 
-    Each table's rows of the context are found by its context index and sorted once (a busy VM
-    has hundreds of replications); the two newest are then compared, a replication winning a tie
-    as in the list (`replication_jobs` sorts after `job_tracking`).
+    The newest replication is the one created last, and a replication job id begins with its
+    creation time (`job-YYYYMMDD-HHMMSS.mmm-xxxxxx`, SPEC §3): it is the greatest id under the
+    context in `idx_replication_jobs_context`, whose entries carry the primary key. One probe
+    at the end of that index range finds it, however many replications the VM has had (a busy
+    VM has hundreds; sorting them by time would read every row). The context's JobLog operations
+    are few and are sorted by time. The two are then compared, a replication winning a tie as in
+    the list (`replication_jobs` sorts after `job_tracking`).
     """
     jt_sort = func.coalesce(JobTracking.started_at, JobTracking.created_at)
     rj_sort = func.coalesce(ReplicationJob.started_at, ReplicationJob.created_at)
@@ -51,9 +57,11 @@ def _newest_of_context_sql(any_id):
               .where(JobTracking.context_id == any_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
                      JobTracking.parent_job_id.is_(None))
               .order_by(jt_sort.desc()).limit(1).subquery())
+    last_created = (select(ReplicationJob.id).where(ReplicationJob.vm_context_id == any_id)
+                    .order_by(ReplicationJob.id.desc()).limit(1).scalar_subquery())
     replication = (select(literal("replication_jobs").label("source"), ReplicationJob.id.label("job_id"),
                           rj_sort.label("sort_at"))
-                   .where(ReplicationJob.vm_context_id == any_id).order_by(rj_sort.desc()).limit(1).subquery())
+                   .where(ReplicationJob.id == last_created).subquery())
     both = union_all(select(joblog), select(replication)).subquery()
     return (select(both.c.source + literal(":") + both.c.job_id)
             .order_by(both.c.sort_at.desc(), both.c.source.desc()).limit(1).scalar_subquery())

@@ -236,6 +236,22 @@ def test_the_lookup_prefers_a_joblog_id_then_an_external_id_then_a_context_id(ap
     assert (by_context["job_id"], by_context["matched_by"]) == (newest.id, "context_id")
 
 
+def test_a_context_id_finds_the_last_created_replication_of_a_busy_vm_or_a_later_operation(app):
+    vm = make_vm("busy")
+    for minute in range(0, 60, 5):  # ids carry their creation time, as the OMA writes them
+        at = T0 + timedelta(minutes=minute)
+        replication(vm, minutes=minute, id=f"job-{at:%Y%m%d-%H%M%S}.000-{minute:06x}")
+    last = f"job-{T0 + timedelta(minutes=55):%Y%m%d-%H%M%S}.000-{55:06x}"
+    older_operation = make_operation(vm, "test", minutes=30)
+
+    assert jobs.find_job_by_any_id(vm.context_id)["job_id"] == last
+
+    later_operation = make_operation(vm, "live", minutes=70)
+    found = jobs.find_job_by_any_id(vm.context_id)
+    assert (found["job_id"], found["matched_by"]) == (later_operation.id, "context_id")
+    assert older_operation.id != later_operation.id
+
+
 def test_the_lookup_of_an_unknown_id_is_not_found(app):
     with pytest.raises(NotFound):
         jobs.find_job_by_any_id("nothing-like-this")
