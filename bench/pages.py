@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, text
 
 from bench.common import percentile, result
 
-RUNNING = 200  # running replications in the fleet (fleet.FleetSize.running_jobs at scale 1)
 SAMPLES = 30
 PAGE_TARGET_MS = 100.0
 POLL_TARGET_MS = 20.0
@@ -39,6 +38,7 @@ def _busiest(url: str) -> dict:
               "ON c.context_id = j.vm_context_id GROUP BY c.vm_name ORDER BY COUNT(*) DESC, c.vm_name LIMIT 1",
         "replication": "SELECT id FROM replication_jobs WHERE status = 'replicating' ORDER BY started_at DESC, id "
                        "LIMIT 1",
+        "running": "SELECT COUNT(*) FROM replication_jobs WHERE status = 'replicating'",
         "operation": "SELECT job_id FROM log_events WHERE job_id IN (SELECT id FROM job_tracking "
                      "WHERE job_type IN ('failover', 'cleanup')) GROUP BY job_id ORDER BY COUNT(*) DESC, job_id "
                      "LIMIT 1",
@@ -94,7 +94,7 @@ def _figures(client, ids: dict) -> list[dict]:
     for name, page, path in (("overview poll", "/", "/overview/poll"), ("jobs poll", "/jobs/", "/jobs/poll")):
         # As the browser polls: with the versions of the panels it shows (nothing changed: 204) ...
         p95, statements, status = _measure_poll(client, page, path)
-        figures.append(result(f"{name} ({RUNNING} running): server time p95", p95, "ms", f"<= {POLL_TARGET_MS:.0f}",
+        figures.append(result(f"{name} ({ids['running']} running): server time p95", p95, "ms", f"<= {POLL_TARGET_MS:.0f}",
                               p95 <= POLL_TARGET_MS and status in (200, 204)))
         figures.append(result(f"{name}: SQL statements", statements, "statements", f"<= {STATEMENT_TARGET}",
                               statements <= STATEMENT_TARGET))
