@@ -20,6 +20,10 @@ from types import SimpleNamespace
 
 from apscheduler.executors.pool import ThreadPoolExecutor as APSThreadPool
 from apscheduler.schedulers.background import BackgroundScheduler
+# Imported here, not by name ("interval") when an engine starts: gunicorn --preload can fork while
+# the master's supervisor thread starts an engine, and a module half-imported at that instant stays
+# broken in the worker, whose every engine start then fails while it keeps the lease.
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -118,6 +122,10 @@ class ClaimBatcher:
                 continue
             for (_, _, future), outcome in zip(batch, results):
                 future.set_result(outcome)
+
+
+def every(seconds: float) -> IntervalTrigger:
+    return IntervalTrigger(seconds=seconds, timezone=timezone.utc)
 
 
 class SchedulerService:
@@ -263,11 +271,11 @@ class SchedulerService:
                 executors={"default": APSThreadPool(int(config.get("SCHEDULER_FIRE_WORKERS", 20))),
                            "maintenance": APSThreadPool(4)},
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-            engine.add_job(self._heartbeat, "interval", seconds=1, id="heartbeat", executor="maintenance")
-            engine.add_job(self.reconcile, "interval", seconds=float(config.get("SCHEDULER_RECONCILE_SECONDS", 2)),
+            engine.add_job(self._heartbeat, every(1), id="heartbeat", executor="maintenance")
+            engine.add_job(self.reconcile, every(float(config.get("SCHEDULER_RECONCILE_SECONDS", 2))),
                            id="reconcile", executor="maintenance")
-            engine.add_job(self.sync_next_runs, "interval", seconds=self.tick, id="next-runs", executor="maintenance")
-            engine.add_job(self.check_phantoms, "interval", seconds=int(config.get("PHANTOM_CHECK_SECONDS", 300)),
+            engine.add_job(self.sync_next_runs, every(self.tick), id="next-runs", executor="maintenance")
+            engine.add_job(self.check_phantoms, every(int(config.get("PHANTOM_CHECK_SECONDS", 300))),
                            id="phantoms", executor="maintenance")
             self.engine = engine
             self.loaded = {}

@@ -180,3 +180,37 @@ def test_a_leader_that_finds_the_lease_taken_stops_its_engine(app, start_service
                                                               expires_at=lease.database_now().replace(year=2100)))
     db.session.commit()
     eventually(lambda: service.role == "standby" and service.engine is None, "the engine stopped")
+
+
+STARTS_AN_ENGINE = """
+import json, sys
+from app import create_app
+from extensions import db
+from scheduler.engine import SchedulerService
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    db.create_all()
+    service = SchedulerService(app)
+    before = set(sys.modules)
+    service._start_engine()
+    service._stop_engine("test")
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_starting_an_engine_imports_no_module_that_a_fork_could_catch_half_imported(tmp_path):
+    """gunicorn --preload forks workers while the master's supervisor thread may be starting an
+    engine; a module being imported at that instant stays half-initialised in the worker, whose
+    every engine start then fails ('partially initialized module apscheduler.triggers.interval')
+    while it keeps renewing the lease: no slot fires anywhere. Seen in a loaded run of the gunicorn
+    test. Starting an engine must therefore import nothing new."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    config = {"TESTING": True, "SECRET_KEY": "engine-imports", "SQLALCHEMY_DATABASE_URI": "sqlite://",
+              "BACKGROUND_SERVICES": False, "SCHEDULER_ENABLED": False, "INSTANCE_PATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", STARTS_AN_ENGINE, json.dumps(config)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
