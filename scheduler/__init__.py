@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 
 from flask import Flask
 
@@ -50,6 +51,11 @@ def start_scheduler(app: Flask):
         # instead of leaving the standbys to wait for it to expire.
         atexit.register(stop_scheduler)
         _exit_hook_installed = True
+    if _gunicorn_master_preloading():
+        # The master only supervises its workers: it must not take the lease in the moments
+        # before it forks them. Each forked worker starts the service (fork hooks below).
+        log.info("Scheduler service left to the gunicorn workers (the app is preloaded in the master)")
+        return _service
     _service.start()
     log.info("Scheduler service started as %s", _service.holder)
     return _service
@@ -97,6 +103,26 @@ def _reloader_watcher() -> bool:
         from flask.helpers import get_debug_flag
         reload = get_debug_flag()
     return bool(reload)
+
+
+def _gunicorn_master_preloading() -> bool:
+    """True while gunicorn's master imports the app (`--preload`), before it forks the workers.
+
+    The master loads a preloaded app from `Arbiter.setup`; a worker loads it (without
+    `--preload`) from its own `init_process`, below the arbiter's `spawn_worker` frame that the
+    fork copied. So: an arbiter frame on the stack and no worker frame."""
+    if "gunicorn.arbiter" not in sys.modules:
+        return False
+    in_arbiter = False
+    frame = sys._getframe()
+    while frame is not None:
+        path = frame.f_code.co_filename.replace("\\", "/")
+        if "/gunicorn/workers/" in path:
+            return False
+        if path.endswith("/gunicorn/arbiter.py"):
+            in_arbiter = True
+        frame = frame.f_back
+    return in_arbiter
 
 
 def _install_fork_hooks() -> None:

@@ -1,7 +1,7 @@
 """`gunicorn -w 3 wsgi:app`, with and without `--preload`: one worker leads, slots fire once.
 
-With `--preload` the master imports the app (and starts a scheduler service) before forking;
-the fork hooks must leave the master out of the election and give each worker its own service.
+With `--preload` the master imports the app before forking: it must stay out of the election
+(it never starts the service) and the fork hooks give each worker its own service.
 An orderly shutdown hands the lease back.
 """
 from __future__ import annotations
@@ -96,6 +96,8 @@ def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicor
     log = log_path.read_text(errors="replace")
     workers, services = workers_and_services()
     assert len(workers) == 3 and workers <= services, "every worker runs a scheduler service"
+    assert master.pid not in services, "the master never runs a scheduler service"
+    assert ("left to the gunicorn workers" in log) == ("--preload" in options)
     holder_pid = int(lease.read_lease().holder.split(":")[1])
     assert holder_pid in workers and holder_pid != master.pid
     assert len(set(re.findall(r"Scheduler lease held by ([^;]+); starting the engine", log))) == 1
