@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from pathlib import Path
 
 from flask import Flask
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_database(app)
 
     db.init_app(app)
+    _forget_connections_in_forked_children(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -45,6 +47,24 @@ def create_app(config: dict | None = None) -> Flask:
     from runtime import start_background_services
     start_background_services(app)
     return app
+
+
+def _forget_connections_in_forked_children(app: Flask) -> None:
+    """A process forked after the app connected (gunicorn --preload) must not use the parent's
+    pooled connections: two processes on one socket corrupt each other's results. The child's
+    pools drop them without closing them (the parent still uses them) and connect afresh."""
+    if not hasattr(os, "register_at_fork"):
+        return
+    app_ref = weakref.ref(app)
+
+    def after_in_child() -> None:
+        forked = app_ref()
+        if forked is not None:
+            with forked.app_context():
+                for engine in db.engines.values():
+                    engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_in_child)
 
 
 def _configure_logging(app: Flask) -> None:

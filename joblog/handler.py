@@ -9,6 +9,7 @@ the error back into this handler) and the writer carries on.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -73,6 +74,12 @@ def _resolve_engine(engine_or_session_factory: Any) -> Engine:
     raise TypeError("DBLogHandler needs an SQLAlchemy Engine or a session factory")
 
 
+def _after_fork_in_child(handler_ref: "weakref.ref[DBLogHandler]") -> None:
+    handler = handler_ref()
+    if handler is not None:
+        handler._restart_after_fork()
+
+
 class DBLogHandler(logging.Handler):
     """`logging.Handler` writing to `log_events` asynchronously, in batches, from a bounded queue."""
 
@@ -120,6 +127,24 @@ class DBLogHandler(logging.Handler):
         self.blocked = 0
         self.written = 0
         self.failed = 0
+        if hasattr(os, "register_at_fork"):
+            handler_ref = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _after_fork_in_child(handler_ref))
+
+    def _restart_after_fork(self) -> None:
+        """In a forked child: the parent's writer thread did not come along, and it may have
+        held the mutex at the fork. New locks, no writer; what the parent queued is the parent's
+        to write (written twice otherwise)."""
+        self._mutex = threading.Lock()
+        self._wakeup = threading.Condition(self._mutex)
+        self._not_full = threading.Condition(self._mutex)
+        self._progress = threading.Condition(self._mutex)
+        self._queue.clear()
+        self._done = self._enqueued
+        self._flush_waiters = 0
+        self._writer = None
+        self._writer_ident = None
+        self._local = threading.local()
 
     # -- caller side ---------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -268,6 +270,36 @@ def test_the_writer_keeps_going_after_a_database_error(engine, make_logger, caps
     assert messages(engine) == ["written once it is back"]
     assert (handler.written, handler.failed) == (1, 1)
     assert "joblog:" in capsys.readouterr().err
+
+
+def test_a_forked_child_writes_its_own_records_on_its_own_connections(engine, make_logger):
+    """gunicorn --preload forks workers from a process that may be logging: the child gets no
+    writer thread, maybe a lock the parent's writer held, and the parent's pooled connections."""
+    logger, handler = make_logger()
+    logger.info("from the parent before the fork")
+    assert handler.flush()
+    with engine.connect():
+        pass
+    assert engine.pool.checkedin() >= 1  # a pooled connection of the parent's, for the child to inherit
+    handler._mutex.acquire()  # as the parent's writer may hold it at the instant of the fork
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child reports through its exit status
+            code = 1
+            signal.alarm(30)  # a child stuck on the inherited lock dies instead of hanging the test
+            try:
+                if engine.pool.checkedin() != 0:
+                    code = 3  # it would share the parent's sockets
+                else:
+                    logger.info("from the forked child")
+                    code = 0 if handler.flush(timeout=20) else 2
+            finally:
+                os._exit(code)
+    finally:
+        handler._mutex.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert messages(engine) == ["from the parent before the fork", "from the forked child"]
 
 
 def test_queued_records_are_written_when_the_process_exits(engine, database_url):
