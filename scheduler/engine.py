@@ -262,7 +262,7 @@ class SchedulerService:
             log.info("Scheduler lease held by %s; starting the engine", self.holder)
             config = self.app.config
             self.pipeline = Pipeline(self.app, self.holder)
-            self.execution_pool = ThreadPoolExecutor(int(config.get("SCHEDULER_EXECUTION_WORKERS", 8)),
+            self.execution_pool = ThreadPoolExecutor(int(config.get("SCHEDULER_EXECUTION_WORKERS", 16)),
                                                      thread_name_prefix="scheduler-execution")
             # Slots fire on their own pool: 500 schedules due in the same second must not delay
             # the heartbeat (the watchdog would restart a busy engine) or the reconcile loop.
