@@ -14,6 +14,7 @@ from extensions import db
 from grouping.groups import GroupSummary, get_group, group_names, list_groups
 from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext)
+from paging import page_count
 from scheduler import schedules_changed
 from security.audit import record_change
 
@@ -142,10 +143,6 @@ def ungrouped_vms(search: str | None = None) -> list[VMReplicationContext]:
     return list(db.session.scalars(_ungrouped_query(search)).all())
 
 
-def _pages(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
 def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_per_page: int | None = None,
                      column_limit: int | None = None, expanded: str | None = None, ungrouped_page: int = 1,
                      ungrouped_per_page: int | None = None) -> AssignmentBoard:
@@ -157,7 +154,7 @@ def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_
     """
     if groups_per_page:
         all_groups = group_names()
-        groups_pages = _pages(len(all_groups), groups_per_page)
+        groups_pages = page_count(len(all_groups), groups_per_page)
         groups_page = min(max(1, groups_page), groups_pages)
         page_ids = [group_id for group_id, _ in
                     all_groups[(groups_page - 1) * groups_per_page:groups_page * groups_per_page]]
@@ -184,7 +181,7 @@ def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_
     ungrouped_query = _ungrouped_query(search)
     if ungrouped_per_page:
         total = db.session.scalar(ungrouped_query.with_only_columns(func.count()).order_by(None)) or 0
-        ungrouped_pages = _pages(total, ungrouped_per_page)
+        ungrouped_pages = page_count(total, ungrouped_per_page)
         ungrouped_page = min(max(1, ungrouped_page), ungrouped_pages)
         ungrouped = list(db.session.scalars(ungrouped_query.options(_CARD_COLUMNS)
                                             .offset((ungrouped_page - 1) * ungrouped_per_page)
@@ -369,10 +366,15 @@ def place_member(group_id: str, context_id: str, after: str | None = None, befor
         order.insert(order.index(before), context_id)
     else:
         order.insert(0, context_id)
-    before_priorities = {cid: m.priority for cid, m in by_id.items()}
+    _apply_order(group, by_id, order)
+
+
+def _apply_order(group: VMMachineGroup, memberships: dict[str, VMGroupMembership], order: list[str]) -> None:
+    """Give the group's memberships the priorities of `order` (first runs first), audited, committed."""
+    before = {cid: m.priority for cid, m in memberships.items()}
     for priority, cid in enumerate(order):
-        by_id[cid].priority = priority
-    record_change("group.reorder", "group", group.id, group.name, {"priorities": before_priorities},
+        memberships[cid].priority = priority
+    record_change("group.reorder", "group", group.id, group.name, {"priorities": before},
                   {"priorities": {cid: p for p, cid in enumerate(order)}})
     db.session.commit()
 
@@ -422,10 +424,5 @@ def reorder_members(group_id: str, context_ids: list[str]) -> list[MemberRow]:
         if len(set(context_ids)) != len(context_ids):
             problems.append("has duplicates")
         raise ValidationError("vm_context_ids", "must list every VM of the group once (" + "; ".join(problems) + ")")
-    before = {cid: m.priority for cid, m in memberships.items()}
-    for priority, cid in enumerate(context_ids):
-        memberships[cid].priority = priority
-    record_change("group.reorder", "group", group.id, group.name, {"priorities": before},
-                  {"priorities": {cid: p for p, cid in enumerate(context_ids)}})
-    db.session.commit()
+    _apply_order(group, memberships, context_ids)
     return group_members(group.id)

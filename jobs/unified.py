@@ -24,6 +24,7 @@ from jobs.items import (JOB_TYPES, REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES
                         joblog_item, joblog_type_sql, replication_item)
 from models import JobStep, JobTracking, ReplicationJob, VMReplicationContext
 from models.types import UTCDateTime
+from paging import check_paging, page_count
 
 # The columns a UnifiedJobItem is built from: a replication job row also holds long texts
 # (change ids, export names) that no list shows.
@@ -65,7 +66,7 @@ class JobPage:
     def pages(self) -> int | None:
         if self.total is None:
             return None
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"jobs": self.items, "count": len(self.items), "per_page": self.per_page,
@@ -270,10 +271,7 @@ def list_jobs(flt: JobFilter | None = None, *, per_page: int = DEFAULT_PER_PAGE,
     arrive; page paging (`page` 1..n) also returns the total.
     """
     flt = flt or JobFilter()
-    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError("per_page", f"must be between 1 and {MAX_PER_PAGE}")
-    if page is not None and (not isinstance(page, int) or page < 1):
-        raise ValidationError("page", "must be a whole number of at least 1")
+    check_paging(1 if page is None else page, per_page, MAX_PER_PAGE)
     if page is not None and cursor:
         raise ValidationError("cursor", "cannot be combined with page")
     branches = _branches(flt)

@@ -1,7 +1,6 @@
 """A schedule's execution history, newest first, paginated in SQL."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -9,32 +8,18 @@ from sqlalchemy import func, select
 from domain_errors import ValidationError
 from extensions import db
 from models import EXECUTION_STATUSES, ScheduleExecution
+from paging import Page, check_paging
 from sanitizer import scrub_text
 from scheduling.schedules import get_schedule
 
 MAX_PER_PAGE = 100
 
 
-@dataclass(frozen=True)
-class ExecutionPage:
-    items: list[ScheduleExecution]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
-                    status: str | None = None) -> ExecutionPage:
+                    status: str | None = None) -> Page[ScheduleExecution]:
     """One page of a schedule's executions (two queries: the page and the total)."""
     schedule = get_schedule(schedule_id)
-    if not isinstance(page, int) or page < 1:
-        raise ValidationError("page", "must be a whole number of at least 1")
-    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValidationError("per_page", f"must be between 1 and {MAX_PER_PAGE}")
+    check_paging(page, per_page, MAX_PER_PAGE)
     if status is not None and status not in EXECUTION_STATUSES:
         raise ValidationError("status", f"must be one of {', '.join(EXECUTION_STATUSES)}")
     where = [ScheduleExecution.schedule_id == schedule.id]
@@ -45,7 +30,7 @@ def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
         select(ScheduleExecution).where(*where)
         .order_by(ScheduleExecution.scheduled_at.desc(), ScheduleExecution.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).all()
-    return ExecutionPage(list(items), page, per_page, total or 0)
+    return Page(list(items), page, per_page, total or 0)
 
 
 # Keys that may hold raw detail for administrators; never shown.

@@ -15,6 +15,7 @@ from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name
 from extensions import db
 from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
+from paging import Page, check_paging
 from scheduler import (ChainCycleError, ScheduleDisabled, ScheduleNotFound, schedules_changed, trigger_now,
                        validate_chain)
 from scheduling.timing import next_fire
@@ -122,28 +123,13 @@ def list_schedules() -> list[ScheduleSummary]:
     return _summaries(select(ReplicationSchedule).order_by(ReplicationSchedule.name))
 
 
-@dataclass(frozen=True)
-class SchedulePage:
-    summaries: list[ScheduleSummary]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def schedule_page(page: int = 1, per_page: int = 50) -> SchedulePage:
+def schedule_page(page: int = 1, per_page: int = 50) -> Page[ScheduleSummary]:
     """One page of `list_schedules` by name, with the total (three queries)."""
-    if not isinstance(page, int) or page < 1:
-        raise ValidationError("page", "must be a whole number of at least 1")
-    if not isinstance(per_page, int) or not 1 <= per_page <= 500:
-        raise ValidationError("per_page", "must be between 1 and 500")
+    check_paging(page, per_page, 500)
     total = db.session.scalar(select(func.count()).select_from(ReplicationSchedule)) or 0
     summaries = _summaries(select(ReplicationSchedule).order_by(ReplicationSchedule.name, ReplicationSchedule.id)
                            .offset((page - 1) * per_page).limit(per_page))
-    return SchedulePage(summaries, page, per_page, total)
+    return Page(summaries, page, per_page, total)
 
 
 def validate_schedule_input(data: Any, current: ReplicationSchedule | None = None) -> dict[str, Any]:

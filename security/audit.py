@@ -7,7 +7,6 @@ object by type, id and name and have no foreign key to it, so they outlive its d
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -17,6 +16,7 @@ from flask import g, has_request_context, request
 
 from extensions import db
 from models import DashboardAuditEvent
+from paging import page_count
 
 PER_PAGE = 50
 
@@ -155,7 +155,7 @@ def search_audit_events(filters: AuditFilters, per_page: int = PER_PAGE) -> Audi
     if filters.until:
         conditions.append(event.ts < filters.until)
     total = db.session.execute(db.select(db.func.count()).select_from(event).where(*conditions)).scalar_one()
-    pages = max(1, math.ceil(total / per_page))
+    pages = page_count(total, per_page)
     page = min(filters.page, pages)
     events = list(db.session.execute(
         db.select(event).where(*conditions).order_by(event.ts.desc(), event.id.desc())

@@ -8,6 +8,7 @@ import grouping
 from blueprints.pages import readers
 from blueprints.pages.forms import field_errors, page_number
 from domain_errors import DomainError, NotFound
+from paging import page_count
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -40,7 +41,7 @@ def _load(group_id: str):
 @bp.get("/")
 def index():
     total = grouping.count_groups()
-    pages = max(1, -(-total // GROUPS_PER_PAGE))
+    pages = page_count(total, GROUPS_PER_PAGE)
     page = min(page_number(request.args.get("page")), pages)
     summaries = grouping.list_groups(offset=(page - 1) * GROUPS_PER_PAGE, limit=GROUPS_PER_PAGE)
     return render_template("groups/index.html", summaries=summaries, page=page, pages=pages, total=total)

@@ -114,7 +114,7 @@ def _save(schedule):
 @bp.get("/")
 def index():
     listing = scheduling.schedule_page(page_number(request.args.get("page")), SCHEDULES_PER_PAGE)
-    return render_template("schedules/index.html", summaries=listing.summaries, listing=listing)
+    return render_template("schedules/index.html", summaries=listing.items, listing=listing)
 
 
 @bp.route("/new", methods=["GET", "POST"])

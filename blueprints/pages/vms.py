@@ -9,6 +9,7 @@ from blueprints.pages import readers
 from blueprints.pages.banners import dismiss_banner
 from blueprints.pages.forms import page_number
 from domain_errors import NotFound
+from paging import page_count
 from security import require_role
 
 bp = Blueprint("vms", __name__, url_prefix="/vms")
@@ -22,7 +23,7 @@ def index():
     page = page_number(request.args.get("page"))
     rows, total = readers.list_vms(search or None, page, PER_PAGE)
     return render_template("vms/index.html", rows=rows, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), q=search)
+                           pages=page_count(total, PER_PAGE), q=search)
 
 
 def _details(vm_name: str) -> dict:
