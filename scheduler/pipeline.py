@@ -35,6 +35,7 @@ from scheduler.chains import ChainCycleError, validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
 from scheduler.ids import chain_execution_id, retry_execution_id
+from scheduler.slots import insert_once
 from scheduler.specs import SpecSource
 
 log = logging.getLogger(__name__)
@@ -231,25 +232,11 @@ class Pipeline:
 
         On the usual path (no claim taken elsewhere) the claims are left for the caller's commit,
         together with the execution's details: one transaction per wave, not two."""
-        if not candidates:
-            return []
         rows = [{"execution_id": execution_id, "vm_context_id": c.vm_context_id, "holder": self.holder,
                  "claimed_at": now} for c in candidates]
-        try:
-            db.session.execute(insert(DashboardDispatchClaim), rows)
-            return list(candidates)
-        except IntegrityError:
-            db.session.rollback()
-        won = []
-        for candidate, row in zip(candidates, rows):
-            try:
-                db.session.execute(insert(DashboardDispatchClaim).values(**row))
-                db.session.commit()
-                won.append(candidate)
-            except IntegrityError:
-                db.session.rollback()
-                metrics.DUPLICATE_CLAIMS.labels("dispatch").inc()
-        return won
+        won = insert_once(DashboardDispatchClaim, rows, commit=False)
+        metrics.DUPLICATE_CLAIMS.labels("dispatch").inc(won.count(False))
+        return [candidate for candidate, mine in zip(candidates, won) if mine]
 
     def _dispatch(self, candidates: list[Candidate], request_fields: dict) -> list[dict]:
         """Step 4 for each VM, in parallel: fresh specs from the VMA, then the OMA replication."""

@@ -94,6 +94,35 @@ class ClaimResult:
     status: str  # "running", "skipped", or "lost" (another process claimed the slot)
 
 
+def insert_once(model, rows: list[dict], *, commit: bool = True) -> list[bool]:
+    """Insert rows whose primary key makes each a claim that can be taken once; per row, whether
+    this call took it.
+
+    All rows go in one statement when none was taken elsewhere (committed unless `commit` is
+    False: the caller commits them with its own changes); otherwise the batch is rolled back and
+    each row is inserted and committed on its own, so that only the rows taken elsewhere are lost.
+    """
+    if not rows:
+        return []
+    try:
+        db.session.execute(insert(model), rows)
+        if commit:
+            db.session.commit()
+        return [True] * len(rows)
+    except IntegrityError:
+        db.session.rollback()
+    won = []
+    for row in rows:
+        try:
+            db.session.execute(insert(model).values(**row))
+            db.session.commit()
+            won.append(True)
+        except IntegrityError:
+            db.session.rollback()
+            won.append(False)
+    return won
+
+
 def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | None = None) -> ClaimResult:
     """Claim a cron slot: insert its execution row, running or skipped (skip-if-running)."""
     return claim_slots([(schedule, slot)], now)[0]
@@ -120,21 +149,7 @@ def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datet
                        execution_details={"skip_reason": "skip_if_running", "previous_execution_id": previous},
                        execution_duration_seconds=0)
         rows.append(row)
-    try:
-        db.session.execute(insert(ScheduleExecution), rows)
-        db.session.commit()
-        won = [True] * len(rows)
-    except IntegrityError:
-        db.session.rollback()
-        won = []
-        for row in rows:
-            try:
-                db.session.execute(insert(ScheduleExecution).values(**row))
-                db.session.commit()
-                won.append(True)
-            except IntegrityError:
-                db.session.rollback()
-                won.append(False)
+    won = insert_once(ScheduleExecution, rows)
     claimed_at = utcnow()  # the slots are ours from here: that is the fire lag
     results = []
     for (schedule, slot), row, mine in zip(requests, rows, won):
@@ -156,23 +171,17 @@ def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datet
 def record_missed(schedule: ReplicationSchedule, due: DueSlots, slots: list[datetime], now: datetime,
                   reason: str = MISSED_REASON) -> int:
     """Write a skipped row per missed slot (bounded); returns how many rows were written."""
-    written = 0
     unrecorded = due.total - len(due.recent)
+    rows = []
     for index, slot in enumerate(slots):
         details: dict = {"skip_reason": "missed"}
         if index == 0 and unrecorded > 0:
             details["missed_slots_not_recorded"] = unrecorded
             details["first_missed_slot"] = due.first.isoformat() if due.first else None
-        try:
-            db.session.execute(insert(ScheduleExecution).values(
-                id=slot_execution_id(schedule.id, slot), schedule_id=schedule.id, scheduled_at=slot,
-                completed_at=now, status="skipped", triggered_by="scheduler", created_at=now,
-                error_message=reason, execution_details=details,
-                execution_duration_seconds=0))
-            db.session.commit()
-            written += 1
-        except IntegrityError:
-            db.session.rollback()
+        rows.append(dict(id=slot_execution_id(schedule.id, slot), schedule_id=schedule.id, scheduled_at=slot,
+                         completed_at=now, status="skipped", triggered_by="scheduler", created_at=now,
+                         error_message=reason, execution_details=details, execution_duration_seconds=0))
+    written = sum(insert_once(ScheduleExecution, rows))
     if written:
         missed = written + max(unrecorded, 0)
         metrics.SLOTS_MISSED.inc(missed)
