@@ -92,8 +92,7 @@ def render_panels(panels: Iterable[Panel]) -> list[Fragment]:
 
 def poll_panels(panels: Iterable[Panel], *, active: bool):
     """`poll_response` for panels: only those whose state changed are loaded and rendered."""
-    changed = [panel.render() for panel in panels if request.args.get(f"v.{panel.id}") != panel.version]
-    return poll_response(changed, active=active, prefiltered=True)
+    return poll_response([panel.render() for panel in panels if _changed(panel)], active=active)
 
 
 def minute_of(now) -> str:
@@ -106,14 +105,14 @@ def poll_interval() -> int:
     return int(current_app.config.get("PAGE_POLL_INTERVAL_SECONDS") or DEFAULT_POLL_INTERVAL_SECONDS)
 
 
-def changed_fragments(fragments: Iterable[Fragment]) -> list[Fragment]:
-    """The fragments whose version differs from the one the browser reported."""
-    return [fragment for fragment in fragments if request.args.get(f"v.{fragment.id}") != fragment.version]
+def _changed(item: Fragment | Panel) -> bool:
+    """Whether its version differs from the one the browser reported (`v.<id>`)."""
+    return request.args.get(f"v.{item.id}") != item.version
 
 
-def poll_response(fragments: Iterable[Fragment], *, active: bool, prefiltered: bool = False):
+def poll_response(fragments: Iterable[Fragment], *, active: bool):
     """Answer one poll: changed fragments as OOB swaps, 204 if none, 286 once nothing runs."""
-    changed = list(fragments) if prefiltered else changed_fragments(fragments)
+    changed = [fragment for fragment in fragments if _changed(fragment)]
     status = 200 if active else STOP_POLLING
     if not changed and active:
         status = 204
