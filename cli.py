@@ -10,7 +10,7 @@ def register_cli(app: Flask) -> None:
         ("security.cli", "tokens_cli"),
         ("scheduler.cli", "scheduler_cli"),
         ("simulator.cli", "demo_cli"),
-        ("fleet.cli", "bench_cli"),
+        ("bench.fleet.cli", "bench_cli"),
     ):
         try:
             module = importlib.import_module(module_name)

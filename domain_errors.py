@@ -1,6 +1,6 @@
 """Typed errors of the domain packages, and a reader that turns raw input into checked values.
 
-Domain functions (scheduling, grouping, discovery, jobs) raise these; the JSON API turns them
+Domain functions (schedules, grouping, discovery, jobs) raise these; the JSON API turns them
 into 400/404/409 bodies and the pages show the message next to the named field. Nothing here
 knows about Flask.
 """

@@ -15,7 +15,7 @@ class BenchContext:
     databases: list[str] = field(default_factory=list)
     fleet_scale: float = 1.0
     fleet_url: str | None = None
-    fleet_report: object = None  # fleet.SeedReport once seeded
+    fleet_report: object = None  # bench.fleet.SeedReport once seeded
 
     def fleet_database(self) -> str:
         """The scale data set (`fleet`, 5,000 VMs ... 1,000,000 log events at scale 1), seeded on
@@ -23,7 +23,7 @@ class BenchContext:
         if self.fleet_url is None:
             from sqlalchemy import create_engine
 
-            from fleet import FleetSize, seed_fleet
+            from bench.fleet import FleetSize, seed_fleet
             url = self.migrated_database("bench_fleet")
             engine = create_engine(url, connect_args={"init_command": "SET time_zone='+00:00'"})
             try:

@@ -70,7 +70,7 @@ def scheduler_status(next_count: int = 5) -> dict:
     """Leader, this process's role, heartbeat age, last fire, next fires, execution counts."""
     from scheduler import local_service
     from cron import CronError
-    from scheduling.timing import next_fire
+    from cron.timing import next_fire
 
     now = datetime.now(timezone.utc)
     row = _lease_row()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from cron import parse_cron
 from extensions import db
-from fleet import FleetGenerator, FleetNotEmpty, FleetSize, fleet_counts, seed_fleet
+from bench.fleet import FleetGenerator, FleetNotEmpty, FleetSize, fleet_counts, seed_fleet
 from models import DashboardUser, ReplicationJob, ReplicationSchedule, ScheduleExecution, VMReplicationContext
 
 pytestmark = pytest.mark.both_dbs

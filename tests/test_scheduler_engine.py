@@ -16,7 +16,7 @@ from extensions import db
 from models import DashboardSchedulerLease, ScheduleExecution, VMReplicationContext
 from scheduler import lease, metrics
 from scheduler.engine import SchedulerService
-from scheduling.schedules import create_schedule, set_schedule_enabled, update_schedule
+from schedules.schedules import create_schedule, set_schedule_enabled, update_schedule
 from tests.factories import add_member, make_group, make_schedule, make_vm
 
 EVERY_SECOND = "* * * * * *"

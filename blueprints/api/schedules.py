@@ -3,55 +3,55 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-import scheduling
+import schedules
 from blueprints.api import api_v1
 from blueprints.api.common import actor_name, instant_arg, int_arg, json_body, optional_json_body, str_arg
 from domain_errors import ValidationError
 
 
-def _summary_dict(summary: scheduling.ScheduleSummary) -> dict:
+def _summary_dict(summary: schedules.ScheduleSummary) -> dict:
     last = summary.last_execution
-    return {**scheduling.schedule_to_dict(summary.schedule), "group_count": summary.group_count,
+    return {**schedules.schedule_to_dict(summary.schedule), "group_count": summary.group_count,
             "vm_count": summary.vm_count,
             "next_run_at": summary.next_run_at.isoformat() if summary.next_run_at else None,
-            "last_execution": scheduling.execution_to_dict(last) if last else None}
+            "last_execution": schedules.execution_to_dict(last) if last else None}
 
 
 @api_v1.get("/schedules")
 def list_schedules():
-    summaries = scheduling.list_schedules()
+    summaries = schedules.list_schedules()
     return jsonify({"schedules": [_summary_dict(s) for s in summaries], "count": len(summaries)})
 
 
 @api_v1.post("/schedules")
 def create_schedule():
-    schedule = scheduling.create_schedule(json_body(), created_by=actor_name())
-    return jsonify(scheduling.schedule_to_dict(schedule)), 201
+    schedule = schedules.create_schedule(json_body(), created_by=actor_name())
+    return jsonify(schedules.schedule_to_dict(schedule)), 201
 
 
 @api_v1.get("/schedules/preview")
 def preview_schedule():
     if "cron_expression" not in request.args:
         raise ValidationError("cron_expression", "is required")
-    count = int_arg("count", default=5, minimum=1, maximum=scheduling.MAX_PREVIEW_COUNT)
-    preview = scheduling.schedule_preview(request.args.get("cron_expression", ""),
+    count = int_arg("count", default=5, minimum=1, maximum=schedules.MAX_PREVIEW_COUNT)
+    preview = schedules.schedule_preview(request.args.get("cron_expression", ""),
                                           request.args.get("timezone") or "UTC", count, instant_arg("after"))
     return jsonify(preview)
 
 
 @api_v1.get("/schedules/<schedule_id>")
 def get_schedule(schedule_id: str):
-    return jsonify(scheduling.schedule_to_dict(scheduling.get_schedule(schedule_id)))
+    return jsonify(schedules.schedule_to_dict(schedules.get_schedule(schedule_id)))
 
 
 @api_v1.put("/schedules/<schedule_id>")
 def update_schedule(schedule_id: str):
-    return jsonify(scheduling.schedule_to_dict(scheduling.update_schedule(schedule_id, json_body())))
+    return jsonify(schedules.schedule_to_dict(schedules.update_schedule(schedule_id, json_body())))
 
 
 @api_v1.delete("/schedules/<schedule_id>")
 def delete_schedule(schedule_id: str):
-    scheduling.delete_schedule(schedule_id)
+    schedules.delete_schedule(schedule_id)
     return jsonify({"deleted": True, "id": schedule_id})
 
 
@@ -62,21 +62,21 @@ def enable_schedule(schedule_id: str):
         raise ValidationError("enabled", "is required")
     if not isinstance(body["enabled"], bool):
         raise ValidationError("enabled", "must be true or false")
-    return jsonify(scheduling.schedule_to_dict(scheduling.set_schedule_enabled(schedule_id, body["enabled"])))
+    return jsonify(schedules.schedule_to_dict(schedules.set_schedule_enabled(schedule_id, body["enabled"])))
 
 
 @api_v1.post("/schedules/<schedule_id>/trigger")
 def trigger_schedule(schedule_id: str):
     optional_json_body()  # takes no parameters, but a body that is sent must still be a JSON object
-    execution = scheduling.trigger_schedule(schedule_id, requested_by=actor_name())
-    return jsonify({"execution": scheduling.execution_to_dict(execution)}), 202
+    execution = schedules.trigger_schedule(schedule_id, requested_by=actor_name())
+    return jsonify({"execution": schedules.execution_to_dict(execution)}), 202
 
 
 @api_v1.get("/schedules/<schedule_id>/executions")
 def schedule_executions(schedule_id: str):
-    result = scheduling.list_executions(schedule_id, page=int_arg("page", 1, minimum=1, maximum=100000),
+    result = schedules.list_executions(schedule_id, page=int_arg("page", 1, minimum=1, maximum=100000),
                                         per_page=int_arg("per_page", 20, minimum=1,
-                                                         maximum=scheduling.executions.MAX_PER_PAGE),
+                                                         maximum=schedules.executions.MAX_PER_PAGE),
                                         status=str_arg("status", 20))
-    return jsonify({"schedule_id": schedule_id, "executions": [scheduling.execution_to_dict(e) for e in result.items],
+    return jsonify({"schedule_id": schedule_id, "executions": [schedules.execution_to_dict(e) for e in result.items],
                     "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages})

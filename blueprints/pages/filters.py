@@ -9,7 +9,7 @@ from flask import Flask
 
 from cron import CronError
 from cron.describe import describe
-from scheduling import execution_to_dict
+from schedules import execution_to_dict
 
 _OUTCOME_LISTS = ("vms", "outcomes", "results", "vm_outcomes")
 

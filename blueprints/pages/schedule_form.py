@@ -2,7 +2,7 @@
 
 Operators pick "every N minutes/hours/days", "daily at", "weekly on", "monthly on day" or type a
 custom expression; the form posts those choices and this module turns them into the six-field
-expression the scheduling package validates. Editing goes the other way: an expression the
+expression the schedules package validates. Editing goes the other way: an expression the
 builder can express is shown in the builder, anything else as custom.
 """
 from __future__ import annotations

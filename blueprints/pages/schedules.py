@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-import scheduling
+import schedules
 from blueprints.pages import readers
 from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, page_number, zone_names
@@ -32,13 +32,13 @@ SCHEDULES_PER_PAGE = 50
 
 def _load(schedule_id: str):
     try:
-        return scheduling.get_schedule(schedule_id)
+        return schedules.get_schedule(schedule_id)
     except NotFound:
         abort(404, "No such schedule; it may have been deleted.")
 
 
 def _form_values(form) -> tuple[dict, Frequency]:
-    """The posted form as the scheduling package's input, plus the builder's own reading."""
+    """The posted form as the schedules package's input, plus the builder's own reading."""
     values = {name: form.get(name, "") for name in TEXT_FIELDS}
     values["description"] = values["description"] or None
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or None
@@ -62,7 +62,7 @@ def _initial_values(schedule=None) -> dict:
             "DISPLAY_TIMEZONE", "UTC"), "chain_parent_schedule_id": "", "chain_delay_minutes": "0",
             "replication_type": "auto", "max_concurrent_jobs": "1", "retry_attempts": "3",
             "retry_delay_minutes": "30", "enabled": True, "skip_if_running": True, "cron_expression": "0 0 2 * * *"}
-    values = scheduling.schedule_to_dict(schedule)
+    values = schedules.schedule_to_dict(schedule)
     values["description"] = values["description"] or ""
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or ""
     return values
@@ -98,9 +98,9 @@ def _save(schedule):
         return _render_form(schedule, values, frequency, {})
     try:
         if schedule is None:
-            saved = scheduling.create_schedule(values, created_by=current_user.username)
+            saved = schedules.create_schedule(values, created_by=current_user.username)
         else:
-            saved = scheduling.update_schedule(schedule.id, values)
+            saved = schedules.update_schedule(schedule.id, values)
     except DomainError as exc:
         errors = field_errors(exc, LABELS)
         if frequency.errors:
@@ -113,7 +113,7 @@ def _save(schedule):
 
 @bp.get("/")
 def index():
-    listing = scheduling.schedule_page(page_number(request.args.get("page")), SCHEDULES_PER_PAGE)
+    listing = schedules.schedule_page(page_number(request.args.get("page")), SCHEDULES_PER_PAGE)
     return render_template("schedules/index.html", summaries=listing.items, listing=listing)
 
 
@@ -142,7 +142,7 @@ def preview():
 
 
 def _detail_fragments(schedule, page: int):
-    executions = scheduling.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
+    executions = schedules.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
     running = readers.schedule_has_running_execution(schedule.id)
     return [
         render_fragment("schedule-executions", "schedules/_executions.html", tag="section", css_class="panel",
@@ -157,7 +157,7 @@ def detail(schedule_id: str):
     fragments, running = _detail_fragments(schedule, page)
     return render_template("schedules/detail.html", schedule=schedule, fragments=fragments,
                            coverage=readers.schedule_coverage(schedule.id),
-                           next_run=scheduling.schedules.next_run_of(schedule),
+                           next_run=schedules.schedules.next_run_of(schedule),
                            parent=readers.schedule_name(schedule.chain_parent_schedule_id),
                            poll_active=running, poll_interval=poll_interval(),
                            poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
@@ -173,7 +173,7 @@ def poll(schedule_id: str):
 @bp.post("/<schedule_id>/enabled")
 def set_enabled(schedule_id: str):
     try:
-        schedule = scheduling.set_schedule_enabled(schedule_id, request.form.get("enabled", ""))
+        schedule = schedules.set_schedule_enabled(schedule_id, request.form.get("enabled", ""))
     except NotFound:
         abort(404, "No such schedule; it may have been deleted.")
     except ValidationError as exc:
@@ -187,7 +187,7 @@ def set_enabled(schedule_id: str):
 def run_now(schedule_id: str):
     schedule = _load(schedule_id)
     try:
-        scheduling.trigger_schedule(schedule.id, requested_by=current_user.username)
+        schedules.trigger_schedule(schedule.id, requested_by=current_user.username)
     except DomainError as exc:  # a disabled schedule is a Conflict saying so
         flash(f"Not started: {exc.message}", "error")
     else:
@@ -199,7 +199,7 @@ def run_now(schedule_id: str):
 def delete(schedule_id: str):
     schedule = _load(schedule_id)
     try:
-        scheduling.delete_schedule(schedule.id)
+        schedules.delete_schedule(schedule.id)
     except DomainError as exc:
         flash(f"Not deleted: {exc.message}", "error")
         return redirect(_back(url_for("schedules.detail", schedule_id=schedule.id)))

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cron import CronError, parse_cron
-from scheduling.timing import next_fire, parsed_cron
+from cron.timing import next_fire, parsed_cron
 
 
 def test_the_next_fire_is_the_same_as_a_fresh_parse_gives(app):

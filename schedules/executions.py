@@ -10,7 +10,7 @@ from extensions import db
 from models import EXECUTION_STATUSES, ScheduleExecution
 from paging import Page, check_paging
 from sanitizer import scrub_text
-from scheduling.schedules import get_schedule
+from schedules.schedules import get_schedule
 
 MAX_PER_PAGE = 100
 

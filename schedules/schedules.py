@@ -18,7 +18,7 @@ from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, V
 from paging import Page, check_paging
 from scheduler import (ChainCycleError, ScheduleDisabled, ScheduleNotFound, schedules_changed, trigger_now,
                        validate_chain)
-from scheduling.timing import next_fire
+from cron.timing import next_fire
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
