@@ -11,8 +11,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 import models  # noqa: F401  (registers every table on the metadata for migrations)
+from blueprints import register_blueprints
+from cli import register_cli
 from config import BASE_DIR, Config
 from extensions import csrf, db, login_manager, migrate
+from joblog import init_joblog
+from runtime import gunicorn_master, serving_process
+from scheduler import start_scheduler
+from security import init_security
+from simulator import start_simulator
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,21 +39,26 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from joblog import init_joblog
     init_joblog(app)
-
-    from security import init_security
     init_security(app)
-
-    from blueprints import register_blueprints
     register_blueprints(app)
-
-    from cli import register_cli
     register_cli(app)
-
-    from runtime import start_background_services
-    start_background_services(app)
+    _start_background_services(app)
     return app
+
+
+def _start_background_services(app: Flask) -> None:
+    """The simulator (DEMO) and the scheduler, in a serving process only (see `runtime`)."""
+    start = app.config.get("BACKGROUND_SERVICES")
+    if start is None:
+        start = serving_process() and not app.testing
+    app.extensions["background_services"] = bool(start)
+    if not start:
+        return
+    if app.config.get("DEMO"):
+        start_simulator(app)
+    if app.config.get("SCHEDULER_ENABLED"):
+        start_scheduler(app, wait_for_fork=gunicorn_master())
 
 
 def _forget_connections_in_forked_children(app: Flask) -> None:

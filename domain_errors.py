@@ -71,6 +71,16 @@ class Conflict(DomainError):
         super().__init__(message, details)
 
 
+class ChainCycle(Conflict):
+    """Saving this chain parent would make the chain run in a circle; `names` lists the cycle."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        super().__init__("chain_cycle",
+                         f"This chain parent would make the chain run in a circle (Chain cycle: {' → '.join(names)}).",
+                         {"field": "chain_parent_schedule_id", "cycle": names})
+
+
 class Unavailable(DomainError):
     """A service the request depends on (VMA, OMA, scheduler) failed; `message` is sanitized."""
 

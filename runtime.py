@@ -1,17 +1,19 @@
-"""Background services started with the app: JobLog writer, simulator (DEMO), scheduler.
+"""What kind of process this is: serving requests or running a CLI command, and whether it is
+gunicorn's master loading the app for the workers it will fork.
 
-They start when the app serves requests (gunicorn, `flask run`, `make run`), not for other
-CLI commands such as `flask db upgrade`, and not in tests unless a test asks for them.
+The factory starts the background services (simulator, scheduler) only in a serving process:
+gunicorn, `flask run`, `make run` — not for other CLI commands such as `flask db upgrade`, and
+not in tests unless a test asks for them.
 """
 from __future__ import annotations
 
-import logging
+import os
 import sys
 
 import click
-from flask import Flask
 
-log = logging.getLogger(__name__)
+#: Set by gunicorn.conf.py in gunicorn's master and removed in each worker right after the fork.
+GUNICORN_MASTER_ENV = "DASHBOARD_GUNICORN_MASTER"
 
 
 def _cli_subcommand(argv: list[str]) -> str | None:
@@ -38,16 +40,8 @@ def serving_process() -> bool:
     return _cli_subcommand(sys.argv[1:]) in (None, "run")
 
 
-def start_background_services(app: Flask) -> None:
-    start = app.config.get("BACKGROUND_SERVICES")
-    if start is None:
-        start = serving_process() and not app.testing
-    app.extensions["background_services"] = bool(start)
-    if not start:
-        return
-    if app.config.get("DEMO"):
-        from simulator import start_simulator
-        start_simulator(app)
-    if app.config.get("SCHEDULER_ENABLED"):
-        from scheduler import start_scheduler
-        start_scheduler(app)
+def gunicorn_master() -> bool:
+    """True in gunicorn's master (it loads the app itself only with `--preload`, then forks the
+    workers that serve it). Told by the hooks in gunicorn.conf.py, which gunicorn reads when
+    started from the project folder."""
+    return os.environ.get(GUNICORN_MASTER_ENV) == "1"

@@ -10,6 +10,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
+from scheduler import banner_state, scheduler_status
+from scheduler.metrics import REGISTRY
 from security import public
 
 bp = Blueprint("ops", __name__)
@@ -26,7 +28,6 @@ def healthz():
 @public
 def readyz():
     """Ready when the database answers and a scheduler leader is firing (503 otherwise)."""
-    from scheduler import scheduler_status
     try:
         status = scheduler_status()
     except SQLAlchemyError:
@@ -44,14 +45,12 @@ def readyz():
 @public
 def metrics():
     """Prometheus text format: scheduler counters of this process, job counts of the database."""
-    from scheduler.metrics import REGISTRY
     return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
 
 @bp.app_template_global()
 def scheduler_banner_state():
     """For templates/_scheduler_banner.html: None, "stopped" or "stalled" (one indexed query)."""
-    from scheduler import banner_state
     try:
         return banner_state()
     except SQLAlchemyError:

@@ -1,10 +1,10 @@
 """The embedded scheduler: cron slots fired exactly once, replications driven through the OMA API.
 
-    start_scheduler(app)            # runtime.start_background_services calls it when serving
+    start_scheduler(app)            # the app factory calls it in a serving process
     trigger_now(schedule_id, ...)   # Run now, from any process
     schedules_changed()             # after committing a schedule/group change
     scheduler_status()              # leader, role, heartbeat, last and next fires
-    validate_chain(id, parent_id)   # raises ChainCycleError
+    validate_chain(id, parent_id)   # raises domain_errors.ChainCycle
 
 Exactly one process per database runs the engine (the lease in `dashboard_scheduler_lease`);
 each slot is claimed by inserting its execution row under a deterministic id, and each VM of
@@ -12,140 +12,11 @@ an execution by a row in `dashboard_dispatch_claims`, so neither can happen twic
 """
 from __future__ import annotations
 
-import atexit
-import logging
-import os
-import sys
-
-from flask import Flask
-
-from scheduler.chains import ChainCycleError, validate_chain
+from scheduler.chains import validate_chain
 from scheduler.health import banner_state, scheduler_status
-from scheduler.manual import ScheduleDisabled, ScheduleNotFound, trigger_now
+from scheduler.manual import trigger_now
+from scheduler.service import (local_service, schedules_changed, start_scheduler, stop_scheduler,
+                               wake_local_scheduler)
 
-__all__ = ["ChainCycleError", "ScheduleDisabled", "ScheduleNotFound", "banner_state", "local_service",
-           "scheduler_status", "schedules_changed", "start_scheduler", "stop_scheduler", "trigger_now",
-           "validate_chain"]
-
-log = logging.getLogger(__name__)
-_service = None
-_fork_hooks_installed = False
-_exit_hook_installed = False
-
-
-def start_scheduler(app: Flask):
-    """Start this process's scheduler service (lease supervisor; engine when it leads)."""
-    global _service, _exit_hook_installed
-    from scheduler.engine import SchedulerService
-    if _reloader_watcher():
-        log.info("Scheduler not started in the reloader's watcher process; the serving process runs it")
-        return None
-    if _service is not None and _service.app is app:
-        return _service
-    if _service is not None:
-        _service.stop()
-    _service = SchedulerService(app)
-    _install_fork_hooks()
-    if not _exit_hook_installed:
-        # An orderly exit (gunicorn worker stopped, Ctrl-C) hands the lease over at once
-        # instead of leaving the standbys to wait for it to expire.
-        atexit.register(stop_scheduler)
-        _exit_hook_installed = True
-    if _gunicorn_master_preloading():
-        # The master only supervises its workers: it must not take the lease in the moments
-        # before it forks them. Each forked worker starts the service (fork hooks below).
-        log.info("Scheduler service left to the gunicorn workers (the app is preloaded in the master)")
-        return _service
-    _service.start()
-    log.info("Scheduler service started as %s", _service.holder)
-    return _service
-
-
-def stop_scheduler() -> None:
-    """Stop the service and hand the lease over at once (tests, orderly shutdown)."""
-    global _service
-    if _service is not None:
-        _service.stop()
-        _service = None
-
-
-def local_service():
-    """This process's scheduler service, or None when it does not run one."""
-    return _service
-
-
-def wake_local_scheduler() -> None:
-    """Make this process's supervisor tick now (e.g. a manual run was just requested)."""
-    if _service is not None:
-        _service.wake()
-
-
-def schedules_changed() -> None:
-    """Call after committing a change to schedules or groups: every process's leader reloads
-    within a tick. Commits its own small write."""
-    from scheduler.lease import bump_schedules_version
-    bump_schedules_version()
-    wake_local_scheduler()
-
-
-def _reloader_watcher() -> bool:
-    """True in the first process of `flask run` with the reloader: it only watches files and
-    restarts the serving child (which has WERKZEUG_RUN_MAIN set). A scheduler there would keep
-    the lease with stale code across every reload."""
-    if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
-        return False
-    import click
-    context = click.get_current_context(silent=True)
-    if context is None or context.info_name != "run" or "reload" not in context.params:
-        return False
-    reload = context.params.get("reload")
-    if reload is None:
-        from flask.helpers import get_debug_flag
-        reload = get_debug_flag()
-    return bool(reload)
-
-
-def _gunicorn_master_preloading() -> bool:
-    """True while gunicorn's master imports the app (`--preload`), before it forks the workers.
-
-    The master loads a preloaded app from `Arbiter.setup`; a worker loads it (without
-    `--preload`) from its own `init_process`, below the arbiter's `spawn_worker` frame that the
-    fork copied. So: an arbiter frame on the stack and no worker frame."""
-    if "gunicorn.arbiter" not in sys.modules:
-        return False
-    in_arbiter = False
-    frame = sys._getframe()
-    while frame is not None:
-        path = frame.f_code.co_filename.replace("\\", "/")
-        if "/gunicorn/workers/" in path:
-            return False
-        if path.endswith("/gunicorn/arbiter.py"):
-            in_arbiter = True
-        frame = frame.f_back
-    return in_arbiter
-
-
-def _install_fork_hooks() -> None:
-    """gunicorn --preload forks workers from a process that already started the service: the
-    parent stops competing, each child starts afresh (threads do not survive a fork)."""
-    global _fork_hooks_installed
-    if _fork_hooks_installed or not hasattr(os, "register_at_fork"):
-        return
-    _fork_hooks_installed = True
-
-    def before_fork():
-        if _service is not None and _service.role != "forked-parent":
-            _service._stop.set()
-            _service._wake.set()
-            _service.role = "forked-parent"
-
-    def after_in_parent():
-        if _service is not None and _service.role == "forked-parent":
-            import threading
-            threading.Thread(target=_service.stop, name="scheduler-handover", daemon=True).start()
-
-    def after_in_child():
-        if _service is not None:
-            _service.after_fork_in_child()
-
-    os.register_at_fork(before=before_fork, after_in_parent=after_in_parent, after_in_child=after_in_child)
+__all__ = ["banner_state", "local_service", "scheduler_status", "schedules_changed", "start_scheduler",
+           "stop_scheduler", "trigger_now", "validate_chain", "wake_local_scheduler"]

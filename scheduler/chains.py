@@ -3,20 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from domain_errors import ChainCycle
 from extensions import db
 from models import ReplicationSchedule
 
 
-class ChainCycleError(ValueError):
-    """Saving this chain parent would make the chain run in a circle; `names` lists the cycle."""
-
-    def __init__(self, names: list[str]):
-        self.names = names
-        super().__init__("Chain cycle: " + " → ".join(names))
-
-
 def validate_chain(schedule_id: str | None, parent_id: str | None) -> None:
-    """Raise ChainCycleError if `parent_id` (or one of its ancestors) is `schedule_id` itself.
+    """Raise `ChainCycle` if `parent_id` (or one of its ancestors) is `schedule_id` itself.
 
     One query reads every schedule's parent; the walk stops at a root or at a loop that does not
     involve `schedule_id` (reported too: such data would make the engine fire forever).
@@ -32,6 +25,6 @@ def validate_chain(schedule_id: str | None, parent_id: str | None) -> None:
     while cursor is not None:
         if cursor in path:
             cycle = path[path.index(cursor):] + [cursor]
-            raise ChainCycleError([names.get(item, item) for item in cycle])
+            raise ChainCycle([names.get(item, item) for item in cycle])
         path.append(cursor)
         cursor = parents.get(cursor)

@@ -6,6 +6,8 @@ import json
 import click
 from flask.cli import AppGroup
 
+from scheduler.health import scheduler_status
+
 scheduler_cli = AppGroup("scheduler", help="Inspect the embedded replication scheduler.")
 
 
@@ -13,7 +15,6 @@ scheduler_cli = AppGroup("scheduler", help="Inspect the embedded replication sch
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def status_command(as_json: bool) -> None:
     """Leader, heartbeat age, last fire, next fires and pending executions."""
-    from scheduler import scheduler_status
     status = scheduler_status()
     if as_json:
         click.echo(json.dumps(status, indent=2))

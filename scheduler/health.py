@@ -6,9 +6,12 @@ from datetime import datetime, timezone
 from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
+from cron import CronError
+from cron.timing import next_fire
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution
 from scheduler import lease
+from scheduler.service import local_service
 
 #: The engine writes its heartbeat into the lease at every renewal; older than this is a stall.
 STALL_SECONDS = 30
@@ -68,10 +71,6 @@ _EXECUTION_SUMMARY = _execution_summary()
 
 def scheduler_status(next_count: int = 5) -> dict:
     """Leader, this process's role, heartbeat age, last fire, next fires, execution counts."""
-    from scheduler import local_service
-    from cron import CronError
-    from cron.timing import next_fire
-
     now = datetime.now(timezone.utc)
     row = _lease_row()
     live = row is not None and row.holder is not None and row.expires_at is not None and row.expires_at >= now

@@ -2,42 +2,29 @@
 leader starts within a tick (the compare-and-set start decides who runs it)."""
 from __future__ import annotations
 
+from domain_errors import Conflict, NotFound
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler.ids import manual_execution_id
-
-TRIGGERS = ("manual",)
-
-
-class ScheduleNotFound(LookupError):
-    def __init__(self, schedule_id: str):
-        self.schedule_id = schedule_id
-        super().__init__(f"No schedule with id '{schedule_id}'")
+from scheduler.service import wake_local_scheduler
 
 
-class ScheduleDisabled(ValueError):
-    """A disabled schedule is not run: every VM would be skipped as `schedule_disabled`."""
+def trigger_now(schedule_id: str, requested_by: str | None = None) -> ScheduleExecution:
+    """Request a run of the schedule now; returns its execution (status `scheduled`).
 
-    def __init__(self, name: str):
-        self.name = name
-        super().__init__(f"Schedule '{name}' is disabled; enable it before running it")
-
-
-def trigger_now(schedule_id: str, triggered_by: str = "manual", requested_by: str | None = None) -> ScheduleExecution:
-    """Request a run of the schedule now; returns its execution (status `scheduled`)."""
-    if triggered_by not in TRIGGERS:
-        raise ValueError(f"triggered_by must be one of {', '.join(TRIGGERS)}, not {triggered_by!r}")
-    schedule = db.session.get(ReplicationSchedule, schedule_id)
+    Raises `NotFound` for an unknown schedule and a `schedule_disabled` `Conflict` for a disabled
+    one: every VM would be skipped, so nothing would run."""
+    schedule = db.session.get(ReplicationSchedule, schedule_id) if isinstance(schedule_id, str) else None
     if schedule is None:
-        raise ScheduleNotFound(schedule_id)
+        raise NotFound("schedule", schedule_id)
     if not schedule.enabled:
-        raise ScheduleDisabled(schedule.name)
+        raise Conflict("schedule_disabled", f"Schedule '{schedule.name}' is disabled; enable it before running it.",
+                       {"field": "enabled"})
     now = utcnow()
     execution = ScheduleExecution(id=manual_execution_id(), schedule_id=schedule.id, scheduled_at=now,
-                                  status="scheduled", triggered_by=triggered_by, created_at=now,
+                                  status="scheduled", triggered_by="manual", created_at=now,
                                   execution_details={"requested_by": requested_by} if requested_by else {})
     db.session.add(execution)
     db.session.commit()
-    from scheduler import wake_local_scheduler
     wake_local_scheduler()
     return execution

@@ -10,6 +10,10 @@ from collections import deque
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func, select
+
+from extensions import db
+from models import ReplicationJob, ScheduleExecution
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -44,10 +48,6 @@ def observe_fire_lag(seconds: float) -> None:
 
 def database_counts() -> tuple[dict, dict]:
     """Replication jobs and schedule executions by status (two grouped queries)."""
-    from sqlalchemy import func, select
-
-    from extensions import db
-    from models import ReplicationJob, ScheduleExecution
     jobs = dict(db.session.execute(select(ReplicationJob.status, func.count()).group_by(ReplicationJob.status)).all())
     executions = dict(db.session.execute(
         select(ScheduleExecution.status, func.count()).group_by(ScheduleExecution.status)).all())

@@ -29,9 +29,10 @@ from appliance import ApplianceError, OMAClient, VMAClient
 from extensions import db
 from models import (ACTIVE_REPLICATION_STATUSES, DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
                     ScheduleExecution, utcnow)
+from domain_errors import ChainCycle
 from sanitizer import sanitize_error
 from scheduler import metrics
-from scheduler.chains import ChainCycleError, validate_chain
+from scheduler.chains import validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
 from scheduler.ids import chain_execution_id, retry_execution_id
@@ -347,8 +348,8 @@ class Pipeline:
         for child in children:
             try:
                 validate_chain(child.id, schedule.id)
-            except ChainCycleError as exc:
-                log.error("Chain schedule %s is not fired: %s", child.name, exc)
+            except ChainCycle as exc:
+                log.error("Chain schedule %s is not fired: %s", child.name, exc.message)
                 continue
             insert_scheduled_execution(
                 chain_execution_id(execution.id, child.id), child.id,

@@ -16,8 +16,7 @@ from extensions import db
 from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
 from paging import Page, check_paging
-from scheduler import (ChainCycleError, ScheduleDisabled, ScheduleNotFound, schedules_changed, trigger_now,
-                       validate_chain)
+from scheduler import schedules_changed, trigger_now, validate_chain
 from cron.timing import next_fire
 from security.audit import record_change
 
@@ -229,11 +228,7 @@ def check_chain(schedule_id: str | None, parent_id: str | None) -> None:
         raise ValidationError("chain_parent_schedule_id", "a schedule cannot be its own chain parent")
     if db.session.get(ReplicationSchedule, parent_id) is None:
         raise ValidationError("chain_parent_schedule_id", f"no schedule with id '{parent_id}'")
-    try:
-        validate_chain(schedule_id, parent_id)
-    except ChainCycleError as exc:
-        raise Conflict("chain_cycle", f"This chain parent would make the chain run in a circle ({exc}).",
-                       {"field": "chain_parent_schedule_id", "cycle": exc.names}) from None
+    validate_chain(schedule_id, parent_id)
 
 
 def _notify_scheduler() -> None:
@@ -320,10 +315,4 @@ def trigger_schedule(schedule_id: str, requested_by: str | None = None) -> Sched
 
     A disabled schedule is a conflict: every VM would be skipped, so nothing would run.
     """
-    schedule = get_schedule(schedule_id)
-    try:
-        return trigger_now(schedule.id, triggered_by="manual", requested_by=requested_by)
-    except ScheduleDisabled as exc:
-        raise Conflict("schedule_disabled", str(exc), {"field": "enabled"}) from None
-    except ScheduleNotFound:
-        raise NotFound("schedule", schedule_id) from None
+    return trigger_now(get_schedule(schedule_id).id, requested_by=requested_by)

@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from extensions import csrf, db, login_manager
 from models import DashboardUser
+from security.bootstrap import bootstrap_admin
+from security.ratelimit import init_rate_limits
+from security.redaction import install_secret_redaction
+from security.tokens import user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -78,20 +83,14 @@ def init_security(app: Flask) -> None:
     app.before_request(_guard)
     app.after_request(_security_headers)
 
-    from security.ratelimit import init_rate_limits
     init_rate_limits(app)
     _register_error_handlers(app)
 
-    from security.redaction import install_secret_redaction
     install_secret_redaction(app)
-
-    from security.bootstrap import bootstrap_admin
     bootstrap_admin(app)
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from flask_limiter.errors import RateLimitExceeded
-
     @app.errorhandler(CSRFError)
     def _csrf_failed(exc):
         message = "Your session's security token is missing or expired; reload the page and try again."
@@ -121,7 +120,6 @@ def _authenticate_bearer():
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    from security.tokens import user_for_token
     return user_for_token(header[7:].strip())
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from extensions import db
+from runtime import serving_process
 from security.redaction import register_secret
 from security.users import FIRST_ADMIN, ensure_first_admin
 
@@ -23,7 +24,6 @@ def _should_bootstrap(app: Flask) -> bool:
     configured = app.config.get("BOOTSTRAP_ADMIN")
     if configured is not None:
         return bool(configured)
-    from runtime import serving_process
     return serving_process() and not app.testing
 
 

@@ -17,6 +17,7 @@ from flask import Flask
 from simulator.activity import DemoActivity
 from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
 from simulator.progress import ProgressDriver
+from simulator.seed import seed_demo_data
 from simulator.server import Credentials, SimulatorApp, SimulatorServer
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,6 @@ def start_simulator(app: Flask) -> Simulator:
     for key in ("OMA_API_URL", "VMA_API_URL"):
         if not app.config.get(key):
             app.config[key] = simulator.url
-    from simulator.seed import seed_demo_data
     with app.app_context():
         result = seed_demo_data()
     log.info("Appliance simulator listening on %s (demo data: %s)", simulator.url, result.summary)

@@ -8,7 +8,9 @@ from sqlalchemy import delete, func, select, update
 from extensions import db
 from models import (JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule, ScheduleExecution,
                     VMGroupMembership, VMMachineGroup, VMReplicationContext)
+from simulator.failover import FailoverRefused, run_operation
 from simulator.inventory import VCENTER_HOST
+from simulator.seed import seed_demo_data
 
 
 @click.group("demo", help="Demo data and simulated operations of the built-in appliance simulator.")
@@ -19,7 +21,6 @@ def demo_cli() -> None:
 @demo_cli.command("seed", help="Seed the demo inventory, schedules, groups and history into an empty database.")
 @with_appcontext
 def seed_command() -> None:
-    from simulator.seed import seed_demo_data
     result = seed_demo_data()
     click.echo(f"Demo data: {result.summary}")
 
@@ -49,7 +50,6 @@ def reset_command(yes: bool) -> None:
     for model in (ReplicationSchedule, VMReplicationContext):
         db.session.execute(delete(model))
     db.session.commit()
-    from simulator.seed import seed_demo_data
     click.echo(f"Demo data: {seed_demo_data().summary}")
 
 
@@ -71,7 +71,6 @@ def _report(outcome) -> None:
 
 
 def _run(vm_name: str, operation_type: str, fail_at: str | None, pause: float) -> None:
-    from simulator.failover import FailoverRefused, run_operation
     try:
         outcome = run_operation(_context_id(vm_name), operation_type, fail_at=fail_at, step_pause=pause,
                                 owner="demo-cli")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from extensions import db
 from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext, utcnow)
+from simulator.failover import seed_failover_history
 from simulator.inventory import DEMO_VMS, VCENTER_HOST, total_disk_bytes
 from simulator.plan import bytes_to_transfer
 from simulator.raw_errors import replication_error
@@ -90,7 +91,6 @@ def seed_demo_data(now: datetime | None = None, rng: random.Random | None = None
         if inventory_is_empty():  # not a lost race: a real error
             raise
         return SeedResult(False, "another process seeded the demo data at the same time")
-    from simulator.failover import seed_failover_history  # needs the committed inventory
     counts.update(seed_failover_history(now))
     log.info("Demo data seeded: %s", counts)
     return SeedResult(True, counts=counts)

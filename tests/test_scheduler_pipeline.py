@@ -10,10 +10,11 @@ from sqlalchemy import create_engine, func, insert, select, update
 from werkzeug import Response
 
 from appliance import OMAClient
+from domain_errors import Conflict, NotFound
 from extensions import db
 from models import DashboardDispatchClaim, ReplicationJob, ScheduleExecution, VMReplicationContext, utcnow
 from sanitizer import find_forbidden
-from scheduler import ScheduleDisabled, ScheduleNotFound, trigger_now
+from scheduler import trigger_now
 from scheduler.ids import slot_execution_id
 from scheduler.pipeline import Pipeline
 from scheduler.slots import claim_slot, start_scheduled
@@ -467,11 +468,12 @@ def test_run_now_requests_a_run_that_the_scheduler_starts(appliance, pipeline):
 
 
 def test_run_now_refuses_an_unknown_or_disabled_schedule(app):
-    with pytest.raises(ScheduleNotFound):
+    with pytest.raises(NotFound):
         trigger_now("no-such-schedule")
     disabled = make_schedule(enabled=False)
-    with pytest.raises(ScheduleDisabled, match="enable it"):
+    with pytest.raises(Conflict, match="enable it") as refused:
         trigger_now(disabled.id)
+    assert refused.value.code == "schedule_disabled"
 
 
 def test_a_requested_run_not_started_within_the_grace_period_is_recorded_as_missed(app):
