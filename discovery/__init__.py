@@ -17,9 +17,10 @@ from appliance import ApplianceError, VMAClient
 from domain_errors import FieldReader, NotFound, Unavailable, ValidationError
 from extensions import db
 from grouping.groups import get_group
-from grouping.membership import AssignResult, stage_assignment, vm_to_dict
+from grouping.membership import AssignResult, stage_assignment
 from models import VMReplicationContext, utcnow
 from security.audit import record_change
+from vms import vm_to_dict
 
 POWER_STATES = ("poweredOn", "poweredOff", "suspended")
 

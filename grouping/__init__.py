@@ -9,4 +9,4 @@ from grouping.groups import (GroupSummary, count_groups, create_group, delete_gr
 from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assign_vms,  # noqa: F401
                                  assignment_board, group_members, member_to_dict, place_member,
                                  remove_vm, reorder_members, set_vm_group, stage_assignment,
-                                 ungroup_vms, ungrouped_vms, vm_group_id, vm_to_dict)
+                                 ungroup_vms, ungrouped_vms, vm_group_id)

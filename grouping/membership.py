@@ -17,6 +17,7 @@ from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMGroupMembersh
 from paging import page_count
 from scheduler import schedules_changed
 from security.audit import record_change
+from vms import vm_to_dict
 
 MAX_BATCH = 1000
 # What a VM card on the board shows; the board loads no other column of a VM.
@@ -72,34 +73,6 @@ class AssignmentBoard:
         shown = len(self.members.get(summary.group.id, []))
         return (self.column_limit is not None and summary.group.id != self.expanded
                 and shown >= self.column_limit and summary.vm_count > shown)
-
-
-def vm_to_dict(vm: VMReplicationContext) -> dict[str, Any]:
-    """A VM context as the API shows it (no credentials: the table holds none we expose)."""
-    return {
-        "context_id": vm.context_id,
-        "vm_name": vm.vm_name,
-        "vmware_vm_id": vm.vmware_vm_id,
-        "vm_path": vm.vm_path,
-        "vcenter_host": vm.vcenter_host,
-        "datacenter": vm.datacenter,
-        "current_status": vm.current_status,
-        "current_job_id": vm.current_job_id,
-        "total_jobs_run": vm.total_jobs_run or 0,
-        "successful_jobs": vm.successful_jobs or 0,
-        "failed_jobs": vm.failed_jobs or 0,
-        "last_successful_job_id": vm.last_successful_job_id,
-        "cpu_count": vm.cpu_count,
-        "memory_mb": vm.memory_mb,
-        "os_type": vm.os_type,
-        "power_state": vm.power_state,
-        "auto_added": bool(vm.auto_added),
-        "scheduler_enabled": vm.scheduler_enabled is not False,
-        "next_scheduled_at": vm.next_scheduled_at.isoformat() if vm.next_scheduled_at else None,
-        "last_scheduled_job_id": vm.last_scheduled_job_id,
-        "created_at": vm.created_at.isoformat() if vm.created_at else None,
-        "last_job_at": vm.last_job_at.isoformat() if vm.last_job_at else None,
-    }
 
 
 def member_to_dict(row: MemberRow) -> dict[str, Any]:

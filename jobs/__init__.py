@@ -9,4 +9,3 @@ from jobs.progress import job_logs, job_progress  # noqa: F401
 from jobs.summary import build_operation_summary, write_operation_summary  # noqa: F401
 from jobs.unified import (JobFilter, JobPage, build_filter, count_jobs, list_jobs, load_items,  # noqa: F401
                           recent_jobs_for_context)
-from jobs.vm_details import find_vm, operator_summary, vm_context_details  # noqa: F401

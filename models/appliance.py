@@ -95,11 +95,6 @@ class VMReplicationContext(db.Model):
     ossea_config_id: Mapped[Optional[int]] = mapped_column(Integer)
     last_operation_summary: Mapped[Optional[dict]] = mapped_column(JSONText())
 
-    @property
-    def is_failed_over(self) -> bool:
-        """True while the VM runs on the destination, so it must not be replicated."""
-        return self.current_status in FAILOVER_STATUSES
-
 
 class ReplicationSchedule(db.Model):
     __tablename__ = "replication_schedules"

@@ -7,18 +7,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from extensions import db
-from models import (ACTIVE_REPLICATION_STATUSES, FAILOVER_STATUSES, ReplicationJob, ReplicationSchedule,
-                    ScheduleExecution)
+from models import ACTIVE_REPLICATION_STATUSES, ReplicationJob, ReplicationSchedule, ScheduleExecution
 from scheduler.collect import Candidate
+from vms import failover_words, is_failed_over
 
 CONFLICT_TYPES = ("schedule_disabled", "vm_disabled", "vm_in_failover", "active_job",
                   "schedule_concurrency", "group_concurrency")
 #: Conflicts that only mean "not now": the VM waits in the execution's queue for a free slot.
 CONCURRENCY_CONFLICTS = frozenset({"schedule_concurrency", "group_concurrency"})
-
-_STATUS_WORDS = {"failed_over_test": "test failover", "failed_over_live": "live failover",
-                 "cleanup_required": "failover cleanup pending"}
-
 
 @dataclass(frozen=True)
 class Conflict:
@@ -88,8 +84,8 @@ def first_conflict(schedule: ReplicationSchedule, candidate: Candidate, load: Lo
         return Conflict("vm_disabled", "Scheduled replication is turned off for this VM")
     if not candidate.membership_enabled:
         return Conflict("vm_disabled", f"The VM is disabled in group {candidate.group_name}")
-    if candidate.vm_status in FAILOVER_STATUSES:
-        return Conflict("vm_in_failover", f"The VM is in {_STATUS_WORDS[candidate.vm_status]}; "
+    if is_failed_over(candidate.vm_status):
+        return Conflict("vm_in_failover", f"The VM is in {failover_words(candidate.vm_status)}; "
                                           "it cannot be replicated while failed over")
     if candidate.vm_context_id in load.busy_vms:
         return Conflict("active_job", "The VM already has a replication running")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from extensions import db
-from models import (ReplicationJob, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
+from models import (JobStep, JobTracking, ReplicationJob, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext, utcnow)
 
 _seq = itertools.count(1)
@@ -61,5 +61,27 @@ def make_replication_job(vm: VMReplicationContext, status: str = "replicating", 
         replication_type=kw.pop("replication_type", "incremental"), status=status,
         started_at=kw.pop("started_at", now - timedelta(minutes=5)), **kw)
     db.session.add(job)
+    db.session.commit()
+    return job
+
+
+#: A fixed instant for rows whose times matter to the test.
+T0 = datetime(2025, 10, 3, 12, 0, tzinfo=timezone.utc)
+
+
+def make_operation(vm, kind="test", status="completed", minutes=0, steps=(), error=None, **kw) -> JobTracking:
+    """A JobLog failover (`kind` test/live) or rollback (`kind` rollback) with (name, status, error) steps."""
+    started = kw.pop("started_at", T0 + timedelta(minutes=minutes))
+    job = JobTracking(
+        id=kw.pop("id", str(uuid.uuid4())), job_type="cleanup" if kind == "rollback" else "failover",
+        operation=kw.pop("operation", "rollback" if kind == "rollback" else f"{kind}-failover"), status=status,
+        external_job_id=kw.pop("external_job_id", f"unified-{kind}-failover-{vm.vm_name}-{minutes}"),
+        context_id=vm.context_id, job_category="failover", started_at=started, error_message=error,
+        completed_at=started + timedelta(seconds=25) if status in ("completed", "failed") else None, **kw)
+    db.session.add(job)
+    db.session.flush()
+    for seq, (name, step_status, step_error) in enumerate(steps, start=1):
+        db.session.add(JobStep(job_id=job.id, name=name, seq=seq, status=step_status, started_at=started,
+                               error_message=step_error))
     db.session.commit()
     return job

@@ -1,7 +1,6 @@
 """Unified jobs: one newest-first list over both tables, filters, paging, smart lookup, summaries."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,31 +10,10 @@ from domain_errors import NotFound, ValidationError
 from extensions import db
 from models import JobStep, JobTracking, LogEvent, VMReplicationContext
 from sanitizer import find_forbidden
-from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
+from tests.factories import T0, add_member, make_group, make_operation, make_replication_job, make_schedule, make_vm
 from tests.support.statements import count_statements
 
 pytestmark = pytest.mark.both_dbs
-
-T0 = datetime(2025, 10, 3, 12, 0, tzinfo=timezone.utc)
-
-
-def make_operation(vm, kind="test", status="completed", minutes=0, steps=(), error=None, **kw) -> JobTracking:
-    """A JobLog failover (`kind` test/live) or rollback (`kind` rollback) with (name, status, error) steps."""
-    started = kw.pop("started_at", T0 + timedelta(minutes=minutes))
-    job = JobTracking(
-        id=kw.pop("id", str(uuid.uuid4())), job_type="cleanup" if kind == "rollback" else "failover",
-        operation=kw.pop("operation", "rollback" if kind == "rollback" else f"{kind}-failover"), status=status,
-        external_job_id=kw.pop("external_job_id", f"unified-{kind}-failover-{vm.vm_name}-{minutes}"),
-        context_id=vm.context_id, job_category="failover", started_at=started, error_message=error,
-        completed_at=started + timedelta(seconds=25) if status in ("completed", "failed") else None, **kw)
-    db.session.add(job)
-    db.session.flush()
-    for seq, (name, step_status, step_error) in enumerate(steps, start=1):
-        db.session.add(JobStep(job_id=job.id, name=name, seq=seq, status=step_status, started_at=started,
-                               error_message=step_error))
-    db.session.commit()
-    return job
-
 
 def replication(vm, minutes=0, status="completed", **kw):
     return make_replication_job(vm, status=status, started_at=T0 + timedelta(minutes=minutes), **kw)
@@ -346,34 +324,3 @@ def test_a_successful_operation_summary_has_no_error_fields(app):
 
     assert (summary["operation_type"], summary["status"]) == ("rollback", "completed")
     assert "error_message" not in summary
-
-
-def test_vm_details_include_group_history_current_job_and_last_operation(app):
-    schedule = make_schedule("nightly")
-    group = make_group("web", schedule)
-    vm = make_vm("pgtest1")
-    add_member(group, vm)
-    running = replication(vm, minutes=30, status="replicating")
-    failed = make_operation(vm, "test", status="failed", minutes=10,
-                            steps=[("virtio-driver-injection", "failed", "virt-v2v exit code 1")])
-    jobs.write_operation_summary(vm.context_id, failed.id)
-
-    details = jobs.vm_context_details("pgtest1")
-
-    assert details["context"]["context_id"] == vm.context_id
-    assert (details["group"]["group_name"], details["group"]["schedule_name"]) == ("web", "nightly")
-    assert details["current_job"]["job_id"] == running.id
-    assert [item["job_id"] for item in details["job_history"]] == [running.id, failed.id]
-    assert details["last_operation"]["job_id"] == failed.id
-    assert "failed_step_internal" not in details["last_operation"]
-
-
-def test_vm_details_omit_the_last_operation_when_there_is_none(app):
-    make_vm("quiet")
-
-    assert "last_operation" not in jobs.vm_context_details("quiet")
-
-
-def test_vm_details_of_an_unknown_vm_are_not_found(app):
-    with pytest.raises(NotFound):
-        jobs.vm_context_details("ghost")

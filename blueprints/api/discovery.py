@@ -8,6 +8,7 @@ import grouping
 from blueprints.api import api_v1
 from blueprints.api.common import actor_name, json_body, str_arg
 from domain_errors import FieldReader
+from vms import vm_to_dict
 
 
 @api_v1.post("/discovery/discover")
@@ -32,4 +33,4 @@ def bulk_add():
 @api_v1.get("/discovery/ungrouped-vms")
 def ungrouped_vms():
     vms = grouping.ungrouped_vms(str_arg("search"))
-    return jsonify({"vms": [grouping.vm_to_dict(vm) for vm in vms], "count": len(vms)})
+    return jsonify({"vms": [vm_to_dict(vm) for vm in vms], "count": len(vms)})

@@ -7,6 +7,7 @@ import grouping
 from blueprints.api import api_v1
 from blueprints.api.common import actor_name, json_body, str_arg
 from domain_errors import ValidationError
+from vms import vm_to_dict
 
 
 @api_v1.get("/machine-groups")
@@ -80,4 +81,4 @@ def set_vm_group(context_id: str):
 @api_v1.get("/vm-contexts/ungrouped")
 def ungrouped_vm_contexts():
     vms = grouping.ungrouped_vms(str_arg("search"))
-    return jsonify({"vms": [grouping.vm_to_dict(vm) for vm in vms], "count": len(vms)})
+    return jsonify({"vms": [vm_to_dict(vm) for vm in vms], "count": len(vms)})

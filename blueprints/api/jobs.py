@@ -6,6 +6,7 @@ from flask import jsonify, request
 import jobs
 from blueprints.api import api_v1
 from blueprints.api.common import instant_arg, int_arg, str_arg
+from vms import vm_context_details
 
 
 @api_v1.get("/jobs")
@@ -35,7 +36,7 @@ def failover_progress(job_id: str):
 
 @api_v1.get("/vm-contexts/<vm_name>")
 def vm_context(vm_name: str):
-    return jsonify(jobs.vm_context_details(vm_name))
+    return jsonify(vm_context_details(vm_name))
 
 
 @api_v1.get("/vm-contexts/<context_id>/recent-jobs")

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-import jobs
 from blueprints.pages import readers
 from blueprints.pages.banners import dismiss_banner
 from blueprints.pages.forms import page_number
 from domain_errors import NotFound
 from paging import page_count
 from security import require_role
+from vms import vm_context_details
 
 bp = Blueprint("vms", __name__, url_prefix="/vms")
 
@@ -28,7 +28,7 @@ def index():
 
 def _details(vm_name: str) -> dict:
     try:
-        return jobs.vm_context_details(vm_name)
+        return vm_context_details(vm_name)
     except NotFound:
         abort(404, "No managed VM with this name.")
 

@@ -7,10 +7,11 @@ from sqlalchemy import or_, select
 
 from domain_errors import NotFound
 from extensions import db
-from grouping.membership import vm_to_dict
 from jobs.unified import recent_jobs_for_context
 from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext
 from sanitizer import scrub_text
+from vms.records import vm_to_dict
+from vms.status import is_failed_over
 
 HISTORY_LENGTH = 20
 # Kept in the database for administrators, never shown: internal step names mention tools.
@@ -68,7 +69,7 @@ def vm_context_details(vm_name: str) -> dict[str, Any]:
     history = recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)
     current = next((item for item in history if item["status"] in ("pending", "running")), None)
     details: dict[str, Any] = {"context": vm_to_dict(vm), "group": group, "current_job": current,
-                               "job_history": history}
+                               "job_history": history, "failed_over": is_failed_over(vm.current_status)}
     last = operator_summary(vm.last_operation_summary)
     if last is not None:
         details["last_operation"] = last
