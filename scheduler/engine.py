@@ -33,6 +33,7 @@ from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, utcno
 from scheduler import lease, metrics
 from scheduler.ids import new_holder_id
 from scheduler.next_runs import write_next_runs
+from scheduler.outcomes import AWAITING_DISPATCH, job_outcome
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
 from scheduler.slots import ClaimResult, catch_up, claim_slots, last_slots_by_schedule, start_scheduled
@@ -481,13 +482,12 @@ def needs_attention(details: dict | None, jobs: dict[str, tuple]) -> bool:
         return True
     for entry in entries:
         outcome = entry.get("outcome")
-        if outcome in ("queued", "dispatching"):
+        if outcome in AWAITING_DISPATCH:
             return True
         job = jobs.get(entry.get("vm_context_id"))
         if job is None:
             continue
         job_id, status, progress = job
-        expected = {"completed": "completed", "failed": "failed", "cancelled": "failed"}.get(status, "running")
-        if entry.get("job_id") != job_id or outcome != expected or entry.get("progress") != progress:
+        if entry.get("job_id") != job_id or outcome != job_outcome(status) or entry.get("progress") != progress:
             return True
     return False

@@ -3,7 +3,7 @@
 An execution's per-VM outcomes live in `execution_details["vms"]`, in priority order:
 
     {"vm_context_id", "vm_name", "group_id", "group_name",
-     "outcome": "skipped" | "queued" | "dispatching" | "running" | "completed" | "failed",
+     "outcome": one of scheduler.outcomes.STATES (skipped, queued, dispatching, running, completed, failed),
      "reason":  conflict code (skipped, queued) or failure category (failed),
      "message": operator words (sanitized), "actionable_steps": [...] (failed only),
      "retryable": bool (failed only), "job_id", "progress"}
@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from appliance import ApplianceError, OMAClient, VMAClient
 from extensions import db
-from models import (ACTIVE_REPLICATION_STATUSES, DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
+from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
                     ScheduleExecution, utcnow)
 from domain_errors import ChainCycle
 from sanitizer import sanitize_error
@@ -36,12 +36,13 @@ from scheduler.chains import validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
 from scheduler.ids import chain_execution_id, retry_execution_id
+from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING, SETTLED, SKIPPED,
+                                job_outcome)
 from scheduler.slots import insert_once
 from scheduler.specs import SpecSource
 
 log = logging.getLogger(__name__)
 
-SETTLED = frozenset({"skipped", "completed", "failed"})
 SCHEDULER_NAME = "scheduler-service"
 
 
@@ -49,11 +50,11 @@ def summarize(entries: list[dict]) -> dict:
     """The execution's counters, derived from its per-VM outcomes."""
     outcomes = [entry["outcome"] for entry in entries]
     return {
-        "vms_eligible": sum(1 for o in outcomes if o != "skipped"),
+        "vms_eligible": sum(1 for o in outcomes if o != SKIPPED),
         "jobs_created": sum(1 for entry in entries if entry.get("job_id")),
-        "jobs_completed": outcomes.count("completed"),
-        "jobs_failed": outcomes.count("failed"),
-        "jobs_skipped": outcomes.count("skipped"),
+        "jobs_completed": outcomes.count(COMPLETED),
+        "jobs_failed": outcomes.count(FAILED),
+        "jobs_skipped": outcomes.count(SKIPPED),
     }
 
 
@@ -150,12 +151,12 @@ class Pipeline:
                 pending = collect_vms(schedule.id, details.get("vm_context_ids"))
                 entries = [_entry(candidate) for candidate in pending]
             else:
-                queued = [e["vm_context_id"] for e in entries if e["outcome"] == "queued"]
+                queued = [e["vm_context_id"] for e in entries if e["outcome"] == QUEUED]
                 pending = collect_vms(schedule.id, queued) if queued else []
                 still_here = {candidate.vm_context_id for candidate in pending}
                 for entry in entries:
-                    if entry["outcome"] == "queued" and entry["vm_context_id"] not in still_here:
-                        _set(entry, "skipped", reason="vm_disabled",
+                    if entry["outcome"] == QUEUED and entry["vm_context_id"] not in still_here:
+                        _set(entry, SKIPPED, reason="vm_disabled",
                              message="The VM no longer belongs to this schedule")
             by_vm = {entry["vm_context_id"]: entry for entry in entries}
             load = current_load(schedule.id, pending, dict(self._in_flight))
@@ -166,9 +167,9 @@ class Pipeline:
                 if conflict is None:
                     load.take(candidate)
                     to_dispatch.append(candidate)
-                    _set(entry, "dispatching")
+                    _set(entry, DISPATCHING)
                 else:
-                    _set(entry, "queued" if conflict.queues else "skipped", reason=conflict.code,
+                    _set(entry, QUEUED if conflict.queues else SKIPPED, reason=conflict.code,
                          message=conflict.message)
             claimed = self._claim(execution.id, to_dispatch, now)
             for candidate in to_dispatch:
@@ -213,14 +214,14 @@ class Pipeline:
             job = latest.get(entry["vm_context_id"])
             if job is not None and (entry.get("job_id") in (None, job.id)):
                 apply_job(entry, job)
-            elif entry["outcome"] == "dispatching" and not self._dispatching_here(entry["vm_context_id"]):
+            elif entry["outcome"] == DISPATCHING and not self._dispatching_here(entry["vm_context_id"]):
                 if claims is None:
                     claims = dict(db.session.execute(
                         select(DashboardDispatchClaim.vm_context_id, DashboardDispatchClaim.claimed_at)
                         .where(DashboardDispatchClaim.execution_id == execution.id)).all())
                 claimed_at = claims.get(entry["vm_context_id"])
                 if claimed_at is None or now - claimed_at > self.interrupted_after:
-                    _set(entry, "failed", reason="interrupted", retryable=True,
+                    _set(entry, FAILED, reason="interrupted", retryable=True,
                          message="The scheduler stopped while starting this replication; it did not start",
                          actionable_steps=["Use Run now, or let the next scheduled run replicate the VM"])
 
@@ -285,11 +286,11 @@ class Pipeline:
             log.warning("Replication of VM %s for execution %s was not started (%s): %s",
                         candidate.vm_name, execution_id, exc.category, exc.raw)
             sanitized = exc.sanitized
-            return {"outcome": "failed", "reason": exc.category, "message": sanitized.message,
+            return {"outcome": FAILED, "reason": exc.category, "message": sanitized.message,
                     "actionable_steps": list(sanitized.actionable_steps), "retryable": exc.retryable,
                     "_raw": exc.raw}
         metrics.DISPATCHED.inc()
-        return {"outcome": "running", "job_id": job_id, "progress": body.get("progress_percent") or 0}
+        return {"outcome": RUNNING, "job_id": job_id, "progress": body.get("progress_percent") or 0}
 
     def _write(self, execution: ScheduleExecution, details: dict, entries: list[dict]) -> None:
         details["vms"] = entries
@@ -326,7 +327,7 @@ class Pipeline:
     def _schedule_retry(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,
                         entries: list[dict], now: datetime) -> None:
         """Step 6: failed VMs run again after retry_delay_minutes * 2^(n-1) (n = retry number)."""
-        failed = [e["vm_context_id"] for e in entries if e["outcome"] == "failed" and e.get("retryable", True)]
+        failed = [e["vm_context_id"] for e in entries if e["outcome"] == FAILED and e.get("retryable", True)]
         previous = details.get("retry") or {}
         attempt = int(previous.get("attempt", 0)) + 1
         if not failed or attempt > (schedule.retry_attempts or 0):
@@ -372,16 +373,14 @@ def apply_job(entry: dict, job) -> None:
     entry.pop("claimed_elsewhere", None)
     entry["job_id"] = job.id
     entry["progress"] = float(job.progress_percent or 0)
-    status = (job.status or "").lower()
-    if status in ACTIVE_REPLICATION_STATUSES or status not in ("completed", "failed", "cancelled"):
-        _set(entry, "running")
-    elif status == "completed":
-        _set(entry, "completed")
-    elif status == "cancelled":
-        _set(entry, "failed", reason="cancelled", retryable=False, message="The replication was cancelled")
+    outcome = job_outcome(job.status)
+    if outcome != FAILED:
+        _set(entry, outcome)
+    elif (job.status or "").lower() == "cancelled":
+        _set(entry, FAILED, reason="cancelled", retryable=False, message="The replication was cancelled")
     else:
         sanitized = sanitize_error(job.current_operation or "replication", job.error_message or "replication failed")
-        _set(entry, "failed", reason=sanitized.category, retryable=True, message=sanitized.message,
+        _set(entry, FAILED, reason=sanitized.category, retryable=True, message=sanitized.message,
              actionable_steps=list(sanitized.actionable_steps))
 
 

@@ -1,0 +1,71 @@
+"""Each VM's outcome within an execution: its states, how a job row's status reads as one, and
+a typed view of the entries stored in `execution_details["vms"]`.
+
+The entries are JSON in the appliance's table, written by `scheduler.pipeline` and read by the
+pages and the API; rows written by the system we replace or by hand may hold other keys or
+states, so `VMOutcome.from_entry` reads any mapping without failing.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SKIPPED = "skipped"          # never dispatched: a conflict (`reason`) ruled it out
+QUEUED = "queued"            # waits for a free concurrency slot; dispatched later
+DISPATCHING = "dispatching"  # the replication request is being sent
+RUNNING = "running"          # the OMA accepted it; `job_id` follows its job row
+COMPLETED = "completed"
+FAILED = "failed"            # `reason` is the failure category; `retryable` decides a retry
+
+STATES = (SKIPPED, QUEUED, DISPATCHING, RUNNING, COMPLETED, FAILED)
+#: Nothing more happens to a VM in one of these states within its execution.
+SETTLED = frozenset({SKIPPED, COMPLETED, FAILED})
+#: States the pipeline still has to act on (dispatch, or notice an interrupted dispatch).
+AWAITING_DISPATCH = frozenset({QUEUED, DISPATCHING})
+
+
+def job_outcome(job_status: str | None) -> str:
+    """A replication job row's status as the VM's outcome: completed, failed (failed or
+    cancelled) or running (every other status, the OMA's setup and copy phases included)."""
+    status = (job_status or "").lower()
+    if status == COMPLETED:
+        return COMPLETED
+    if status in (FAILED, "cancelled"):
+        return FAILED
+    return RUNNING
+
+
+@dataclass(frozen=True)
+class VMOutcome:
+    """One VM's entry of an execution, as the pages and the API read it."""
+
+    vm: str
+    status: str | None           #: one of STATES, or whatever an older writer stored
+    reason: str | None = None    #: conflict code or failure category, in words
+    error: str | None = None     #: the operator message (sanitized when written)
+    job_id: str | None = None
+    progress: float | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Queued for a concurrency slot: it runs later, it is not skipped."""
+        return self.status == QUEUED
+
+    @classmethod
+    def from_entry(cls, entry: Mapping[str, Any], key: str | None = None) -> VMOutcome:
+        """Read a stored entry; older writers used `status`, `skip_reason`, `conflict`, `error`."""
+        reason = entry.get("skip_reason") or entry.get("reason") or entry.get("conflict")
+        progress = entry.get("progress")
+        return cls(
+            vm=str(entry.get("vm_name") or entry.get("name") or entry.get("vm_context_id") or key or "VM"),
+            status=_text(entry.get("status") or entry.get("outcome")),
+            reason=str(reason).replace("_", " ") if reason else None,
+            error=_text(entry.get("error") or entry.get("error_message") or entry.get("message")),
+            job_id=_text(entry.get("job_id")),
+            progress=float(progress) if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None,
+        )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
