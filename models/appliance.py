@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, Numeric,
-                        SmallInteger, String, Text, UniqueConstraint, func, text)
+                        SmallInteger, String, Text, UniqueConstraint, case, func, or_)
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -128,6 +129,16 @@ class ReplicationSchedule(db.Model):
     updated_at: Mapped[Optional[datetime]] = mapped_column(
         UTCDateTime(), default=_now_default, onupdate=_now_default, server_default=func.current_timestamp())
     created_by: Mapped[Optional[str]] = mapped_column(String(255), default="system", server_default="system")
+
+    @hybrid_property
+    def zone(self) -> str:
+        """The IANA time zone the schedule fires in; a row written without one fires in UTC."""
+        return self.timezone or "UTC"
+
+    @zone.inplace.expression
+    @classmethod
+    def _zone_expression(cls):
+        return case((or_(cls.timezone.is_(None), cls.timezone == ""), "UTC"), else_=cls.timezone)
 
 
 class VMMachineGroup(db.Model):

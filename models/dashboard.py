@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db

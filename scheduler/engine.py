@@ -32,7 +32,7 @@ from extensions import db
 from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler import lease, metrics
 from scheduler.ids import new_holder_id
-from scheduler.next_runs import write_next_runs
+from scheduler.next_runs import frequency_floor, write_next_runs
 from scheduler.outcomes import AWAITING_DISPATCH, job_outcome
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
@@ -137,7 +137,7 @@ class SchedulerService:
         self.tick = float(config.get("SCHEDULER_TICK_SECONDS", 2))
         self.watchdog_seconds = float(config.get("SCHEDULER_WATCHDOG_SECONDS", 15))
         self.grace_seconds = int(config.get("MISSED_SLOT_GRACE_SECONDS", 300))
-        self.min_interval = int(config.get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
+        self.min_interval = frequency_floor(config)
         self._reset()
 
     def _reset(self) -> None:
@@ -346,7 +346,7 @@ class SchedulerService:
             if schedule_id not in wanted:
                 self._remove_job(schedule_id)
         for schedule_id, schedule in wanted.items():
-            signature = (schedule.cron_expression, schedule.timezone or "UTC")
+            signature = (schedule.cron_expression, schedule.zone)
             current = self.loaded.get(schedule_id)
             snapshot = SimpleNamespace(id=schedule.id, name=schedule.name,
                                        skip_if_running=schedule.skip_if_running)
@@ -354,7 +354,7 @@ class SchedulerService:
                 current.snapshot = snapshot
                 continue
             try:
-                trigger = ScheduleTrigger(schedule.cron_expression, schedule.timezone or "UTC", self.min_interval)
+                trigger = ScheduleTrigger(schedule.cron_expression, schedule.zone, self.min_interval)
             except CronError as exc:
                 self.invalid[schedule_id] = str(exc)
                 log.error("Schedule %s is not fired: %s", schedule.name, exc)

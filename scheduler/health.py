@@ -7,10 +7,10 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from cron import CronError
-from cron.timing import next_fire
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution
 from scheduler import lease
+from scheduler.next_runs import next_run
 from scheduler.service import local_service
 
 #: The engine writes its heartbeat into the lease at every renewal; older than this is a stall.
@@ -79,13 +79,13 @@ def scheduler_status(next_count: int = 5) -> dict:
     last_fire, scheduled, running = db.session.execute(_EXECUTION_SUMMARY).one()
     upcoming = []
     invalid = {}
-    floor = int(current_app.config.get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
     for schedule in db.session.execute(
             select(ReplicationSchedule.id, ReplicationSchedule.name, ReplicationSchedule.cron_expression,
-                   ReplicationSchedule.timezone)
+                   ReplicationSchedule.zone.label("zone"), ReplicationSchedule.enabled,
+                   ReplicationSchedule.schedule_type)
             .where(ReplicationSchedule.enabled.is_(True), ReplicationSchedule.schedule_type == "cron")):
         try:
-            at = next_fire(schedule.cron_expression or "", schedule.timezone or "UTC", floor, now)
+            at = next_run(schedule, now)
         except CronError as exc:
             invalid[schedule.name] = str(exc)
             continue

@@ -1,6 +1,7 @@
-"""`vm_replication_contexts.next_scheduled_at`: each VM's next scheduled replication.
+"""When schedules fire next (`next_run`, with the engine's frequency floor) and
+`vm_replication_contexts.next_scheduled_at`, each VM's next scheduled replication.
 
-Written by one maintenance thread of the leader, off the firing path: a fire only notes that
+The VMs' values are written by one maintenance thread of the leader, off the firing path: a fire only notes that
 next runs changed. One pass reads every VM's current value and effective schedule (one query)
 and updates only the VMs whose value differs, grouped by value, in key order. The OMA writes the
 same rows when it starts a replication; keeping our writes few, short and ordered keeps them
@@ -9,17 +10,39 @@ from waiting on (or deadlocking with) it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select, update
 
+from cron.timing import next_fire
 from extensions import db
-from models import VMGroupMembership, VMMachineGroup, VMReplicationContext
+from models import VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
 
 #: VMs per UPDATE: each one holds new dispatches back only briefly.
 CHUNK = 200
+
+
+def frequency_floor(config: Mapping[str, Any] | None = None) -> int:
+    """The shortest interval between two fires of a schedule (`MIN_SCHEDULE_INTERVAL_SECONDS`).
+
+    The engine refuses a schedule that fires more often, so validation, previews and next runs
+    apply the same floor: a page never promises a run the engine will not make."""
+    return int((current_app.config if config is None else config).get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
+
+
+def next_run(schedule: Any, now: datetime | None = None) -> datetime | None:
+    """When the engine fires `schedule` next (a model or a row with `enabled`, `schedule_type`,
+    `cron_expression` and `zone`): None for a disabled or chain schedule.
+
+    Raises `CronError` for a schedule the engine refuses: a bad expression or zone, or one
+    that fires more often than the frequency floor."""
+    if not schedule.enabled or schedule.schedule_type != "cron":
+        return None
+    return next_fire(schedule.cron_expression or "", schedule.zone, frequency_floor(), now or utcnow())
 
 
 def write_next_runs(next_by_schedule: dict[str, datetime | None],

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
-
 import cron
 from cron.preview import MAX_PREVIEW_RUNS
+from scheduler.next_runs import frequency_floor
 
 MAX_PREVIEW_COUNT = MAX_PREVIEW_RUNS
 
@@ -21,7 +20,7 @@ def schedule_preview(cron_expression: str | None, timezone: str | None = "UTC", 
     `error_field` is the precise cron field (`minute`, `day_of_week`, `frequency`, ...).
     """
     preview = cron.schedule_preview(cron_expression or "", timezone or "UTC", count, after,
-                                    min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+                                    min_interval_seconds=frequency_floor())
     field = preview.get("error_field")
     preview["field"] = None if field is None else ("timezone" if field == "timezone" else "cron_expression")
     return preview

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from cron import CronError, parse_cron
@@ -17,7 +16,7 @@ from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, V
                     utcnow)
 from paging import Page, check_paging
 from scheduler import schedules_changed, trigger_now, validate_chain
-from cron.timing import next_fire
+from scheduler.next_runs import frequency_floor, next_run
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
@@ -52,7 +51,7 @@ def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
         "description": schedule.description,
         "schedule_type": schedule.schedule_type,
         "cron_expression": schedule.cron_expression,
-        "timezone": schedule.timezone or "UTC",
+        "timezone": schedule.zone,
         "chain_parent_schedule_id": schedule.chain_parent_schedule_id,
         "chain_delay_minutes": schedule.chain_delay_minutes or 0,
         "replication_type": schedule.replication_type or "auto",
@@ -75,12 +74,12 @@ def get_schedule(schedule_id: str) -> ReplicationSchedule:
 
 
 def next_run_of(schedule: ReplicationSchedule, after: datetime | None = None) -> datetime | None:
-    """When an enabled cron schedule fires next (None for chain or disabled schedules)."""
-    if not schedule.enabled or schedule.schedule_type != "cron":
-        return None
+    """When the engine fires the schedule next (`scheduler.next_run`); None for a chain or
+    disabled schedule and for one the engine refuses (rows written by other tools, or left
+    below a frequency floor raised since, may hold what we would not accept)."""
     try:
-        return next_fire(schedule.cron_expression or "", schedule.timezone or "UTC", 0, after or utcnow())
-    except CronError:  # rows written by other tools may hold expressions we do not accept
+        return next_run(schedule, after)
+    except CronError:
         return None
 
 
@@ -203,8 +202,7 @@ def _check_timing(merged: dict[str, Any], reader: FieldReader) -> None:
     if "cron_expression" in reader.errors or "timezone" in reader.errors:
         return
     try:
-        parse_cron(merged["cron_expression"], zone,
-                   min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+        parse_cron(merged["cron_expression"], zone, min_interval_seconds=frequency_floor())
     except CronError as exc:
         if exc.field == "timezone":
             reader.error("timezone", exc.message)

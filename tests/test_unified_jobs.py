@@ -8,9 +8,9 @@ import pytest
 import jobs
 from domain_errors import NotFound, ValidationError
 from extensions import db
-from models import JobStep, JobTracking, LogEvent, VMReplicationContext
+from models import LogEvent, VMReplicationContext
 from sanitizer import find_forbidden
-from tests.factories import T0, add_member, make_group, make_operation, make_replication_job, make_schedule, make_vm
+from tests.factories import T0, make_operation, make_replication_job, make_vm
 from tests.support.statements import count_statements
 
 pytestmark = pytest.mark.both_dbs

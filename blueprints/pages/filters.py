@@ -17,7 +17,7 @@ _OUTCOME_LISTS = ("vms", "outcomes", "results", "vm_outcomes")
 
 def schedule_words(schedule) -> str:
     """"Every day at 02:30 (Europe/London)"; the bare expression if it cannot be described."""
-    return _words(schedule.cron_expression, schedule.timezone or "UTC")
+    return _words(schedule.cron_expression, schedule.zone)
 
 
 @lru_cache(maxsize=4096)
