@@ -17,7 +17,10 @@ import time
 
 from sqlalchemy import create_engine, text
 
+from app import create_app
 from bench.common import percentile, result
+from extensions import db
+from jobs import resolve_any_id
 
 SAMPLES = 2_000
 BASELINE_SAMPLES = 10
@@ -51,9 +54,6 @@ def run(ctx) -> list[dict]:
     engine = create_engine(url, connect_args={"init_command": "SET time_zone='+00:00'", "charset": "utf8mb4"})
     known = _known_ids(engine)
 
-    from app import create_app
-    from extensions import db
-    from jobs import resolve_any_id
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False, "DEMO": False,
                       "BACKGROUND_SERVICES": False, "ADMIN_PASSWORD": "bench-admin-pass"})
     rng = random.Random(7)

@@ -7,6 +7,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
+from bench.fleet import FleetSize, seed_fleet
+from tests.support.databases import migrate
+
 
 @dataclass
 class BenchContext:
@@ -21,9 +26,6 @@ class BenchContext:
         """The scale data set (`fleet`, 5,000 VMs ... 1,000,000 log events at scale 1), seeded on
         first use and shared by the benchmarks that only read it; returns its URL."""
         if self.fleet_url is None:
-            from sqlalchemy import create_engine
-
-            from bench.fleet import FleetSize, seed_fleet
             url = self.migrated_database("bench_fleet")
             engine = create_engine(url, connect_args={"init_command": "SET time_zone='+00:00'"})
             try:
@@ -37,7 +39,6 @@ class BenchContext:
 
     def migrated_database(self, name: str) -> str:
         """A new database on the server, migrated with the real migrations; returns its URL."""
-        from tests.support.databases import migrate
         url = self.server.create_database(name)
         migrate(url, Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.workdir)))
         self.databases.append(name)

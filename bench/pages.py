@@ -20,7 +20,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
+from app import create_app
 from bench.common import percentile, result
+from extensions import db
+from security.users import create_user
+from tests.support.clients import DashboardClient
+from tests.support.statements import count_statements
 
 SAMPLES = 30
 PAGE_TARGET_MS = 100.0
@@ -53,11 +58,6 @@ def _busiest(url: str) -> dict:
 
 
 def run(ctx) -> list[dict]:
-    from app import create_app
-    from extensions import db
-    from security.users import create_user
-    from tests.support.clients import DashboardClient
-
     url = ctx.fleet_database()
     ids = _busiest(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BACKGROUND_SERVICES": False, "SCHEDULER_ENABLED": False,
@@ -130,8 +130,6 @@ def _measured(timings: list[float], statements: int, status: int, size: int) -> 
 
 
 def _measure(client, path: str) -> Measured:
-    from extensions import db
-    from tests.support.statements import count_statements
     timings = []
     for _ in range(SAMPLES):
         with count_statements(db.engine) as counter:
@@ -149,8 +147,6 @@ _VERSIONS = re.compile(r'id="([^"]+)" data-fragment-version="([^"]+)"')
 def _measure_poll(client, page: str, path: str) -> Measured:
     """Poll as static/js/app.js does: report the versions shown, take over those of every
     fragment swapped in (at a minute's turn the panels' relative times change once)."""
-    from extensions import db
-    from tests.support.statements import count_statements
     versions = dict(_VERSIONS.findall(client.get(page).get_data(as_text=True)))
     timings = []
     for _ in range(SAMPLES):

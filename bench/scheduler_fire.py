@@ -17,6 +17,7 @@ Figures, read back from the database:
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -27,7 +28,19 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import requests
+from gunicorn.app.base import BaseApplication
+from sqlalchemy import func, select
+from werkzeug.wrappers import Request, Response
+
+from app import create_app
 from bench.common import percentile, result
+from extensions import db
+from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution,
+                    VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
+from scheduler import metrics
+from scheduler.engine import SchedulerService
+from simulator.server import Credentials, SimulatorApp
 
 SCHEDULES = 500
 VMS_PER_SCHEDULE = 10
@@ -67,15 +80,6 @@ def serve_simulator(database_url: str, port: int) -> None:
     global interpreter lock instead (dozens of connection threads queueing for one core). So the
     simulator runs under gunicorn: SIMULATOR_WORKERS processes of threads, keep-alive connections.
     """
-    import json
-
-    from gunicorn.app.base import BaseApplication
-    from werkzeug.wrappers import Request, Response
-
-    from app import create_app
-    from extensions import db
-    from simulator.server import Credentials, SimulatorApp
-
     class BenchAppliance(SimulatorApp):
         """The simulator with a vCenter that knows the bench's VMs (the demo one knows 42): one VM
         by name (`filter`), or the whole datacenter, as the VMA lists it without a filter."""
@@ -117,8 +121,6 @@ def serve_simulator(database_url: str, port: int) -> None:
 
 
 def _seed(app, cron_expression: str) -> None:
-    from extensions import db
-    from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
     now = utcnow() - timedelta(minutes=1)
     schedules, groups, vms, members = [], [], [], []
     for s in range(SCHEDULES):
@@ -146,7 +148,6 @@ def _seed(app, cron_expression: str) -> None:
 
 
 def _start_simulator(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
-    import requests
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -169,10 +170,6 @@ def _start_simulator(url: str, workdir: Path) -> tuple[subprocess.Popen, str]:
 
 def _wait_for_dispatch(app, slot, expected: int) -> None:
     """Until every VM has its job or a failed outcome, or nothing moved for a while."""
-    from sqlalchemy import func, select
-
-    from extensions import db
-    from models import ReplicationJob, ScheduleExecution
     deadline = time.monotonic() + SETTLE_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(1)
@@ -186,14 +183,6 @@ def _wait_for_dispatch(app, slot, expected: int) -> None:
 
 
 def run(ctx) -> list[dict]:
-    from sqlalchemy import func, select
-
-    from app import create_app
-    from extensions import db
-    from models import DashboardDispatchClaim, ReplicationJob, ScheduleExecution, utcnow
-    from scheduler import metrics
-    from scheduler.engine import SchedulerService
-
     url = ctx.migrated_database("bench_scheduler")
     workdir = Path(ctx.workdir) / "scheduler-fire"
     workdir.mkdir(parents=True, exist_ok=True)

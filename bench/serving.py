@@ -23,7 +23,11 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
+from app import create_app
 from bench.common import result
+from extensions import db
+from security.tokens import create_token
+from security.users import create_user
 
 WORKERS = 4
 CONNECTIONS = 50
@@ -43,10 +47,6 @@ def _free_port() -> int:
 
 def _credentials(url: str, workdir: Path) -> str:
     """A user and an API token in the fleet database; returns the token."""
-    from app import create_app
-    from extensions import db
-    from security.tokens import create_token
-    from security.users import create_user
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BACKGROUND_SERVICES": False, "SECRET_KEY": "bench",
                       "INSTANCE_PATH": str(workdir), "LOG_LEVEL": "WARNING", "ADMIN_PASSWORD": "bench-admin-pass"})
     with app.app_context():

@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from bench.fleet import FleetNotEmpty, FleetSize, seed_fleet
+from extensions import db
 
 bench_cli = AppGroup("bench", help="Scale data for benchmarks and capacity checks.")
 
@@ -17,7 +18,6 @@ bench_cli = AppGroup("bench", help="Scale data for benchmarks and capacity check
 @click.option("--reset", is_flag=True, help="Empty the appliance tables first (users and tokens are kept).")
 def seed_command(scale: float, rng_seed: int, reset: bool) -> None:
     """Fill the database with VMs, groups, schedules, executions, jobs and logs."""
-    from extensions import db
     if not scale > 0:
         raise click.BadParameter("must be a positive number", param_hint="--scale")
     size = FleetSize.scaled(scale)
