@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import grouping
 import schedules
-from blueprints.pages import readers
 from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, page_number, zone_names
 from blueprints.pages.schedule_form import WEEKDAYS, Frequency, frequency_from_cron, frequency_from_form
@@ -85,7 +85,7 @@ def _preview(values: dict, frequency: Frequency) -> dict:
 
 
 def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200):
-    parents = [(schedule_id, name) for schedule_id, name in readers.schedule_names()
+    parents = [(schedule_id, name) for schedule_id, name in schedules.schedule_names()
                if schedule is None or schedule_id != schedule.id]
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
                            errors=errors, preview=_preview(values, frequency), parents=parents,
@@ -143,7 +143,7 @@ def preview():
 
 def _detail_fragments(schedule, page: int):
     executions = schedules.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
-    running = readers.schedule_has_running_execution(schedule.id)
+    running = schedules.schedule_has_running_execution(schedule.id)
     return [
         render_fragment("schedule-executions", "schedules/_executions.html", tag="section", css_class="panel",
                         label="Execution history", schedule=schedule, executions=executions),
@@ -156,9 +156,9 @@ def detail(schedule_id: str):
     page = page_number(request.args.get("page"))
     fragments, running = _detail_fragments(schedule, page)
     return render_template("schedules/detail.html", schedule=schedule, fragments=fragments,
-                           coverage=readers.schedule_coverage(schedule.id),
+                           coverage=grouping.schedule_coverage(schedule.id),
                            next_run=schedules.schedules.next_run_of(schedule),
-                           parent=readers.schedule_name(schedule.chain_parent_schedule_id),
+                           parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
                            poll_active=running, poll_interval=poll_interval(),
                            poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
 
