@@ -59,6 +59,15 @@ def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(clie
     assert "GMT" in page or "BST" in page
 
 
+def test_the_preview_follows_the_configured_frequency_floor(app, client):
+    every_30_seconds = {**FORM, "frequency": "custom", "cron_expression": "*/30 * * * * *"}
+    refused = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
+    assert 'role="alert"' in refused and "<li>" not in refused
+    app.config["MIN_SCHEDULE_INTERVAL_SECONDS"] = 10
+    allowed = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
+    assert 'role="alert"' not in allowed and allowed.count("<li>") == 5
+
+
 def test_the_preview_marks_runs_moved_by_a_dst_change(client):
     page = client.get("/schedules/preview", query_string={
         **FORM, "frequency": "custom", "cron_expression": "0 30 1 * * *", "timezone": "Europe/London"}).get_data(

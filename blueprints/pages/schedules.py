@@ -11,8 +11,7 @@ import grouping
 import schedules
 from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, page_number, zone_names
-from blueprints.pages.schedule_form import WEEKDAYS, Frequency, frequency_from_cron, frequency_from_form
-from cron import schedule_preview
+from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -44,7 +43,7 @@ def _form_values(form) -> tuple[dict, Frequency]:
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or None
     values["enabled"] = "enabled" in form
     values["skip_if_running"] = "skip_if_running" in form
-    frequency = frequency_from_form(form)
+    frequency = _frequency(form)
     if values["schedule_type"] == "chain":
         frequency = Frequency(frequency=frequency.frequency, custom=frequency.custom)
         values["cron_expression"] = ""
@@ -54,6 +53,14 @@ def _form_values(form) -> tuple[dict, Frequency]:
         values["chain_parent_schedule_id"] = None
         values["chain_delay_minutes"] = 0
     return values, frequency
+
+
+def _frequency(form) -> Frequency:
+    """The builder inputs of a posted form or query string."""
+    return build_frequency(form.get("frequency"), interval_value=form.get("interval_value"),
+                           interval_unit=form.get("interval_unit"), time=form.get("time"),
+                           weekdays=form.getlist("weekdays"), month_day=form.get("month_day"),
+                           custom=form.get("cron_expression"))
 
 
 def _initial_values(schedule=None) -> dict:
@@ -73,8 +80,7 @@ def _preview(values: dict, frequency: Frequency) -> dict:
         return {"chain": True}
     if frequency.errors:
         return {"valid": False, "error": next(iter(frequency.errors.values())), "runs": []}
-    preview = schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS,
-                               min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    preview = schedules.schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS)
     preview["expression"] = values["cron_expression"]
     preview["timezone"] = values.get("timezone") or "UTC"
     if preview["valid"]:
