@@ -1,6 +1,8 @@
 """Schedules pages: list, builder form with live preview, validation next to fields, actions."""
 import re
 
+import pytest
+
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
 from tests.factories import add_member, make_group, make_schedule, make_vm
@@ -111,6 +113,19 @@ def test_disabling_a_schedule_from_the_list(client):
     client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/"})
     db.session.expire_all()
     assert db.session.get(ReplicationSchedule, schedule.id).enabled is False
+
+
+def test_a_list_action_returns_to_the_page_it_was_posted_from(client):
+    schedule = make_schedule("back-home")
+    response = client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/?page=2"})
+    assert response.headers["Location"] == "/schedules/?page=2"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "schedules/"])
+def test_a_list_action_never_returns_to_another_site(client, target):
+    schedule = make_schedule("stay-home")
+    response = client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": target})
+    assert response.headers["Location"] == "/schedules/"
 
 
 def test_a_viewer_sees_the_list_without_action_buttons(viewer_client):

@@ -13,6 +13,7 @@ from blueprints.pages.fragments import poll_interval, poll_response, render_frag
 from blueprints.pages.forms import field_errors, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from security.login import safe_next_url
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -215,5 +216,4 @@ def delete(schedule_id: str):
 
 def _back(default: str) -> str:
     """Where a list action returns: the page it was posted from, if it is one of ours."""
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next_url(request.form.get("next"), default)
