@@ -27,6 +27,7 @@ def _panels():
     since = now - FAILURE_WINDOW
     fingerprint = jobs.jobs_fingerprint(since=since)
     minute = minute_of(now)
+    jobs_state = f"{fingerprint.version}|{minute}"
     scheduler_state = f"{banner_state()}|{minute}"
     health = {}
 
@@ -36,19 +37,18 @@ def _panels():
         return health["value"]
 
     panels = [
-        Panel("overview-running", "jobs/_active.html", f"{fingerprint.version}|{minute}",
+        Panel("overview-running", "jobs/_active.html", jobs_state,
               lambda: {"items": jobs.list_jobs(jobs.build_filter(status="pending,running"),
                                                per_page=RUNNING_LIMIT).items},
-              tag="section", css_class="panel", label="Running jobs"),
+              label="Running jobs"),
         Panel("overview-health", "overview/_health.html", scheduler_state,
-              lambda: {"health": scheduler_health()}, tag="section", css_class="panel", label="Scheduler health"),
+              lambda: {"health": scheduler_health()}, label="Scheduler health"),
         Panel("overview-next-runs", "overview/_next_runs.html", scheduler_state,
-              lambda: {"runs": scheduler_health()["next_fires"]},
-              tag="section", css_class="panel", label="Next scheduled runs"),
-        Panel("overview-failures", "overview/_failures.html", f"{fingerprint.version}|{minute}",
+              lambda: {"runs": scheduler_health()["next_fires"]}, label="Next scheduled runs"),
+        Panel("overview-failures", "overview/_failures.html", jobs_state,
               lambda: {"failures": jobs.list_jobs(jobs.build_filter(status="failed", since=since),
                                                   per_page=FAILURE_LIMIT).items},
-              tag="section", css_class="panel", label="Recent failures"),
+              label="Recent failures"),
     ]
     return panels, fingerprint.active
 
@@ -56,7 +56,7 @@ def _panels():
 @bp.get("/")
 def index():
     panels, active = _panels()
-    return render_template("overview/index.html", fragments=render_panels(panels), poll_active=active,
+    return render_template("overview/index.html", panels=render_panels(panels), poll_active=active,
                            poll_url=url_for("overview.poll"), poll_interval=poll_interval())
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 import grouping
 import schedules
-from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
+from blueprints.pages.fragments import by_id, poll_interval, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
@@ -152,8 +152,8 @@ def _detail_fragments(schedule, page: int):
     executions = schedules.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
     running = schedules.schedule_has_running_execution(schedule.id)
     return [
-        render_fragment("schedule-executions", "schedules/_executions.html", tag="section", css_class="panel",
-                        label="Execution history", schedule=schedule, executions=executions),
+        render_fragment("schedule-executions", "schedules/_executions.html", label="Execution history",
+                        schedule=schedule, executions=executions),
     ], running
 
 
@@ -162,7 +162,7 @@ def detail(schedule_id: str):
     schedule = _load(schedule_id)
     page = page_number(request.args.get("page"))
     fragments, running = _detail_fragments(schedule, page)
-    return render_template("schedules/detail.html", schedule=schedule, fragments=fragments,
+    return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
                            coverage=grouping.schedule_coverage(schedule.id),
                            next_run=schedules.schedules.next_run_of(schedule),
                            parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
