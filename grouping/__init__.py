@@ -3,6 +3,7 @@
 Membership count is not limited by `max_concurrent_vms`, which is a concurrency limit applied
 by the scheduler when an execution dispatches jobs.
 """
+from grouping.coverage import CoveredGroup, schedule_coverage  # noqa: F401
 from grouping.groups import (GroupSummary, count_groups, create_group, delete_group, get_group, group_names,  # noqa: F401
                              group_summary,
                              group_to_dict, list_groups, update_group, validate_group_input)
@@ -10,3 +11,4 @@ from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assig
                                  assignment_board, group_members, member_to_dict, place_member,
                                  remove_vm, reorder_members, set_vm_group, stage_assignment,
                                  ungroup_vms, ungrouped_vms, vm_group_id)
+from grouping.vm_list import VMRow, list_vms  # noqa: F401

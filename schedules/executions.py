@@ -33,6 +33,13 @@ def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
     return Page(list(items), page, per_page, total or 0)
 
 
+def schedule_has_running_execution(schedule_id: str) -> bool:
+    """True while an execution of the schedule is scheduled or running (its page keeps polling)."""
+    return db.session.scalar(
+        select(ScheduleExecution.id).where(ScheduleExecution.schedule_id == schedule_id,
+                                           ScheduleExecution.status.in_(("scheduled", "running"))).limit(1)) is not None
+
+
 # Keys that may hold raw detail for administrators; never shown.
 _HIDDEN_KEYS = frozenset({"technical_detail", "raw_error", "error_detail"})
 

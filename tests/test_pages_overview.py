@@ -120,3 +120,23 @@ def test_a_poll_with_nothing_changed_reads_the_fingerprint_and_renders_nothing(c
     response, counter = _within_one_minute(attempt)
     assert response.status_code == 204
     assert counter.count <= 3  # the user, the scheduler lease, the job fingerprint
+
+
+def _panel(html: str, panel_id: str) -> str:
+    return re.search(rf'<section id="{panel_id}" .*?</section>', html, re.S).group(0)
+
+
+def test_a_poll_answer_carries_each_panel_in_the_markup_of_the_first_paint_as_an_oob_swap(client):
+    make_replication_job(make_vm("app-02"), status="replicating", progress_percent=30)
+
+    def attempt():
+        return client.get("/").get_data(as_text=True), client.get("/overview/poll")  # no versions: all changed
+
+    page, response = _within_one_minute(attempt)
+    body = response.get_data(as_text=True)
+    for panel_id, label in (("overview-running", "Running jobs"), ("overview-health", "Scheduler health"),
+                            ("overview-next-runs", "Next scheduled runs"), ("overview-failures", "Recent failures")):
+        first = _panel(page, panel_id)
+        assert f'class="panel" aria-label="{label}">' in first
+        assert _panel(body, panel_id) == first.replace(f'aria-label="{label}">',
+                                                       f'aria-label="{label}" hx-swap-oob="true">', 1)

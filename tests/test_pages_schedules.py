@@ -1,6 +1,8 @@
 """Schedules pages: list, builder form with live preview, validation next to fields, actions."""
 import re
 
+import pytest
+
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
 from tests.factories import add_member, make_group, make_schedule, make_vm
@@ -59,6 +61,15 @@ def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(clie
     assert "GMT" in page or "BST" in page
 
 
+def test_the_preview_follows_the_configured_frequency_floor(app, client):
+    every_30_seconds = {**FORM, "frequency": "custom", "cron_expression": "*/30 * * * * *"}
+    refused = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
+    assert 'role="alert"' in refused and "<li>" not in refused
+    app.config["MIN_SCHEDULE_INTERVAL_SECONDS"] = 10
+    allowed = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
+    assert 'role="alert"' not in allowed and allowed.count("<li>") == 5
+
+
 def test_the_preview_marks_runs_moved_by_a_dst_change(client):
     page = client.get("/schedules/preview", query_string={
         **FORM, "frequency": "custom", "cron_expression": "0 30 1 * * *", "timezone": "Europe/London"}).get_data(
@@ -102,6 +113,19 @@ def test_disabling_a_schedule_from_the_list(client):
     client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/"})
     db.session.expire_all()
     assert db.session.get(ReplicationSchedule, schedule.id).enabled is False
+
+
+def test_a_list_action_returns_to_the_page_it_was_posted_from(client):
+    schedule = make_schedule("back-home")
+    response = client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/?page=2"})
+    assert response.headers["Location"] == "/schedules/?page=2"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "schedules/"])
+def test_a_list_action_never_returns_to_another_site(client, target):
+    schedule = make_schedule("stay-home")
+    response = client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": target})
+    assert response.headers["Location"] == "/schedules/"
 
 
 def test_a_viewer_sees_the_list_without_action_buttons(viewer_client):

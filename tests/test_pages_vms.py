@@ -52,3 +52,16 @@ def test_a_failed_over_vm_says_its_next_run_will_be_skipped(client):
     make_vm("fo-01", current_status="failed_over_test")
     page = client.get("/vms/fo-01").get_data(as_text=True)
     assert "skipped while the VM is failed over" in page
+
+
+def test_the_vm_list_pages_by_name_with_links_that_keep_the_search(client):
+    for index in range(55):
+        make_vm(f"node-{index:02d}")
+    make_vm("other")
+    first = client.get("/vms/?q=node").get_data(as_text=True)
+    assert "node-49" in first and "node-50" not in first and "55 managed" in first
+    assert 'aria-label="VM pages"' in first and "Page 1 of 2" in first
+    assert 'href="/vms/?page=2&amp;q=node" rel="next">Next' in first and 'rel="prev"' not in first
+    second = client.get("/vms/?q=node&page=2").get_data(as_text=True)
+    assert "node-54" in second and "node-49" not in second
+    assert 'href="/vms/?page=1&amp;q=node" rel="prev">Previous' in second and 'rel="next"' not in second

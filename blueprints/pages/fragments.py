@@ -1,12 +1,13 @@
 """Page fragments and the page poller.
 
-A fragment is one partial template (`overview/_running.html`, `jobs/_list.html`, ...) wrapped in
-an element that carries its id and a version: a short hash of its rendered HTML. The page
-renders its fragments for the first paint; the page's single poll endpoint renders the very
-same fragments, compares each version with the one the browser reports (`v.<fragment id>`
-query parameters, added by static/js/app.js) and answers with only the fragments that changed,
-as out-of-band swaps. 204 means nothing changed; 286 tells htmx to stop polling because nothing
-on the page is running any more (the response still carries the last changes).
+A fragment is one partial template (`jobs/_active.html`, `jobs/_list.html`, ...) shown in a panel
+that carries its id and a version: a short hash of its rendered HTML. The page renders its
+fragments for the first paint with the `panel` macro of `_macros.html`; the page's single poll
+endpoint renders the very same fragments, compares each version with the one the browser
+reports (`v.<fragment id>` query parameters, added by static/js/app.js) and answers with only the
+fragments that changed, through the same macro as out-of-band swaps (`_poll.html`). 204 means
+nothing changed; 286 tells htmx to stop polling because nothing on the page is running any more
+(the response still carries the last changes).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from flask import current_app, make_response, render_template, request
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 STOP_POLLING = 286
 DEFAULT_POLL_INTERVAL_SECONDS = 2
@@ -23,39 +24,19 @@ DEFAULT_POLL_INTERVAL_SECONDS = 2
 
 @dataclass(frozen=True)
 class Fragment:
-    """A rendered partial with its element id and content version."""
+    """A rendered partial with its element id, its accessible name and its content version."""
 
     id: str
+    label: str
     inner: Markup
     version: str
-    tag: str = "div"
-    css_class: str = ""
-    label: str | None = None
-
-    def _open_tag(self, oob: bool) -> str:
-        attrs = [f'id="{escape(self.id)}"', f'data-fragment-version="{self.version}"']
-        if self.css_class:
-            attrs.append(f'class="{escape(self.css_class)}"')
-        if self.label:
-            attrs.append(f'aria-label="{escape(self.label)}"')
-        if oob:
-            attrs.append('hx-swap-oob="true"')
-        return f"<{self.tag} {' '.join(attrs)}>"
-
-    def __html__(self) -> str:
-        return f"{self._open_tag(False)}{self.inner}</{self.tag}>"
-
-    def oob(self) -> str:
-        """The fragment as an out-of-band swap that replaces the element with the same id."""
-        return f"{self._open_tag(True)}{self.inner}</{self.tag}>"
 
 
-def render_fragment(fragment_id: str, template: str, *, tag: str = "div", css_class: str = "",
-                    label: str | None = None, **context) -> Fragment:
+def render_fragment(fragment_id: str, template: str, *, label: str, **context) -> Fragment:
     """Render `template` as the fragment `fragment_id`; the version is a hash of the HTML."""
     inner = Markup(render_template(template, **context))
     version = hashlib.blake2b(inner.encode("utf-8"), digest_size=6).hexdigest()
-    return Fragment(fragment_id, inner, version, tag, css_class, label)
+    return Fragment(fragment_id, label, inner, version)
 
 
 @dataclass(frozen=True)
@@ -72,9 +53,7 @@ class Panel:
     template: str
     state: str
     context: Callable[[], dict]
-    tag: str = "div"
-    css_class: str = ""
-    label: str | None = None
+    label: str
 
     @property
     def version(self) -> str:
@@ -82,12 +61,17 @@ class Panel:
 
     def render(self) -> Fragment:
         inner = Markup(render_template(self.template, **self.context()))
-        return Fragment(self.id, inner, self.version, self.tag, self.css_class, self.label)
+        return Fragment(self.id, self.label, inner, self.version)
 
 
-def render_panels(panels: Iterable[Panel]) -> list[Fragment]:
-    """Every panel rendered, for the first paint."""
-    return [panel.render() for panel in panels]
+def by_id(fragments: Iterable[Fragment]) -> dict[str, Fragment]:
+    """The fragments keyed by element id, for a page template that places each one itself."""
+    return {fragment.id: fragment for fragment in fragments}
+
+
+def render_panels(panels: Iterable[Panel]) -> dict[str, Fragment]:
+    """Every panel rendered, for the first paint, keyed by element id."""
+    return by_id(panel.render() for panel in panels)
 
 
 def poll_panels(panels: Iterable[Panel], *, active: bool):
@@ -116,7 +100,7 @@ def poll_response(fragments: Iterable[Fragment], *, active: bool):
     status = 200 if active else STOP_POLLING
     if not changed and active:
         status = 204
-    response = make_response("".join(fragment.oob() for fragment in changed), status)
+    response = make_response(render_template("_poll.html", fragments=changed) if changed else "", status)
     response.headers["Cache-Control"] = "no-store"
     response.vary.add("HX-Request")
     return response

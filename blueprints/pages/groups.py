@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 import grouping
-from blueprints.pages import readers
 from blueprints.pages.forms import field_errors, page_number
 from domain_errors import DomainError, NotFound
 from paging import page_count
+from schedules import schedules_by_name
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -26,9 +26,8 @@ def _form_values(form) -> dict:
 
 
 def _render_form(group, values: dict, errors: dict, status: int = 200):
-    schedules = readers.schedules_by_name()
     return render_template("groups/form.html", group=group, values=values, errors=errors,
-                           schedules=schedules), status
+                           schedules=schedules_by_name()), status
 
 
 def _load(group_id: str):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, request, url_for
 
 import jobs
-from blueprints.pages.fragments import (Panel, minute_of, poll_interval, poll_panels, poll_response,
+from blueprints.pages.fragments import (Panel, by_id, minute_of, poll_interval, poll_panels, poll_response,
                                         render_fragment, render_panels)
 from blueprints.pages.forms import field_errors, page_number
 from blueprints.pages.timeline import build_timeline
@@ -69,12 +69,12 @@ def _list_panels(filters: dict[str, str], page: int):
         Panel("jobs-active", "jobs/_active.html", state,
               lambda: {"items": jobs.list_jobs(jobs.JobFilter(**scope, statuses=("pending", "running")),
                                                per_page=ACTIVE_LIMIT).items},
-              tag="section", css_class="panel", label="Running jobs"),
+              label="Running jobs"),
         Panel("jobs-timeline", "jobs/_timeline.html", state,
               lambda: {"timeline": build_timeline(recent(), now), "shown": len(recent()), "limit": TIMELINE_LIMIT},
-              tag="section", css_class="panel", label="Last 24 hours"),
+              label="Last 24 hours"),
         Panel("jobs-list", "jobs/_list.html", f"{state}|{sorted(filters.items())}|{page}",
-              lambda: {"listing": listing(), "filters": filters}, tag="section", css_class="panel", label="Jobs"),
+              lambda: {"listing": listing(), "filters": filters}, label="Jobs"),
     ]
     return panels, fingerprint.active
 
@@ -85,12 +85,12 @@ def index():
     page = page_number(request.args.get("page"))
     try:
         panels, active = _list_panels(filters, page)
-        fragments = render_panels(panels)
+        rendered = render_panels(panels)
     except ValidationError as exc:
-        return render_template("jobs/index.html", filters=filters, fragments=[], errors=field_errors(exc, LABELS),
+        return render_template("jobs/index.html", filters=filters, panels={}, errors=field_errors(exc, LABELS),
                                windows=WINDOWS, job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES,
                                poll_active=False), 422
-    return render_template("jobs/index.html", filters=filters, fragments=fragments, errors={}, windows=WINDOWS,
+    return render_template("jobs/index.html", filters=filters, panels=rendered, errors={}, windows=WINDOWS,
                            job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES, poll_active=active,
                            poll_interval=poll_interval(), poll_url=url_for("jobs.poll", **request.args))
 
@@ -112,10 +112,8 @@ def _detail_fragments(job_id: str):
     ref = jobs.JobRef(progress["job"]["data_source"], progress["job_id"], progress["job"]["matched_by"])
     log = jobs.job_logs(progress["job_id"], limit=LOG_TAIL_LINES, tail=True, ref=ref)["logs"]
     fragments = [
-        render_fragment("job-progress", "jobs/_progress.html", tag="section", css_class="panel",
-                        label="Progress", progress=progress),
-        render_fragment("job-log", "jobs/_log.html", tag="section", css_class="panel", label="Log",
-                        lines=log, limit=LOG_TAIL_LINES),
+        render_fragment("job-progress", "jobs/_progress.html", label="Progress", progress=progress),
+        render_fragment("job-log", "jobs/_log.html", label="Log", lines=log, limit=LOG_TAIL_LINES),
     ]
     return fragments, progress
 
@@ -129,6 +127,6 @@ def detail_poll(job_id: str):
 @bp.get("/<path:job_id>")
 def detail(job_id: str):
     fragments, progress = _detail_fragments(job_id)
-    return render_template("jobs/detail.html", job=progress["job"], fragments=fragments,
+    return render_template("jobs/detail.html", job=progress["job"], panels=by_id(fragments),
                            poll_active=progress["is_active"], poll_interval=poll_interval(),
                            poll_url=url_for("jobs.detail_poll", job_id=job_id))

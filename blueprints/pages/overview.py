@@ -6,9 +6,9 @@ from datetime import timedelta
 from flask import Blueprint, render_template, url_for
 
 import jobs
-from blueprints.pages import readers
 from blueprints.pages.fragments import Panel, minute_of, poll_interval, poll_panels, render_panels
 from models import utcnow
+from scheduler.health import banner_state, scheduler_status
 
 bp = Blueprint("overview", __name__)
 
@@ -27,28 +27,28 @@ def _panels():
     since = now - FAILURE_WINDOW
     fingerprint = jobs.jobs_fingerprint(since=since)
     minute = minute_of(now)
-    scheduler_state = f"{readers.scheduler_banner()}|{minute}"
+    jobs_state = f"{fingerprint.version}|{minute}"
+    scheduler_state = f"{banner_state()}|{minute}"
     health = {}
 
     def scheduler_health():
         if "value" not in health:
-            health["value"] = readers.scheduler_health()
+            health["value"] = scheduler_status()
         return health["value"]
 
     panels = [
-        Panel("overview-running", "jobs/_active.html", f"{fingerprint.version}|{minute}",
+        Panel("overview-running", "jobs/_active.html", jobs_state,
               lambda: {"items": jobs.list_jobs(jobs.build_filter(status="pending,running"),
                                                per_page=RUNNING_LIMIT).items},
-              tag="section", css_class="panel", label="Running jobs"),
+              label="Running jobs"),
         Panel("overview-health", "overview/_health.html", scheduler_state,
-              lambda: {"health": scheduler_health()}, tag="section", css_class="panel", label="Scheduler health"),
+              lambda: {"health": scheduler_health()}, label="Scheduler health"),
         Panel("overview-next-runs", "overview/_next_runs.html", scheduler_state,
-              lambda: {"runs": (scheduler_health() or {}).get("next_fires", [])},
-              tag="section", css_class="panel", label="Next scheduled runs"),
-        Panel("overview-failures", "overview/_failures.html", f"{fingerprint.version}|{minute}",
+              lambda: {"runs": scheduler_health()["next_fires"]}, label="Next scheduled runs"),
+        Panel("overview-failures", "overview/_failures.html", jobs_state,
               lambda: {"failures": jobs.list_jobs(jobs.build_filter(status="failed", since=since),
                                                   per_page=FAILURE_LIMIT).items},
-              tag="section", css_class="panel", label="Recent failures"),
+              label="Recent failures"),
     ]
     return panels, fingerprint.active
 
@@ -56,7 +56,7 @@ def _panels():
 @bp.get("/")
 def index():
     panels, active = _panels()
-    return render_template("overview/index.html", fragments=render_panels(panels), poll_active=active,
+    return render_template("overview/index.html", panels=render_panels(panels), poll_active=active,
                            poll_url=url_for("overview.poll"), poll_interval=poll_interval())
 
 

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import grouping
 import schedules
-from blueprints.pages import readers
-from blueprints.pages.fragments import poll_interval, poll_response, render_fragment
+from blueprints.pages.fragments import by_id, poll_interval, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, page_number, zone_names
-from blueprints.pages.schedule_form import WEEKDAYS, Frequency, frequency_from_cron, frequency_from_form
-from cron import schedule_preview
+from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from security.login import safe_next_url
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
@@ -44,7 +44,7 @@ def _form_values(form) -> tuple[dict, Frequency]:
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or None
     values["enabled"] = "enabled" in form
     values["skip_if_running"] = "skip_if_running" in form
-    frequency = frequency_from_form(form)
+    frequency = _frequency(form)
     if values["schedule_type"] == "chain":
         frequency = Frequency(frequency=frequency.frequency, custom=frequency.custom)
         values["cron_expression"] = ""
@@ -54,6 +54,14 @@ def _form_values(form) -> tuple[dict, Frequency]:
         values["chain_parent_schedule_id"] = None
         values["chain_delay_minutes"] = 0
     return values, frequency
+
+
+def _frequency(form) -> Frequency:
+    """The builder inputs of a posted form or query string."""
+    return build_frequency(form.get("frequency"), interval_value=form.get("interval_value"),
+                           interval_unit=form.get("interval_unit"), time=form.get("time"),
+                           weekdays=form.getlist("weekdays"), month_day=form.get("month_day"),
+                           custom=form.get("cron_expression"))
 
 
 def _initial_values(schedule=None) -> dict:
@@ -73,8 +81,7 @@ def _preview(values: dict, frequency: Frequency) -> dict:
         return {"chain": True}
     if frequency.errors:
         return {"valid": False, "error": next(iter(frequency.errors.values())), "runs": []}
-    preview = schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS,
-                               min_interval_seconds=current_app.config["MIN_SCHEDULE_INTERVAL_SECONDS"])
+    preview = schedules.schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS)
     preview["expression"] = values["cron_expression"]
     preview["timezone"] = values.get("timezone") or "UTC"
     if preview["valid"]:
@@ -85,7 +92,7 @@ def _preview(values: dict, frequency: Frequency) -> dict:
 
 
 def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200):
-    parents = [(schedule_id, name) for schedule_id, name in readers.schedule_names()
+    parents = [(schedule_id, name) for schedule_id, name in schedules.schedule_names()
                if schedule is None or schedule_id != schedule.id]
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
                            errors=errors, preview=_preview(values, frequency), parents=parents,
@@ -143,10 +150,10 @@ def preview():
 
 def _detail_fragments(schedule, page: int):
     executions = schedules.list_executions(schedule.id, page=page, per_page=EXECUTIONS_PER_PAGE)
-    running = readers.schedule_has_running_execution(schedule.id)
+    running = schedules.schedule_has_running_execution(schedule.id)
     return [
-        render_fragment("schedule-executions", "schedules/_executions.html", tag="section", css_class="panel",
-                        label="Execution history", schedule=schedule, executions=executions),
+        render_fragment("schedule-executions", "schedules/_executions.html", label="Execution history",
+                        schedule=schedule, executions=executions),
     ], running
 
 
@@ -155,10 +162,10 @@ def detail(schedule_id: str):
     schedule = _load(schedule_id)
     page = page_number(request.args.get("page"))
     fragments, running = _detail_fragments(schedule, page)
-    return render_template("schedules/detail.html", schedule=schedule, fragments=fragments,
-                           coverage=readers.schedule_coverage(schedule.id),
+    return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
+                           coverage=grouping.schedule_coverage(schedule.id),
                            next_run=schedules.schedules.next_run_of(schedule),
-                           parent=readers.schedule_name(schedule.chain_parent_schedule_id),
+                           parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
                            poll_active=running, poll_interval=poll_interval(),
                            poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
 
@@ -209,5 +216,4 @@ def delete(schedule_id: str):
 
 def _back(default: str) -> str:
     """Where a list action returns: the page it was posted from, if it is one of ours."""
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next_url(request.form.get("next"), default)

@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from blueprints.pages import readers
-from blueprints.pages.banners import dismiss_banner
+import grouping
+from banner_dismissals import banner_dismissed, dismiss_banner
 from blueprints.pages.forms import page_number
 from domain_errors import NotFound
-from paging import page_count
 from security import require_role
 from vms import vm_context_details
 
@@ -20,10 +19,8 @@ PER_PAGE = 50
 @bp.get("/")
 def index():
     search = (request.args.get("q") or "").strip()[:100]
-    page = page_number(request.args.get("page"))
-    rows, total = readers.list_vms(search or None, page, PER_PAGE)
-    return render_template("vms/index.html", rows=rows, total=total, page=page,
-                           pages=page_count(total, PER_PAGE), q=search)
+    listing = grouping.list_vms(search or None, page_number(request.args.get("page")), PER_PAGE)
+    return render_template("vms/index.html", listing=listing, q=search)
 
 
 def _details(vm_name: str) -> dict:
@@ -37,7 +34,7 @@ def _details(vm_name: str) -> dict:
 def detail(vm_name: str):
     details = _details(vm_name)
     last = details.get("last_operation")
-    show_banner = last is not None and not readers.banner_dismissed(
+    show_banner = last is not None and not banner_dismissed(
         current_user.id, details["context"]["context_id"], str(last.get("job_id") or ""))
     return render_template("vms/detail.html", details=details, vm=details["context"], last=last,
                            show_banner=show_banner)

@@ -1,15 +1,15 @@
-"""The schedule form's frequency builder: operator choices <-> a cron expression.
+"""The frequency builder: an operator's choices <-> a cron expression.
 
 Operators pick "every N minutes/hours/days", "daily at", "weekly on", "monthly on day" or type a
-custom expression; the form posts those choices and this module turns them into the six-field
-expression the schedules package validates. Editing goes the other way: an expression the
-builder can express is shown in the builder, anything else as custom.
+custom expression; this module turns those choices into the six-field expression the schedules
+package validates. Editing goes the other way: an expression the builder can express is shown
+in the builder, anything else as custom.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Iterable
 
 FREQUENCIES = ("interval", "daily", "weekly", "monthly", "custom")
 INTERVAL_UNITS = {"minutes": 59, "hours": 23, "days": 31}
@@ -59,18 +59,25 @@ class Frequency:
         return int(hour), int(minute)
 
 
-def frequency_from_form(form: Mapping) -> Frequency:
-    """Read the builder inputs of a posted form (or query string); checks each input."""
-    chosen = form.get("frequency") or "daily"
-    weekdays = tuple(code for code in _WEEKDAY_CODES if code in form.getlist("weekdays"))
+def build_frequency(frequency: str | None = None, *, interval_value: str | None = None,
+                    interval_unit: str | None = None, time: str | None = None,
+                    weekdays: Iterable[str] = (), month_day: str | None = None,
+                    custom: str | None = None) -> Frequency:
+    """The builder's choices as entered, each input checked (`errors` names those at fault).
+
+    Missing inputs are empty; an unknown frequency is read as a custom expression, and the
+    weekdays keep the week's order whatever order they came in.
+    """
+    chosen = frequency or "daily"
+    days = set(weekdays)
     result = Frequency(
         frequency=chosen if chosen in FREQUENCIES else "custom",
-        interval_value=(form.get("interval_value") or "").strip(),
-        interval_unit=form.get("interval_unit") or "minutes",
-        time=(form.get("time") or "").strip(),
-        weekdays=weekdays,
-        month_day=(form.get("month_day") or "").strip(),
-        custom=(form.get("cron_expression") or "").strip(),
+        interval_value=(interval_value or "").strip(),
+        interval_unit=interval_unit or "minutes",
+        time=(time or "").strip(),
+        weekdays=tuple(code for code in _WEEKDAY_CODES if code in days),
+        month_day=(month_day or "").strip(),
+        custom=(custom or "").strip(),
     )
     return replace(result, errors=_check(result))
 

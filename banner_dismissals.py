@@ -1,4 +1,4 @@
-"""Dismissing the last-operation banner of a VM, per user and per operation.
+"""Which last-operation banners each user has dismissed, per VM and per operation.
 
 A later operation has another job id, so its banner shows again until dismissed in turn.
 """
@@ -6,6 +6,12 @@ from __future__ import annotations
 
 from extensions import db
 from models import DashboardBannerDismissal, utcnow
+
+
+def banner_dismissed(user_id: int, context_id: str, job_id: str | None) -> bool:
+    """Whether this user dismissed the last-operation banner of this VM for this very operation."""
+    dismissal = db.session.get(DashboardBannerDismissal, (user_id, context_id))
+    return dismissal is not None and dismissal.job_id == (job_id or "")
 
 
 def dismiss_banner(user_id: int, context_id: str, job_id: str) -> None:
