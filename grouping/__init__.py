@@ -11,4 +11,3 @@ from grouping.membership import (AssignmentBoard, AssignResult, MemberRow, assig
                                  assignment_board, group_members, member_to_dict, place_member,
                                  remove_vm, reorder_members, set_vm_group, stage_assignment,
                                  ungroup_vms, ungrouped_vms, vm_group_id)
-from grouping.vm_list import VMRow, list_vms  # noqa: F401

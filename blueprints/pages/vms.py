@@ -4,12 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-import grouping
-from banner_dismissals import banner_dismissed, dismiss_banner
 from blueprints.pages.forms import page_number
 from domain_errors import NotFound
 from security import require_role
-from vms import vm_context_details
+from vms import banner_dismissed, dismiss_banner, list_vms, vm_context_details
 
 bp = Blueprint("vms", __name__, url_prefix="/vms")
 
@@ -19,7 +17,7 @@ PER_PAGE = 50
 @bp.get("/")
 def index():
     search = (request.args.get("q") or "").strip()[:100]
-    listing = grouping.list_vms(search or None, page_number(request.args.get("page")), PER_PAGE)
+    listing = list_vms(search or None, page_number(request.args.get("page")), PER_PAGE)
     return render_template("vms/index.html", listing=listing, q=search)
 
 

@@ -1,7 +1,7 @@
 """Dismissed last-operation banners: per user, per VM, per operation."""
 import pytest
 
-from banner_dismissals import banner_dismissed, dismiss_banner
+from vms import banner_dismissed, dismiss_banner
 
 pytestmark = pytest.mark.both_dbs
 
