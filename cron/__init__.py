@@ -1,6 +1,8 @@
 """Cron schedules for replication: parsing, validation, next fire times, descriptions.
 
 Pure Python (no Flask, no database); the scheduler engine, the API and the pages build on it.
+``timing.next_fire`` caches next fires for pages that list many schedules; ``builder`` turns the
+schedule form's frequency choices into an expression and back.
 
 Expressions
     Six fields ``second minute hour day-of-month month day-of-week`` as in robfig/cron with
@@ -37,7 +39,7 @@ from .describe import describe
 from .errors import CronError
 from .expression import CronExpression
 from .parser import DEFAULT_MIN_INTERVAL_SECONDS, parse_cron
-from .preview import next_runs, schedule_preview
+from .preview import next_runs, preview_expression
 from .trigger import ScheduleTrigger
 
 __all__ = [
@@ -48,5 +50,5 @@ __all__ = [
     "describe",
     "next_runs",
     "parse_cron",
-    "schedule_preview",
+    "preview_expression",
 ]

@@ -26,7 +26,7 @@ def next_runs(
     return expression.next_runs(after or datetime.now(utc_zone.utc), count)
 
 
-def schedule_preview(
+def preview_expression(
     cron_expression: str,
     timezone: str | None = "UTC",
     count: int = _DEFAULT_PREVIEW_RUNS,

@@ -12,14 +12,14 @@ MAX_PREVIEW_COUNT = MAX_PREVIEW_RUNS
 
 def schedule_preview(cron_expression: str | None, timezone: str | None = "UTC", count: int = 5,
                      after: datetime | None = None) -> dict:
-    """`cron.schedule_preview` with the configured frequency floor, plus the form field at fault.
+    """`cron.preview_expression` with the configured frequency floor, plus the form field at fault.
 
     Never raises for a bad expression or zone: the preview is shown live while an operator
     types, so an invalid schedule is an answer (`valid` false, `error` naming the field), not
     a failure. `field` is the input to highlight (`cron_expression` or `timezone`);
     `error_field` is the precise cron field (`minute`, `day_of_week`, `frequency`, ...).
     """
-    preview = cron.schedule_preview(cron_expression or "", timezone or "UTC", count, after,
+    preview = cron.preview_expression(cron_expression or "", timezone or "UTC", count, after,
                                     min_interval_seconds=frequency_floor())
     field = preview.get("error_field")
     preview["field"] = None if field is None else ("timezone" if field == "timezone" else "cron_expression")

@@ -1,18 +1,18 @@
-"""schedule_preview (what the form and the API show) and describe()."""
+"""preview_expression (shown through schedules.schedule_preview) and describe()."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import pytest
 
-from cron import CronError, describe, parse_cron, schedule_preview
+from cron import CronError, describe, parse_cron, preview_expression
 
 UTC = timezone.utc
 JUNE = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def test_a_valid_preview_lists_runs_with_the_schedule_zone_offset():
-    preview = schedule_preview("0 0 3 * * *", "Europe/London", count=2, after=datetime(2026, 3, 28, tzinfo=UTC))
+    preview = preview_expression("0 0 3 * * *", "Europe/London", count=2, after=datetime(2026, 3, 28, tzinfo=UTC))
     assert preview == {
         "valid": True,
         "description": "Every day at 03:00 (Europe/London)",
@@ -41,7 +41,7 @@ def test_a_valid_preview_lists_runs_with_the_schedule_zone_offset():
     ],
 )
 def test_an_invalid_preview_reports_the_error_and_its_field_without_raising(expression, zone, floor, field, error):
-    preview = schedule_preview(expression, zone, after=JUNE, min_interval_seconds=floor)
+    preview = preview_expression(expression, zone, after=JUNE, min_interval_seconds=floor)
     assert preview == {
         "valid": False, "description": "", "next_runs": [], "error": error, "error_field": field, "runs": [],
     }
@@ -49,17 +49,17 @@ def test_an_invalid_preview_reports_the_error_and_its_field_without_raising(expr
 
 @pytest.mark.parametrize(("count", "listed"), [(0, 1), (-3, 1), (1, 1), (7, 7), (50, 50), (500, 50), ("12", 12), ("x", 5), (None, 5)])
 def test_the_number_of_previewed_runs_is_clamped_between_one_and_fifty(count, listed):
-    assert len(schedule_preview("0 0 * * * *", "UTC", count=count, after=JUNE)["next_runs"]) == listed
+    assert len(preview_expression("0 0 * * * *", "UTC", count=count, after=JUNE)["next_runs"]) == listed
 
 
 def test_a_preview_defaults_to_five_runs_from_now():
-    preview = schedule_preview("0 * * * * *")
+    preview = preview_expression("0 * * * * *")
     runs = [datetime.fromisoformat(run) for run in preview["next_runs"]]
     assert len(runs) == 5 and runs[0] > datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 def test_a_naive_after_is_read_as_utc():
-    preview = schedule_preview("0 0 * * * *", "UTC", count=1, after=datetime(2026, 6, 1, 10, 30))
+    preview = preview_expression("0 0 * * * *", "UTC", count=1, after=datetime(2026, 6, 1, 10, 30))
     assert preview["next_runs"] == ["2026-06-01T11:00:00+00:00"]
 
 
@@ -84,12 +84,12 @@ def test_a_naive_after_is_read_as_utc():
     ],
 )
 def test_runs_affected_by_a_dst_change_are_marked(expression, zone, after, markers):
-    preview = schedule_preview(expression, zone, count=len(markers), after=after)
+    preview = preview_expression(expression, zone, count=len(markers), after=after)
     assert [(run["at"], run["dst"]) for run in preview["runs"]] == markers
 
 
 def test_the_first_run_is_marked_when_the_offset_changed_since_the_preview_start():
-    preview = schedule_preview("0 0 12 * * *", "Europe/London", count=1, after=datetime(2026, 3, 28, 13, tzinfo=UTC))
+    preview = preview_expression("0 0 12 * * *", "Europe/London", count=1, after=datetime(2026, 3, 28, 13, tzinfo=UTC))
     assert preview["runs"][0] == {"at": "2026-03-29T12:00:00+01:00", "utc": "2026-03-29T11:00:00+00:00", "dst": "offset-change"}
 
 
