@@ -7,6 +7,8 @@
 
 Any `logging` call made inside a job or step (in this thread, in nested calls, or in threads
 started with `start_thread`) is written to `log_events` with the job's and step's ids.
+
+JobLog only writes; `jobs/` reads jobs back (any-id lookup, progress, logs).
 """
 from __future__ import annotations
 
@@ -15,12 +17,10 @@ import logging
 from joblog.context import current_job_id, current_step_id, start_thread
 from joblog.handler import DBLogHandler, install_router
 from joblog.serialize import to_jsonable
-from joblog.summaries import JobProgress, JobSummary, LogEntry, StepInfo
 from joblog.tracker import InvalidJobField, JobNotFound, StepFailure, Tracker
 
-__all__ = ["Tracker", "StepFailure", "get_tracker", "init_joblog", "DBLogHandler", "JobSummary", "JobProgress", "StepInfo",
-           "LogEntry", "current_job_id", "current_step_id", "start_thread", "JobNotFound", "InvalidJobField",
-           "to_jsonable"]
+__all__ = ["Tracker", "StepFailure", "get_tracker", "init_joblog", "DBLogHandler", "current_job_id",
+           "current_step_id", "start_thread", "JobNotFound", "InvalidJobField", "to_jsonable"]
 
 
 def init_joblog(app) -> Tracker:
