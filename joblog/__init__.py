@@ -7,20 +7,21 @@
 
 Any `logging` call made inside a job or step (in this thread, in nested calls, or in threads
 started with `start_thread`) is written to `log_events` with the job's and step's ids.
+
+JobLog only writes; `jobs/` reads jobs back (any-id lookup, progress, logs).
 """
 from __future__ import annotations
 
 import logging
 
+from extensions import db
 from joblog.context import current_job_id, current_step_id, start_thread
 from joblog.handler import DBLogHandler, install_router
 from joblog.serialize import to_jsonable
-from joblog.summaries import JobProgress, JobSummary, LogEntry, StepInfo
 from joblog.tracker import InvalidJobField, JobNotFound, StepFailure, Tracker
 
-__all__ = ["Tracker", "StepFailure", "get_tracker", "init_joblog", "DBLogHandler", "JobSummary", "JobProgress", "StepInfo",
-           "LogEntry", "current_job_id", "current_step_id", "start_thread", "JobNotFound", "InvalidJobField",
-           "to_jsonable"]
+__all__ = ["Tracker", "StepFailure", "get_tracker", "init_joblog", "DBLogHandler", "current_job_id",
+           "current_step_id", "start_thread", "JobNotFound", "InvalidJobField", "to_jsonable"]
 
 
 def init_joblog(app) -> Tracker:
@@ -29,7 +30,6 @@ def init_joblog(app) -> Tracker:
     Queued log events are written when the process exits (`logging.shutdown` flushes and closes
     every handler) or when `app.extensions["joblog"].close()` is called.
     """
-    from extensions import db
     with app.app_context():
         engine = db.engine
     handler = DBLogHandler(engine, queue_size=int(app.config.get("JOBLOG_QUEUE_SIZE", 10000)),

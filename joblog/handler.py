@@ -1,10 +1,20 @@
 """Asynchronous `logging` handler that writes records to `log_events` in batches.
 
-The caller only appends to a bounded in-memory queue (O(1), never touches the database); one
-writer thread drains it with one multi-row INSERT per batch. When the queue is full the handler
-either drops the oldest record or makes the caller wait, and counts both. A database error never
-kills the writer: it is counted, reported on stderr (never through logging, which would feed
-the error back into this handler) and the writer carries on.
+Why it is built this way:
+
+* A log call must never wait on the database (a step logging while MariaDB is slow or away
+  would stall the migration it reports on). The caller only appends to a bounded in-memory
+  queue under one short lock; when the queue is full the handler either drops the oldest
+  record or makes the caller wait (`overflow`), and counts both.
+* One writer thread per handler drains the queue and writes each batch in one statement, with
+  bound parameters only (no SQL text is ever built from values): on MySQL/MariaDB one multi-row
+  `INSERT ... VALUES (%s, ...), (%s, ...)` per batch (very long messages may take several),
+  since a round trip per row would cap the rate far below what callers log; elsewhere (SQLite)
+  the driver's `executemany`, which sqlite3 runs in one C loop.
+* A database error never kills the writer: it is counted, reported on stderr (never through
+  `logging`, which would feed the error back into this handler) and the writer carries on.
+* After `os.fork` (gunicorn --preload) the child gets fresh locks and no writer; it starts its
+  own on its first record.
 """
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ import time
 import weakref
 from collections import deque
 from datetime import datetime, timezone
+from itertools import chain
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import exc as sa_exc
@@ -30,7 +41,12 @@ _IDLE_EXIT_SECONDS = 30.0  # an idle writer thread ends; the next record starts 
 _RETRIES = 3
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
-_MAX_STATEMENT_CHARS = 1_000_000  # well below MariaDB's default max_allowed_packet (16 MiB)
+_COLUMNS = ("job_id", "step_id", "level", "message", "attrs", "ts", "external_job_id")
+_INSERT = f"INSERT INTO log_events ({', '.join(_COLUMNS)}) VALUES "
+# A multi-row INSERT must fit in MariaDB's max_allowed_packet (16 MiB by default); a batch of
+# long messages is split into several statements, each well below it.
+_MAX_STATEMENT_BYTES = 1_000_000
+_ROW_OVERHEAD_CHARS = 16  # a row's parentheses, commas, quotes and NULLs
 _UTC = timezone.utc
 _formatter = logging.Formatter()
 
@@ -51,15 +67,6 @@ def level_name(levelno: int) -> str:
     if levelno >= logging.INFO:
         return "INFO"
     return "DEBUG"
-
-
-def _sql_literal(value: Any, literal) -> str:
-    """A value as SQL: None and integers directly, anything else quoted by the driver."""
-    if value is None:
-        return "NULL"
-    if type(value) is int:
-        return str(value)
-    return literal(value)
 
 
 def _resolve_engine(engine_or_session_factory: Any) -> Engine:
@@ -98,12 +105,12 @@ class DBLogHandler(logging.Handler):
         mark = _PLACEHOLDER.get(self.engine.dialect.paramstyle)
         if mark is None:
             raise ValueError(f"DBLogHandler does not support the {self.engine.dialect.paramstyle!r} parameter style")
-        # Pre-built once: the writer hands rows straight to the driver's executemany, which
-        # PyMySQL turns into one multi-row INSERT and sqlite3 runs in a single C loop.
-        self._values_prefix = ("INSERT INTO log_events (job_id, step_id, level, message, attrs, ts, external_job_id) "
-                               "VALUES ")
-        self._sql = f"{self._values_prefix}({', '.join([mark] * 7)})"
-        self._literal_values = self.engine.dialect.driver == "pymysql"
+        self._row_marks = f"({', '.join([mark] * len(_COLUMNS))})"
+        self._sql = _INSERT + self._row_marks
+        # On MySQL/MariaDB each INSERT commits by itself: a BEGIN and a COMMIT would add two round
+        # trips per batch, and after each round trip the writer waits for the GIL behind the callers.
+        self._autocommit = self.engine.dialect.name == "mysql"
+        self._multi_row_cache: dict[int, str] = {}
         self._capacity = queue_size
         self._block = overflow == "block"
         self.overflow = overflow
@@ -358,12 +365,12 @@ class DBLogHandler(logging.Handler):
     def _connection(self):
         """The writer thread's own connection, kept while it runs: checking one out of the pool per
         batch costs a ping and a reset round trip, and after each round trip the writer waits for
-        the GIL behind the callers. MySQL connections autocommit: each INSERT is atomic by itself."""
+        the GIL behind the callers."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self.engine.connect()
-            if self._literal_values:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT", no_parameters=True)
+            if self._autocommit:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             self._local.conn = conn
         return conn
 
@@ -377,37 +384,57 @@ class DBLogHandler(logging.Handler):
                 pass  # a connection that is already broken needs no closing
 
     def _execute(self, conn, rows: list) -> Iterator[int]:
-        """Write `rows`, yielding how many were committed by each statement."""
-        if not self._literal_values:
-            with conn.begin():
+        """Write `rows`, yielding how many each statement stored (committed) before the next one."""
+        if not self._autocommit:
+            with conn.begin():  # one transaction: all of the batch or none of it
                 conn.exec_driver_sql(self._sql, rows)
             yield len(rows)
             return
-        # PyMySQL's executemany escapes every value through a generic per-item dispatch, which
-        # costs more than the database itself; the rows' types are known, so the multi-row
-        # VALUES list is built here, quoting with the connection's own escaping.
-        literal = conn.connection.dbapi_connection.escape  # quotes as the connection's SQL mode requires
-        values: list[str] = []
-        size = 0
-        for job_id, step_id, level, message, attrs, ts, external_job_id in rows:
-            value = (f"({_sql_literal(job_id, literal)},{_sql_literal(step_id, literal)},'{level}',"
-                     f"{literal(message)},{_sql_literal(attrs, literal)},'{ts}',"
-                     f"{_sql_literal(external_job_id, literal)})")
-            values.append(value)
-            size += len(value)
-            if size >= _MAX_STATEMENT_CHARS:
-                conn.exec_driver_sql(self._values_prefix + ",".join(values))
-                yield len(values)
-                values, size = [], 0
-        if values:
-            conn.exec_driver_sql(self._values_prefix + ",".join(values))
-            yield len(values)
+        for chunk in _chunks(rows):
+            conn.exec_driver_sql(self._multi_row_sql(len(chunk)), tuple(chain.from_iterable(chunk)))
+            yield len(chunk)
+
+    def _multi_row_sql(self, rows: int) -> str:
+        """`INSERT ... VALUES (marks), (marks), ...` for `rows` rows. A batch is one statement rather
+        than PyMySQL's `executemany`, which costs the writer more per row (it formats and encodes each
+        row on its own) and cuts statements at its own size limit, each committing by itself."""
+        sql = self._multi_row_cache.get(rows)
+        if sql is None:
+            if len(self._multi_row_cache) >= 64:  # partial batches come in many sizes
+                self._multi_row_cache.clear()
+            sql = self._multi_row_cache[rows] = _INSERT + ", ".join([self._row_marks] * rows)
+        return sql
 
     @staticmethod
     def _report(what: str, exc: Optional[BaseException]) -> None:
         # The driver's message only: SQLAlchemy's own text would repeat the statement's parameters.
         detail = getattr(exc, "orig", None) or exc
         sys.stderr.write(f"joblog: {what}: {type(detail).__name__}: {str(detail)[:300]}\n")
+
+
+def _chunks(rows: list) -> Iterator[list]:
+    """`rows` in runs whose INSERT stays below `_MAX_STATEMENT_BYTES`, in order."""
+    start, size = 0, 0
+    for index, row in enumerate(rows):
+        row_size = _row_bytes(row)
+        if size + row_size > _MAX_STATEMENT_BYTES and index > start:
+            yield rows[start:index]
+            start, size = index, 0
+        size += row_size
+    if start < len(rows):
+        yield rows[start:]
+
+
+def _row_bytes(row: tuple) -> int:
+    """An upper bound of a row's size in the INSERT, found without escaping it: an escaped
+    character takes at most 4 bytes (a 4-byte UTF-8 character, or a backslash-escaped ASCII one)."""
+    size = _ROW_OVERHEAD_CHARS
+    for value in row:
+        if type(value) is str:
+            size += len(value)
+        elif value is not None:
+            size += len(str(value))
+    return 4 * size
 
 
 class _ContextRouter(logging.Handler):

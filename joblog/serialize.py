@@ -13,6 +13,7 @@ import re
 import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
@@ -81,12 +82,18 @@ def dumps(value: Any) -> str:
         return _strict_encoder(to_jsonable(value))
 
 
+@lru_cache(maxsize=4096)
+def _names_a_secret(key: str) -> bool:
+    """Cached: the log writer asks this for every attribute of every record, and a process
+    logs the same few attribute names over and over."""
+    return _SECRET_KEY.search(key) is not None
+
+
 def without_secrets(attrs: dict) -> dict:
     """`attrs` minus every key (at any depth) naming a password, token or secret."""
     clean = {}
-    search = _SECRET_KEY.search
     for key, value in attrs.items():
-        if search(str(key)):
+        if _names_a_secret(key if type(key) is str else str(key)):
             continue
         clean[key] = without_secrets(value) if isinstance(value, dict) else value
     return clean

@@ -1,4 +1,4 @@
-"""Job and step lifecycle on the appliance's `job_tracking` / `job_steps` / `log_events` tables.
+"""Job and step lifecycle on the appliance's `job_tracking` / `job_steps` tables (writes only).
 
 Every write runs in its own short transaction on the tracker's engine and commits at once, so a
 job's record survives whatever the caller's own session does (a failed step is recorded even when
@@ -20,20 +20,17 @@ from sqlalchemy.engine import Engine
 from joblog.context import JobContext, activated, current_context
 from joblog.handler import DBLogHandler
 from joblog.serialize import to_jsonable
-from joblog.summaries import JobProgress, JobSummary, LogEntry, StepInfo
-from models.appliance import JOBLOG_CATEGORIES, JOBLOG_JOB_TYPES, JobStep, JobTracking, LogEvent
+from models.appliance import JOBLOG_CATEGORIES, JOBLOG_JOB_TYPES, JobStep, JobTracking
 from models.types import utcnow
 
 START_STATUSES = ("pending", "running")
 ACTIVE_STATUSES = ("pending", "running")
 END_STATUSES = ("completed", "failed", "cancelled")
 STEP_END_STATUSES = ("completed", "failed", "skipped")
-MAX_LOG_PAGE = 1000
 _SEQ_ATTEMPTS = 20
 
 _jobs = JobTracking.__table__
 _steps = JobStep.__table__
-_logs = LogEvent.__table__
 _log = logging.getLogger("joblog")
 
 
@@ -84,7 +81,8 @@ def error_text(error: Any) -> Optional[str]:
 
 
 class Tracker:
-    """Starts and ends jobs and steps, records progress, answers questions about jobs."""
+    """Starts and ends jobs and steps and records progress. Reading jobs back (by any id, with
+    their steps and logs) is `jobs/`'s part: one reader for the API, the pages and the tools."""
 
     def __init__(self, engine: Engine, log_handler: Optional[DBLogHandler] = None):
         self.engine = engine
@@ -125,10 +123,14 @@ class Tracker:
             with self.engine.begin() as conn:
                 conn.execute(_jobs.insert().values(**values))
         except sa_exc.IntegrityError:
-            if parent_job_id is not None and self.get_job(parent_job_id) is None:
+            if parent_job_id is not None and not self._job_exists(parent_job_id):
                 raise JobNotFound(parent_job_id) from None
             raise
         return job_id
+
+    def _job_exists(self, job_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(_jobs.c.id).where(_jobs.c.id == job_id)).first() is not None
 
     def end_job(self, job_id: str, status: str, error: Any = None) -> bool:
         """Finish a pending or running job; False when it had already finished (the first end wins)."""
@@ -245,75 +247,3 @@ class Tracker:
             record(*args)
         except Exception as exc:
             _log.warning("could not record the failure of %s %s: %s", kind, ident, type(exc).__name__)
-
-    # -- queries -------------------------------------------------------------------------------
-
-    def get_job(self, job_id: str) -> Optional[JobSummary]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(_jobs).where(_jobs.c.id == job_id)).first()
-        return JobSummary.from_row(row) if row is not None else None
-
-    def children(self, job_id: str) -> list[JobSummary]:
-        """The jobs started as children of `job_id`, oldest first (start times have whole seconds on MySQL)."""
-        query = (select(_jobs).where(_jobs.c.parent_job_id == job_id)
-                 .order_by(_jobs.c.started_at, _jobs.c.created_at))
-        with self.engine.connect() as conn:
-            return [JobSummary.from_row(row) for row in conn.execute(query)]
-
-    def get_progress(self, job_id: str) -> JobProgress:
-        """Step counts, the step running now, percent (the job's own, else step completion) and runtime."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(_jobs).where(_jobs.c.id == job_id)).first()
-            if row is None:
-                raise JobNotFound(job_id)
-            steps = [StepInfo.from_row(r) for r in
-                     conn.execute(select(_steps).where(_steps.c.job_id == job_id).order_by(_steps.c.seq))]
-        job = JobSummary.from_row(row)
-        counts = {status: sum(1 for s in steps if s.status == status) for status in ("completed", "failed", "skipped")}
-        running = [s for s in steps if s.status == "running"]
-        if job.percent_complete is not None:
-            percent = float(job.percent_complete)
-        elif steps:
-            percent = round(100.0 * (counts["completed"] + counts["skipped"]) / len(steps), 1)
-        else:
-            percent = 0.0
-        return JobProgress(job_id=job.id, status=job.status, total_steps=len(steps),
-                           completed_steps=counts["completed"], failed_steps=counts["failed"],
-                           skipped_steps=counts["skipped"], current_step=running[-1].name if running else None,
-                           percent=percent, runtime_seconds=job.runtime_seconds, steps=steps)
-
-    def find_job_by_any_id(self, any_id: str) -> Optional[JobSummary]:
-        """Resolve a JobLog UUID, an external job id (from `job_tracking`, then from `log_events`) or a
-        VM context id (its most recent job). Each lookup is one query on an indexed column; log
-        messages and attributes are never searched (JSON in text columns cannot use an index)."""
-        if not isinstance(any_id, str) or not any_id:
-            return None
-        newest_first = (_jobs.c.started_at.desc(), _jobs.c.created_at.desc())
-        from_logs = (select(_logs.c.job_id).where(_logs.c.external_job_id == any_id, _logs.c.job_id.is_not(None))
-                     .limit(1).scalar_subquery())
-        lookups = (
-            select(_jobs).where(_jobs.c.id == any_id),
-            select(_jobs).where(_jobs.c.external_job_id == any_id).order_by(*newest_first).limit(1),
-            select(_jobs).where(_jobs.c.id == from_logs),
-            select(_jobs).where(_jobs.c.context_id == any_id).order_by(*newest_first).limit(1),
-        )
-        with self.engine.connect() as conn:
-            for query in lookups:
-                row = conn.execute(query).first()
-                if row is not None:
-                    return JobSummary.from_row(row)
-        return None
-
-    def logs(self, job_id: str, after_id: Optional[int] = None, limit: int = 200) -> list[LogEntry]:
-        """A job's log events in id order: the newest `limit` ones, or the next `limit` after `after_id`
-        (what a polling tail asks for)."""
-        limit = max(1, min(int(limit), MAX_LOG_PAGE))
-        columns = (_logs.c.id, _logs.c.ts, _logs.c.level, _logs.c.message, _logs.c.attrs, _logs.c.step_id)
-        query = select(*columns).where(_logs.c.job_id == job_id)
-        if after_id is not None:
-            query = query.where(_logs.c.id > int(after_id)).order_by(_logs.c.id).limit(limit)
-        else:
-            query = query.order_by(_logs.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
-            rows = [LogEntry(*row) for row in conn.execute(query)]
-        return rows if after_id is not None else rows[::-1]

@@ -5,9 +5,9 @@
     python3 scripts/import_graph.py --local    # also list function-level imports of our own code
 
 Reads the source with `ast`; nothing is imported or run. An edge A -> B means some module of
-A imports B at module level; imports inside a function or under `if TYPE_CHECKING:` are listed
-separately with --local, because they do not take part in import-time cycles but still say
-that A depends on B.
+A imports B at module level. Imports inside a function are listed separately with --local: they
+do not take part in import-time cycles but still say that A depends on B (--all-edges counts
+them as edges too). Imports under `if TYPE_CHECKING:` are for type hints only and left out.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def imports_of(path: Path, package: str, units: set[str]):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 level_here = False
             elif isinstance(child, ast.If) and _is_type_checking(child):
-                level_here = False
+                continue
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     head = alias.name.split(".")[0]

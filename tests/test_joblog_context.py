@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from joblog import current_job_id, current_step_id, get_tracker, start_thread
+from tests.support.joblog_rows import stored_logs
 
 pytestmark = pytest.mark.both_dbs
 
@@ -25,7 +26,7 @@ def tracker(app):
 
 def logged(tracker, job_id):
     tracker.log_handler.flush()
-    return [(entry.message, entry.step_id) for entry in tracker.logs(job_id)]
+    return [(entry.message, entry.step_id) for entry in stored_logs(tracker.engine, job_id)]
 
 
 def deep_call(depth: int):

@@ -146,6 +146,20 @@ def test_the_writer_inserts_full_batches_with_one_statement_each(engine, make_lo
     assert messages(engine) == [f"event {n}" for n in range(1050)]
 
 
+def test_a_batch_too_long_for_one_statement_is_written_whole_and_in_order(engine, make_logger):
+    from joblog.handler import MAX_MESSAGE_CHARS
+    logger, handler = make_logger(batch_size=200, flush_interval=60)
+    long_lines = [f"{n:03d} " + "\U0001F4BE'\\" * (MAX_MESSAGE_CHARS // 3) for n in range(200)]
+    with count_inserts(engine) as inserts:
+        for line in long_lines:
+            logger.info(line)
+        assert handler.flush()
+    assert messages(engine) == [line[:MAX_MESSAGE_CHARS] for line in long_lines]
+    assert (handler.written, handler.failed) == (200, 0)
+    if engine.dialect.name == "mysql":  # 200 rows of up to 64 KB: more than one packet can carry
+        assert len(inserts) > 1
+
+
 def test_a_full_queue_drops_the_oldest_records_and_counts_them(engine, make_logger):
     logger, handler = make_logger(queue_size=10, batch_size=5, flush_interval=0)
     with log_events_locked(engine):

@@ -1,6 +1,7 @@
 """Unified jobs: one newest-first list over both tables, filters, paging, smart lookup, summaries."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 import jobs
 from domain_errors import NotFound, ValidationError
 from extensions import db
+from joblog import get_tracker
 from models import LogEvent, VMReplicationContext
 from sanitizer import find_forbidden
 from tests.factories import T0, make_operation, make_replication_job, make_vm
@@ -324,3 +326,115 @@ def test_a_successful_operation_summary_has_no_error_fields(app):
 
     assert (summary["operation_type"], summary["status"]) == ("rollback", "completed")
     assert "error_message" not in summary
+
+
+# -- jobs written by JobLog, read back here -----------------------------------------------------
+
+@pytest.fixture
+def tracker(app):
+    tracker = get_tracker()
+    yield tracker
+    tracker.close()
+
+
+def test_a_job_the_tracker_wrote_is_found_by_its_id_its_external_id_and_its_vm(tracker):
+    vm = make_vm("pgtest2")
+    context_id = vm.context_id
+    job_id = tracker.start_job("failover", "live-failover", context_id=context_id, job_category="failover",
+                               external_job_id="unified-live-failover-pgtest2-1758553933")
+
+    found = {any_id: jobs.find_job_by_any_id(any_id)
+             for any_id in (job_id, "unified-live-failover-pgtest2-1758553933", context_id)}
+
+    assert [(item["job_id"], item["matched_by"]) for item in found.values()] == [
+        (job_id, "joblog_id"), (job_id, "external_job_id"), (job_id, "context_id")]
+    assert found[job_id]["job_type"] == "live_failover"
+
+
+def test_the_progress_of_a_job_the_tracker_wrote_counts_its_steps_and_names_the_latest(tracker):
+    vm = make_vm()
+    job_id = tracker.start_job("failover", "live-failover", context_id=vm.context_id)
+    tracker.run_step(job_id, "vm-validation", lambda: None)
+    tracker.skip_step(job_id, "power-off-source", "already off")
+    with pytest.raises(ValueError):
+        tracker.run_step(job_id, "multi-volume-snapshot-creation", lambda: int("x"))
+    tracker.start_step(job_id, "virtio-driver-injection")
+    tracker.mark_progress(job_id, 70)
+
+    progress = jobs.job_progress(job_id)
+
+    assert [(step["seq"], step["status"]) for step in progress["steps"]] == [
+        (1, "completed"), (2, "skipped"), (3, "failed"), (4, "running")]
+    assert (progress["steps_completed"], progress["steps_total"]) == (2, 4)  # completed or skipped
+    assert (progress["status"], progress["progress"], progress["is_active"]) == ("running", 70.0, True)
+    assert progress["current_step"] == "Preparing Drivers for Compatibility"
+    assert progress["steps"][2]["error_message"] and "int(" not in progress["steps"][2]["error_message"]
+
+
+def test_the_log_of_a_job_the_tracker_wrote_is_tailed_then_followed_after_an_id(tracker):
+    import logging
+    logger = logging.getLogger("joblog.tests.unified")
+    with tracker.job("failover", "test-failover") as job_id:
+        with tracker.step(job_id, "virtio-driver-injection"):
+            for n in range(5):
+                logger.info("event %d", n)
+    assert tracker.log_handler.flush()
+
+    newest = jobs.job_logs(job_id, limit=3, tail=True)
+    first_two = jobs.job_logs(job_id, after_id=0, limit=2)
+    rest = jobs.job_logs(job_id, after_id=first_two["last_id"])
+
+    assert [line["message"] for line in newest["logs"]] == ["event 2", "event 3", "event 4"]
+    assert [line["message"] for line in first_two["logs"]] == ["event 0", "event 1"]
+    assert [line["message"] for line in rest["logs"]] == ["event 2", "event 3", "event 4"]
+    assert {line["step"] for line in newest["logs"]} == {"Preparing Drivers for Compatibility"}
+
+
+@pytest.mark.parametrize("unknown", ["ctx-b", str(uuid.UUID(int=7)), "", "   ", None, 42, "x" * 256])
+def test_an_id_nobody_knows_resolves_to_nothing(app, unknown):
+    vm = make_vm("a")
+    make_operation(vm, "test", external_job_id="ext-a")
+
+    assert jobs.resolve_any_id(unknown) is None
+    for reader in (jobs.find_job_by_any_id, jobs.job_progress, jobs.job_logs):
+        with pytest.raises(NotFound):
+            reader(unknown)
+
+
+def test_the_lookup_never_reads_log_messages_or_attributes(app):
+    vm = make_vm()
+    job = make_operation(vm, "test")
+    db.session.add(LogEvent(job_id=job.id, external_job_id="seen-only-in-a-log", level="INFO", message="x", ts=T0))
+    db.session.commit()
+
+    with count_statements(db.engine) as counted:
+        assert jobs.resolve_any_id("seen-only-in-a-log") is None
+
+    assert counted.count == 1
+    assert not any("log_events" in statement for statement in counted.statements)
+
+
+@pytest.mark.mariadb_only
+def test_every_table_the_lookup_reads_is_read_through_an_index_on_mariadb(app):
+    from sqlalchemy import event as sa_event
+    for n in range(30):
+        vm = make_vm(f"vm{n}")
+        make_operation(vm, "test", minutes=n, external_job_id=f"ext-{n}")
+        replication(vm, minutes=n)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert jobs.resolve_any_id("nothing-matches") is None
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    [(statement, parameters)] = statements
+    with db.engine.connect() as conn:
+        plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+    tables = [row for row in plan if row["table"] and not row["table"].startswith("<")]  # not derived rows
+    assert {row["table"] for row in tables} >= {"job_tracking", "replication_jobs"}
+    assert all(row["type"] != "ALL" for row in tables), plan
