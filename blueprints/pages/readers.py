@@ -8,23 +8,16 @@ from sqlalchemy import func, select
 from extensions import db
 from models import (DashboardBannerDismissal, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext)
+from scheduler import banner_state, scheduler_status
 
 
-def scheduler_health() -> dict | None:
-    """`scheduler.scheduler_status()` when the scheduler package is installed, else None."""
-    try:
-        from scheduler import scheduler_status
-    except ImportError:
-        return None
+def scheduler_health() -> dict:
+    """`scheduler.scheduler_status()`: the scheduler's state and its next fires."""
     return scheduler_status()
 
 
 def scheduler_banner() -> str | None:
-    """`scheduler.health.banner_state()` (the lease, read once per request), None without a scheduler."""
-    try:
-        from scheduler.health import banner_state
-    except ImportError:
-        return None
+    """`scheduler.banner_state()` (the lease, read once per request)."""
     return banner_state()
 
 
