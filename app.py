@@ -24,12 +24,9 @@ from simulator import start_simulator
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides settings read from the environment (tests pass a dict)."""
-    instance_path = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
-    app.config.update(Config.from_env(instance_path))
-    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked by the access guard, see security.access
-    if config:
-        app.config.update(config)
+    settings = Config.from_env(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
     _configure_logging(app)
     _configure_database(app)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any, Mapping
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -33,24 +34,35 @@ def default_sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'dashboard.sqlite3'}"
 
 
+def instance_secret_key(instance_path: Path) -> str:
+    """The key kept in the instance folder, generated there on first use."""
+    secret_file = instance_path / "secret_key"
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    secret_file.write_text(secret)
+    secret_file.chmod(0o600)
+    return secret
+
+
 class Config:
     """Settings; values come from the environment with safe embedded defaults."""
 
     @staticmethod
-    def from_env(instance_path: Path) -> dict:
-        secret = os.environ.get("SECRET_KEY")
-        if not secret:
-            secret_file = instance_path / "secret_key"
-            if secret_file.exists():
-                secret = secret_file.read_text().strip()
-            else:
-                instance_path.mkdir(parents=True, exist_ok=True)
-                secret = secrets.token_hex(32)
-                secret_file.write_text(secret)
-                secret_file.chmod(0o600)
+    def from_env(overrides: Mapping[str, Any] | None = None) -> dict:
+        """The settings, with `overrides` (the config given to `create_app`) over the environment.
+
+        The instance folder and the secret key are resolved with the overrides applied: a
+        configured INSTANCE_PATH or SECRET_KEY means nothing is written anywhere else.
+        """
+        overrides = dict(overrides or {})
+        instance_path = Path(overrides.get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+                             or BASE_DIR / "instance")
         behind_tls = _bool("SESSION_COOKIE_SECURE", False)
-        return {
-            "SECRET_KEY": secret,
+        settings = {
+            "INSTANCE_PATH": str(instance_path),
+            "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
             "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_sqlite_url(instance_path),
             # Sized for the scheduler's threads (fire, execution, maintenance) plus web requests:
             # a smaller pool makes the leader open and close connections under load.
@@ -104,4 +116,10 @@ class Config:
             "LOGIN_RATE_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30 per minute"),
             "SESSION_LIFETIME_HOURS": float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
             "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
+            "WTF_CSRF_CHECK_DEFAULT": False,  # checked by the access guard, see security.access
         }
+        settings.update(overrides)
+        settings["INSTANCE_PATH"] = str(instance_path)
+        if not settings["SECRET_KEY"]:
+            settings["SECRET_KEY"] = instance_secret_key(instance_path)
+        return settings

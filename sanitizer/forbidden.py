@@ -133,17 +133,18 @@ def _scrub_once(text: str) -> str:
     return _RUNS_OF_BLANKS.sub(" ", text)
 
 
-def scrub_text(text: object) -> str:
+def scrub_text(text: object, *, max_passes: int = _MAX_SCRUB_PASSES) -> str:
     """Replace tool names, paths, SQL, traces and internal addresses in `text` with plain words.
 
     The last line of defence before anything reaches an operator: the result never contains
     what `find_forbidden` reports. Replacements can meet their neighbours and form something
-    new, so scrubbing repeats until clean, and gives up on the text entirely if it never is.
+    new, so scrubbing repeats until clean, and gives up on the text entirely (SCRUB_FALLBACK)
+    if it is not clean after `max_passes` passes.
     """
     if text is None:
         return ""
     original = result = str(text)
-    for _ in range(_MAX_SCRUB_PASSES):
+    for _ in range(max_passes):
         if not find_forbidden(result) and _scrub_once(result) == result:
             break
         result = _scrub_once(result)

@@ -2,6 +2,7 @@
 import pytest
 
 from app import create_app
+from config import BASE_DIR
 
 
 def test_create_app_takes_a_config_dict_that_overrides_the_environment(app_config, monkeypatch, tmp_path):
@@ -32,6 +33,47 @@ def test_a_generated_secret_key_is_kept_across_restarts(monkeypatch, tmp_path):
     first = create_app({"TESTING": True, "BACKGROUND_SERVICES": False}).config["SECRET_KEY"]
     second = create_app({"TESTING": True, "BACKGROUND_SERVICES": False}).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
+
+
+def test_a_configured_instance_path_and_secret_key_leave_every_other_folder_alone(monkeypatch, tmp_path):
+    from_environment = tmp_path / "from-environment"
+    configured = tmp_path / "configured"
+    monkeypatch.setenv("INSTANCE_PATH", str(from_environment))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True, "BACKGROUND_SERVICES": False, "INSTANCE_PATH": str(configured),
+                      "SECRET_KEY": "configured-secret"})
+    assert app.instance_path == str(configured)
+    assert app.config["SECRET_KEY"] == "configured-secret"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{configured / 'dashboard.sqlite3'}"
+    assert not from_environment.exists()
+    assert not (configured / "secret_key").exists()
+
+
+def test_without_instance_path_in_the_environment_the_default_instance_folder_is_not_written(monkeypatch,
+                                                                                            tmp_path):
+    default = BASE_DIR / "instance"
+
+    def contents() -> dict:
+        return {path.name: path.stat().st_mtime_ns for path in default.iterdir()} if default.exists() else {}
+
+    before = contents()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INSTANCE_PATH", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    create_app({"TESTING": True, "BACKGROUND_SERVICES": False, "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SECRET_KEY": "configured-secret", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert contents() == before
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_secret_key_is_generated_in_the_configured_instance_path_when_none_is_set(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "from-environment"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app({"TESTING": True, "BACKGROUND_SERVICES": False, "INSTANCE_PATH": str(tmp_path / "configured"),
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert (tmp_path / "configured" / "secret_key").read_text() == app.config["SECRET_KEY"]
+    assert not (tmp_path / "from-environment").exists()
 
 
 def test_the_layout_uses_vendored_scripts_and_no_cdn(client):

@@ -65,7 +65,8 @@ def test_every_foreign_key_names_an_existing_row(seeded, child, column, parent, 
 
 
 def test_every_cron_schedule_passes_the_products_own_validation(seeded):
-    schedules = db.session.scalars(select(ReplicationSchedule).where(ReplicationSchedule.schedule_type == "cron"))
+    schedules = db.session.scalars(select(ReplicationSchedule).where(ReplicationSchedule.schedule_type == "cron")).all()
+    assert schedules
     for schedule in schedules:
         parse_cron(schedule.cron_expression, schedule.timezone)  # raises CronError when invalid
 
@@ -88,7 +89,9 @@ def test_execution_counts_and_details_match_the_jobs_they_dispatched(seeded):
     created = dict(db.session.execute(
         select(ReplicationJob.schedule_execution_id, func.count()).where(
             ReplicationJob.schedule_execution_id.is_not(None)).group_by(ReplicationJob.schedule_execution_id)).all())
-    for execution in db.session.scalars(select(ScheduleExecution)):
+    executions = db.session.scalars(select(ScheduleExecution)).all()
+    assert executions and created
+    for execution in executions:
         jobs = [entry["job_id"] for entry in execution.execution_details["vms"]]
         assert execution.jobs_created == created.get(execution.id, 0) == len(jobs)
         assert execution.jobs_completed + execution.jobs_failed <= execution.jobs_created

@@ -1,6 +1,5 @@
 """A VM stays in one group when two assignments of it race (MariaDB row locks)."""
 import threading
-import time
 import uuid
 
 import pytest
@@ -9,22 +8,16 @@ from sqlalchemy import create_engine, func, select, text
 from extensions import db
 from models import VMGroupMembership
 from tests.factories import make_group, make_vm
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.mariadb_only
 
 
-def _wait_for_blocked_lock(engine, timeout=60.0) -> bool:
-    """True once another connection sits in a `... FOR UPDATE` query (waiting for the row lock)."""
-    deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            blocked = conn.execute(text(
-                "SELECT COUNT(*) FROM information_schema.processlist WHERE command = 'Query' "
-                "AND info LIKE '%FOR UPDATE%' AND info NOT LIKE '%processlist%'")).scalar_one()
-            if blocked:
-                return True
-            time.sleep(0.05)
-    return False
+def _blocked_lock_queries(conn) -> int:
+    """How many other connections sit in a `... FOR UPDATE` query (waiting for the row lock)."""
+    return conn.execute(text(
+        "SELECT COUNT(*) FROM information_schema.processlist WHERE command = 'Query' "
+        "AND info LIKE '%FOR UPDATE%' AND info NOT LIKE '%processlist%'")).scalar_one()
 
 
 def test_an_assignment_waits_for_a_concurrent_one_and_then_moves_the_vm(app, database_url):
@@ -53,8 +46,9 @@ def test_an_assignment_waits_for_a_concurrent_one_and_then_moves_the_vm(app, dat
 
         worker = threading.Thread(target=assign_to_second)
         worker.start()
-        waited = _wait_for_blocked_lock(other)
-        assert waited, f"the second assignment waits for the first one's lock ({outcome})"
+        with other.connect() as watcher:
+            eventually(lambda: _blocked_lock_queries(watcher), "the second assignment waits for the first one's lock",
+                       60, 0.05, details=lambda: f" ({outcome})")
         rival_tx.commit()
         worker.join(timeout=60)
     other.dispose()

@@ -17,18 +17,11 @@ from sqlalchemy import create_engine, event, select
 
 from joblog import DBLogHandler
 from models import LogEvent
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.both_dbs
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def wait_until(predicate, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.005)
 
 
 @pytest.fixture
@@ -164,7 +157,7 @@ def test_a_full_queue_drops_the_oldest_records_and_counts_them(engine, make_logg
     logger, handler = make_logger(queue_size=10, batch_size=5, flush_interval=0)
     with log_events_locked(engine):
         logger.info("m0")
-        wait_until(lambda: handler.queue_size == 0)  # the writer holds m0 and waits for the lock
+        eventually(lambda: handler.queue_size == 0, "the writer holds m0 and waits for the lock", 20, 0.005)
         for n in range(1, 31):
             logger.info("m%d", n)
         assert (handler.queue_size, handler.capacity, handler.is_full, handler.dropped) == (10, 10, True, 20)
@@ -177,13 +170,13 @@ def test_a_full_queue_in_block_mode_makes_the_caller_wait_and_loses_nothing(engi
     logger, handler = make_logger(queue_size=5, batch_size=5, flush_interval=0, overflow="block")
     with log_events_locked(engine):
         logger.info("m0")
-        wait_until(lambda: handler.queue_size == 0)
+        eventually(lambda: handler.queue_size == 0, "the writer took m0", 20, 0.005)
         for n in range(1, 6):
             logger.info("m%d", n)
         assert handler.is_full
         caller = threading.Thread(target=logger.info, args=("m6",))
         caller.start()
-        wait_until(lambda: handler.blocked == 1)
+        eventually(lambda: handler.blocked == 1, "the caller waits for room in the queue", 20, 0.005)
         assert caller.is_alive()
     caller.join(20)
     assert not caller.is_alive()

@@ -6,7 +6,7 @@ SQLite database, with short ticks and a short lease so that takeovers happen in 
 """
 from __future__ import annotations
 
-import time
+from functools import partial
 
 import pytest
 from sqlalchemy import select, update
@@ -18,6 +18,7 @@ from scheduler import lease, metrics
 from scheduler.engine import SchedulerService
 from schedules.schedules import create_schedule, set_schedule_enabled, update_schedule
 from tests.factories import add_member, make_group, make_schedule, make_vm
+from tests.support import polling
 
 EVERY_SECOND = "* * * * * *"
 ONCE_A_YEAR = "0 0 0 1 1 *"
@@ -56,17 +57,8 @@ def start_service(app):
         service.stop()
 
 
-def eventually(check, what: str, timeout: float = 60.0):
-    """Poll `check` (each time in a fresh transaction) until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.remove()
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.1)
+# Each check reads in a new transaction, so it sees what the services committed since the last one.
+eventually = partial(polling.eventually, before_check=db.session.remove)
 
 
 def executions_of(schedule_id: str) -> list[ScheduleExecution]:

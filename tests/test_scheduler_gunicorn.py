@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from extensions import db
 from models import ScheduleExecution
 from scheduler import lease
 from tests.factories import make_schedule
+from tests.support.polling import eventually
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -56,19 +56,6 @@ def gunicorn(database_url, tmp_path):
             process.wait(10)
 
 
-def wait_for(check, what: str, log_path: Path, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        db.session.remove()
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout:.0f} s: {what}\n{log_path.read_text(errors='replace')[-3000:]}",
-                        pytrace=False)
-        time.sleep(0.2)
-
-
 def slot_rows(schedule_id: str) -> list[ScheduleExecution]:
     return db.session.scalars(select(ScheduleExecution).where(ScheduleExecution.schedule_id == schedule_id)
                               .order_by(ScheduleExecution.scheduled_at)).all()
@@ -80,9 +67,14 @@ def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicor
     # second's slot comes, which would (rightly) record that slot as skipped.
     schedule_id = make_schedule(cron_expression="* * * * * *", skip_if_running=False).id
     master, log_path = gunicorn(*options)
+
+    def log_tail() -> str:
+        return "\n" + log_path.read_text(errors="replace")[-3000:]
+
     # Generous deadlines: three workers importing the app on a loaded 2-core CI machine take a while.
-    wait_for(lambda: sum(row.status == "completed" for row in slot_rows(schedule_id)) >= 3,
-             "three slots run", log_path, timeout=90)
+    # Each check starts a new transaction: what follows reads what the workers committed since.
+    eventually(lambda: sum(row.status == "completed" for row in slot_rows(schedule_id)) >= 3,
+               "three slots run", 90, 0.2, before_check=db.session.remove, details=log_tail)
 
     def workers_and_services():
         log = log_path.read_text(errors="replace")
@@ -91,8 +83,9 @@ def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicor
 
     # The leader may run slots before a slower worker has finished importing the app and logged
     # its service: wait for every booted worker to have started one (or for the deadline).
-    wait_for(lambda: (lambda w, s: len(w) >= 3 and w <= s)(*workers_and_services()),
-             "every worker started a scheduler service", log_path, timeout=90)
+    eventually(lambda: (lambda w, s: len(w) >= 3 and w <= s)(*workers_and_services()),
+               "every worker started a scheduler service", 90, 0.2, before_check=db.session.remove,
+               details=log_tail)
     log = log_path.read_text(errors="replace")
     workers, services = workers_and_services()
     assert len(workers) == 3 and workers <= services, "every worker runs a scheduler service"

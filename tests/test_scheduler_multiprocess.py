@@ -1,11 +1,11 @@
 """Three dashboard processes on one MariaDB database, one schedule firing every 2 seconds.
 
 One scenario runs once for the module (about 80 s): the processes elect a leader and fire the
-schedule for 40 s; then, while the leader is starting replications, it is killed with SIGKILL
-(the OMA has received one request, a second one never arrives). A standby must take over, the
-interrupted execution must be settled, and across the whole run every slot must have exactly
-one execution row and no VM may be sent to the OMA twice for one slot. Each test below checks
-one of those properties on what the scenario recorded.
+schedule for 20 slots (40 s); then, while the leader is starting replications, it is killed with
+SIGKILL (the OMA has received one request, a second one never arrives). A standby must take
+over, the interrupted execution must be settled, and across the whole run every slot must have
+exactly one execution row and no VM may be sent to the OMA twice for one slot. Each test below
+checks one of those properties on what the scenario recorded.
 
 The appliance is the built-in simulator, served from this test process behind a gate that can
 hold replication requests in flight; a "finisher" thread plays the OMA completing replications
@@ -20,18 +20,18 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, select, update
+from sqlalchemy import create_engine, func, insert, select, update
 
 from cron import parse_cron
 from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution,
                     VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
 from scheduler.slots import MISSED_REASON, SUPERSEDED_REASON
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.mariadb_only
 
@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 EVERY_TWO_SECONDS = "*/2 * * * * *"
 SLOTS = parse_cron(EVERY_TWO_SECONDS, "UTC", 1)
 VM_NAMES = ("web-01", "web-02", "web-03", "web-04")
-STEADY_SECONDS = 40
+STEADY_SLOTS = 20
+RAN = ("running", "completed", "failed")  # the statuses of a slot that ran
 TAKEOVER_LIMIT_SECONDS = 30
 OMA_TOKEN = "multiprocess-oma-token"
 VCENTER_PASSWORD = "multiprocess-vcenter-password"
@@ -162,18 +163,6 @@ def _lease_holder(engine) -> str | None:
     return row.holder
 
 
-def _wait_for(check, what: str, timeout: float, logs=None):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            tails = "".join(f"\n--- {name} ---\n{text[-3000:]}" for name, text in (logs() if logs else {}).items())
-            pytest.fail(f"not within {timeout:.0f} s: {what}{tails}", pytrace=False)
-        time.sleep(0.2)
-
-
 def _seed(engine) -> str:
     from simulator.inventory import VCENTER_HOST, demo_vm
     now = utcnow()
@@ -234,6 +223,9 @@ def scenario(mariadb_template, tmp_path_factory):
     def logs() -> dict:
         return {path.name: path.read_text(errors="replace") for path in log_files.values()}
 
+    def log_tails() -> str:
+        return "".join(f"\n--- {name} ---\n{text[-3000:]}" for name, text in logs().items())
+
     def live_holder() -> str | None:
         holder = _lease_holder(engine)
         if holder is None:
@@ -241,23 +233,44 @@ def scenario(mariadb_template, tmp_path_factory):
         pid = int(holder.split(":")[1])
         return holder if pid in processes and processes[pid].poll() is None else None
 
+    def slots_run_after(moment: datetime) -> int:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(ScheduleExecution)
+                                .where(ScheduleExecution.schedule_id == schedule_id,
+                                       ScheduleExecution.triggered_by == "scheduler",
+                                       ScheduleExecution.scheduled_at > moment,
+                                       ScheduleExecution.status.in_(RAN))).scalar_one()
+
+    def whole_wave_arrived(execution_id: str) -> bool:
+        """Every VM the leader is dispatching for the execution has sent its request."""
+        with engine.connect() as conn:
+            details = conn.execute(select(ScheduleExecution.execution_details)
+                                   .where(ScheduleExecution.id == execution_id)).scalar_one()
+        dispatching = {entry["vm_name"] for entry in (details or {}).get("vms", ())
+                       if entry["outcome"] == "dispatching" and not entry.get("claimed_elsewhere")}
+        sent = {name for execution, name in list(gate.requests) if execution == execution_id}
+        return bool(dispatching) and dispatching <= sent
+
     try:
-        leader = _wait_for(live_holder, "a leader was elected", 60, logs)
+        leader = eventually(live_holder, "a leader was elected", 60, 0.2, details=log_tails)
         elected_at = utcnow()
-        time.sleep(STEADY_SECONDS)
+        # 40 s of slots; the timeout leaves room for the leader's engine to start on a loaded machine.
+        eventually(lambda: slots_run_after(elected_at) >= STEADY_SLOTS, f"the leader ran {STEADY_SLOTS} slots",
+                   120, 0.2, details=log_tails)
 
         gate.holding = True
-        _wait_for(gate.arrived.is_set, "the leader sent a replication request", 30, logs)
-        time.sleep(0.5)  # let the rest of this dispatch arrive too
+        eventually(gate.arrived.is_set, "the leader sent a replication request", 30, 0.2, details=log_tails)
         interrupted_execution_id = gate.held[0]["schedule_execution_id"]
+        eventually(lambda: whole_wave_arrived(interrupted_execution_id), "the rest of this dispatch arrived too",
+                   30, 0.2, details=log_tails)
         leader_pid = int(leader.split(":")[1])
         processes[leader_pid].send_signal(signal.SIGKILL)
         processes[leader_pid].wait(10)
         killed_at = utcnow()
         gate.release()
 
-        new_holder = _wait_for(lambda: (h := live_holder()) and h != leader and h,
-                               "a standby took the lease", 60, logs)
+        new_holder = eventually(lambda: (h := live_holder()) and h != leader and h, "a standby took the lease",
+                                60, 0.2, details=log_tails)
         took_over_at = utcnow()
 
         def settled():
@@ -266,8 +279,10 @@ def scenario(mariadb_template, tmp_path_factory):
                                       .where(ScheduleExecution.id == interrupted_execution_id)).scalar_one()
             return status != "running"
 
-        _wait_for(settled, "the interrupted execution was settled", 60, logs)
-        time.sleep(6)  # a few more slots under the new leader
+        eventually(settled, "the interrupted execution was settled", 60, 0.2, details=log_tails)
+        settled_at = utcnow()
+        eventually(lambda: slots_run_after(settled_at) >= 3, "a few more slots ran under the new leader", 60, 0.2,
+                   details=log_tails)
     finally:
         # The leader fires until it is told to stop; how long the processes then take to exit
         # (seconds, on a loaded machine) must not move the end of the checked slots.
@@ -314,7 +329,7 @@ def _aware(value: datetime) -> datetime:
 
 def test_every_slot_from_election_to_shutdown_has_exactly_one_execution_row(scenario):
     slots = scenario.slots(scenario.elected_at, scenario.stopped_at - timedelta(seconds=3))
-    assert len(slots) >= STEADY_SECONDS // 2
+    assert len(slots) >= STEADY_SLOTS
     missing = [slot for slot in slots if not scenario.rows_at(slot)]
     doubled = [slot for slot in slots if len(scenario.rows_at(slot)) > 1]
     assert missing == [] and doubled == []
@@ -331,7 +346,7 @@ def test_every_slot_runs_while_a_leader_is_alive(scenario):
     alive = (scenario.slots(first_run_after(scenario.elected_at), scenario.killed_at - timedelta(seconds=1))
              + scenario.slots(first_run_after(scenario.killed_at), scenario.stopped_at - timedelta(seconds=8)))
     not_run = [(slot, row.status, row.error_message) for slot in alive for row in scenario.rows_at(slot)
-               if row.status not in ("running", "completed", "failed")]
+               if row.status not in RAN]
     assert alive and not_run == []
 
 

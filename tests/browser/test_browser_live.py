@@ -11,6 +11,7 @@ from extensions import db
 from models import ScheduleExecution
 from tests.browser.conftest import shoot
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
+from tests.support.polling import eventually
 
 
 POLL_INTERVAL_SECONDS = 1  # PAGE_POLL_INTERVAL_SECONDS in tests/browser/conftest.py
@@ -53,10 +54,9 @@ def test_one_poll_per_interval_whatever_the_number_of_panels_and_none_once_nothi
     opened = time.monotonic()
     page.goto("/")
     expect(page.get_by_role("progressbar")).to_have_count(6)
-    deadline = time.monotonic() + 60
-    while len(polls) < 3 and time.monotonic() < deadline:
-        page.wait_for_timeout(100)  # lets Playwright deliver the request events
-    assert len(polls) >= 3, "the page polls while jobs run"
+    # Waiting through the page lets Playwright deliver the request events.
+    eventually(lambda: len(polls) >= 3, "the page polls while jobs run", 60, 0.1,
+               pause=lambda seconds: page.wait_for_timeout(seconds * 1000))
     # 1 s interval: the first poll a second after the page opened, then one a second, for four
     # panels and six progress bars. A slow machine polls less often, never more.
     assert len(polls) <= (time.monotonic() - opened) / POLL_INTERVAL_SECONDS + 1

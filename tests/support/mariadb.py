@@ -10,10 +10,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pymysql
+
+from tests.support.polling import NotWithin, eventually
 
 SEARCH_PATH = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
 
@@ -72,21 +73,27 @@ class MariaDBServer:
              "--max-connections=500", "--character-set-server=utf8mb4",
              "--collation-server=utf8mb4_general_ci", "--default-time-zone=+00:00", *user_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
         last_error: Exception | None = None
-        while time.monotonic() < deadline:
+
+        def accepting() -> bool:
+            nonlocal last_error
             if self.process.poll() is not None:
                 raise MariaDBUnavailable(f"mariadbd exited with {self.process.returncode}:\n{self._log_tail()}")
             try:
                 conn = pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="", connect_timeout=2)
-                conn.close()
-                return self
             except pymysql.err.OperationalError as exc:
                 last_error = exc
-                time.sleep(0.2)
-        self.stop()
-        raise MariaDBUnavailable(f"mariadbd did not accept connections within {timeout:.0f} s ({last_error}):\n"
-                                 f"{self._log_tail()}")
+                return False
+            conn.close()
+            return True
+
+        try:
+            eventually(accepting, "mariadbd accepts connections", timeout, 0.2)
+        except NotWithin:
+            self.stop()
+            raise MariaDBUnavailable(f"mariadbd did not accept connections within {timeout:.0f} s ({last_error}):\n"
+                                     f"{self._log_tail()}") from None
+        return self
 
     def _log_tail(self) -> str:
         try:
