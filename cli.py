@@ -1,7 +1,7 @@
 """Flask CLI command groups (`flask --app app <group> <command>`)."""
 from flask import Flask
 
-from bench.fleet.cli import bench_cli
+from bench_fleet.cli import bench_cli
 from scheduler.cli import scheduler_cli
 from security.cli import tokens_cli, users_cli
 from simulator.cli import demo_cli

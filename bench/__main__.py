@@ -1,7 +1,7 @@
 """`python -m bench [name ...]`: run the registered benchmarks on one throwaway MariaDB server,
 print a table and write bench/results/latest.json.
 
-BENCH_SCALE (default 1) sizes the shared fleet data set (`bench.fleet.FleetSize.scaled`); figures are
+BENCH_SCALE (default 1) sizes the shared fleet data set (`bench_fleet.FleetSize.scaled`); figures are
 only comparable with the targets at scale 1. Each figure carries the machine's 1-minute load
 average when its benchmark started: the machine may be shared.
 """

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from bench.fleet import FleetSize, seed_fleet
+from bench_fleet import FleetSize, seed_fleet
 from tests.support.databases import migrate
 
 
@@ -20,7 +20,7 @@ class BenchContext:
     databases: list[str] = field(default_factory=list)
     fleet_scale: float = 1.0
     fleet_url: str | None = None
-    fleet_report: object = None  # bench.fleet.SeedReport once seeded
+    fleet_report: object = None  # bench_fleet.SeedReport once seeded
 
     def fleet_database(self) -> str:
         """The scale data set (`fleet`, 5,000 VMs ... 1,000,000 log events at scale 1), seeded on

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from bench.fleet import FleetNotEmpty, FleetSize, seed_fleet
+from bench_fleet import FleetNotEmpty, FleetSize, seed_fleet
 from extensions import db
 
 bench_cli = AppGroup("bench", help="Scale data for benchmarks and capacity checks.")

@@ -1,4 +1,4 @@
-"""The fleet generator (`fleet`, `flask bench seed`) at a hundredth of the full size."""
+"""The benchmark fleet generator (`bench_fleet`, `flask bench seed`) at a hundredth of the full size."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from cron import parse_cron
 from extensions import db
-from bench.fleet import FleetGenerator, FleetNotEmpty, FleetSize, fleet_counts, seed_fleet
+from bench_fleet import FleetGenerator, FleetNotEmpty, FleetSize, fleet_counts, seed_fleet
 from models import DashboardUser, ReplicationJob, ReplicationSchedule, ScheduleExecution, VMReplicationContext
 
 pytestmark = pytest.mark.both_dbs

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from bench.fleet.generate import COLUMNS, FleetGenerator, FleetSize
+from bench_fleet.generate import COLUMNS, FleetGenerator, FleetSize
 from models import (JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule, ScheduleExecution,
                     VMMachineGroup, VMReplicationContext)
 
