@@ -22,15 +22,20 @@ Time zones and DST
     A schedule runs in its IANA zone (default UTC). Two kinds of expression behave differently
     when clocks change:
 
-    * Fixed-time expressions (the hour field names particular hours, e.g. ``0 30 2 * * *``) give
-      each local slot exactly one run. A slot whose local time does not exist (spring forward)
+    Debian cron's rule decides which: an expression whose second, minute or hour field begins
+    with ``*`` (``*/15 1 * * *``, ``0 0 * * * *``, ``@hourly``), and ``@every``, is interval-style;
+    every other expression (``0 30 2 * * *``, ``0 0 0-23/11 * * *``, ``0 0 0,11,22 * * *``) is
+    fixed-time.
+
+    * Fixed-time expressions give each local slot exactly one run. A slot whose local time does not exist (spring forward)
       runs once at the first instant after the gap, several such slots in one gap collapsing
       into that one run; a slot whose local time occurs twice (fall back) runs once, at its
       first occurrence.
-    * Interval-style expressions (hour field ``*`` or a step over all hours such as ``*/2``, and
-      ``@every``) follow real elapsed time: the fields are matched against the local clock at
+    * Interval-style expressions follow real elapsed time: the fields are matched against the local clock at
       each real instant. In a repeated hour they fire in both occurrences; nothing is moved into
-      a gap. ``0 */15 * * * *`` keeps firing every 15 real minutes through both changes.
+      a gap. ``0 */15 * * * *`` keeps firing every 15 real minutes through both changes;
+      ``0 */15 1 * * *`` in London fires in both copies of 01:xx on the fall-back day and not at
+      all on the spring-forward day (01:xx does not exist then).
 
 Errors
     ``CronError`` carries ``field`` (the form input at fault) and a message naming it.

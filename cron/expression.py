@@ -10,8 +10,10 @@ from .frequency import fire_gaps
 from .slots import DayRule, TimesOfDay
 from .zones import DAY, day_segments, local_day, offset_at, to_datetime, to_instant
 
-#: How far ahead ``next_after`` looks before concluding a schedule will not fire (as robfig/cron).
-HORIZON_DAYS = 5 * 366
+#: How far ahead ``next_after`` looks before concluding a schedule will not fire: the longest gap
+#: between two fires of a valid expression is eight years (February 29 across a century that is
+#: not a leap year, 2096 to 2104), so nine years find the next run of every one.
+HORIZON_DAYS = 9 * 366
 
 
 class CronExpression(ABC):
@@ -32,9 +34,14 @@ class CronExpression(ABC):
 
     def next_after(self, instant: datetime) -> datetime | None:
         """The first fire time strictly after ``instant`` (an aware datetime), as an aware
-        datetime in the schedule's zone; None if there is none within about five years."""
-        fire = self._next_instant(to_instant(instant))
-        return None if fire is None else to_datetime(fire, self.zone)
+        datetime in the schedule's zone; None if there is none within nine years, or none a
+        datetime can hold (after the year 9999)."""
+        after = to_instant(instant)
+        try:
+            fire = self._next_instant(after)
+            return None if fire is None else to_datetime(fire, self.zone)
+        except (OverflowError, ValueError, OSError):
+            return None
 
     def next_runs(self, after: datetime, count: int) -> list[datetime]:
         """The next ``count`` fire times strictly after ``after`` (fewer if the schedule ends)."""
@@ -91,7 +98,9 @@ class FieldExpression(CronExpression):
         second, minute, hour, day_of_month, month, day_of_week = fields
         self.times = TimesOfDay(hour.values, minute.values, second.values)
         self.days = DayRule(month.values, day_of_month, day_of_week)
-        self.is_interval_style = hour.full_range_step is not None
+        # Debian cron's rule, extended to the seconds field: a job whose minute or hour field
+        # begins with '*' (so @hourly too) follows real elapsed time; any other is fixed-time.
+        self.is_interval_style = any(part.startswith("*") for part in field_texts[:3])
 
     def fire_gaps(self) -> frozenset[int]:
         return fire_gaps(self.times, self.days)

@@ -90,6 +90,8 @@ def _parse_term(term: str, spec: FieldSpec) -> tuple[set[int], bool, int | None]
     else:
         start = _parse_value(range_text, spec)
         end = spec.step_high if "/" in term else start
+        if spec is DAY_OF_WEEK and "/" in term and start == 7:
+            start = 0  # 7/2 steps from Sunday, written as 7, as 0/2 does
     if start > end:
         raise CronError(spec.key, f"range {range_text} is reversed (start is after end)")
     values = {value % 7 if spec is DAY_OF_WEEK else value for value in range(start, end + 1, step)}

@@ -5,7 +5,7 @@ import re
 from fractions import Fraction
 
 from .errors import CronError
-from .expression import CronExpression, EveryExpression, FieldExpression
+from .expression import HORIZON_DAYS, CronExpression, EveryExpression, FieldExpression
 from .fields import SPECS, Field, parse_field
 from .wording import MONTHS, duration, join
 from .zones import load_zone
@@ -107,6 +107,9 @@ def _parse_every(text: str) -> int:
     seconds = sum(Fraction(number) * _UNIT_SECONDS[unit] for number, unit in parts)
     if seconds.denominator != 1 or seconds == 0:
         raise CronError("cron_expression", f"'{text}' must be a positive whole number of seconds")
+    if seconds > HORIZON_DAYS * 86400:
+        raise CronError("cron_expression", f"'{text}' is longer than {HORIZON_DAYS // 366} years, so it would "
+                        "never run; use a cron expression such as '0 0 0 1 1 *' for rare runs")
     return int(seconds)
 
 

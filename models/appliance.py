@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, Numeric,
+from sqlalchemy import (BigInteger, Boolean, Float, ForeignKey, Index, Integer, Numeric,
                         SmallInteger, String, Text, UniqueConstraint, case, func, or_)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
-from models.types import JSONText, LongText, UTCDateTime, utcnow
+from models.types import JSONText, LongText, StoredEnum, UTCDateTime, utcnow
 
 VM_STATUSES = ("discovered", "replicating", "ready_for_failover", "failed_over_test",
                "failed_over_live", "completed", "failed", "cleanup_required")
@@ -64,7 +64,7 @@ class VMReplicationContext(db.Model):
     vcenter_host: Mapped[str] = mapped_column(String(255), nullable=False)
     datacenter: Mapped[str] = mapped_column(String(255), nullable=False)
     current_status: Mapped[str] = mapped_column(
-        Enum(*VM_STATUSES, name="current_status"), nullable=False, default="discovered",
+        StoredEnum(*VM_STATUSES, name="current_status"), nullable=False, default="discovered",
         server_default="discovered")
     current_job_id: Mapped[Optional[str]] = mapped_column(
         String(191), ForeignKey("replication_jobs.id", ondelete="SET NULL", use_alter=True,
@@ -111,14 +111,14 @@ class ReplicationSchedule(db.Model):
     description: Mapped[Optional[str]] = mapped_column(Text)
     cron_expression: Mapped[str] = mapped_column(String(100), nullable=False)
     schedule_type: Mapped[str] = mapped_column(
-        Enum("cron", "chain", name="schedule_type"), nullable=False, default="cron", server_default="cron")
+        StoredEnum("cron", "chain", name="schedule_type"), nullable=False, default="cron", server_default="cron")
     timezone: Mapped[Optional[str]] = mapped_column(String(50), default="UTC", server_default="UTC")
     chain_parent_schedule_id: Mapped[Optional[str]] = mapped_column(
         String(64), ForeignKey("replication_schedules.id", ondelete="SET NULL",
                                name="replication_schedules_ibfk_1"))
     chain_delay_minutes: Mapped[Optional[int]] = mapped_column(Integer, default=0, server_default="0")
     replication_type: Mapped[Optional[str]] = mapped_column(
-        Enum("full", "incremental", "auto", name="replication_type"), default="auto", server_default="auto")
+        StoredEnum("full", "incremental", "auto", name="replication_type"), default="auto", server_default="auto")
     max_concurrent_jobs: Mapped[Optional[int]] = mapped_column(Integer, default=1, server_default="1")
     retry_attempts: Mapped[Optional[int]] = mapped_column(Integer, default=3, server_default="3")
     retry_delay_minutes: Mapped[Optional[int]] = mapped_column(Integer, default=30, server_default="30")
@@ -212,7 +212,7 @@ class ScheduleExecution(db.Model):
     started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(), nullable=True)
     status: Mapped[Optional[str]] = mapped_column(
-        Enum(*EXECUTION_STATUSES, name="execution_status"), default="scheduled", server_default="scheduled")
+        StoredEnum(*EXECUTION_STATUSES, name="execution_status"), default="scheduled", server_default="scheduled")
     vms_eligible: Mapped[Optional[int]] = mapped_column(Integer, default=0, server_default="0")
     jobs_created: Mapped[Optional[int]] = mapped_column(Integer, default=0, server_default="0")
     jobs_completed: Mapped[Optional[int]] = mapped_column(Integer, default=0, server_default="0")
@@ -309,9 +309,9 @@ class JobTracking(db.Model):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     parent_job_id: Mapped[Optional[str]] = mapped_column(
         String(64), ForeignKey("job_tracking.id", ondelete="CASCADE", name="job_tracking_ibfk_1"))
-    job_type: Mapped[Optional[str]] = mapped_column(Enum(*JOBLOG_JOB_TYPES, name="job_type"))
+    job_type: Mapped[Optional[str]] = mapped_column(StoredEnum(*JOBLOG_JOB_TYPES, name="job_type"))
     operation: Mapped[str] = mapped_column(String(100), nullable=False)
-    status: Mapped[Optional[str]] = mapped_column(Enum(*JOBLOG_STATUSES, name="job_status"))
+    status: Mapped[Optional[str]] = mapped_column(StoredEnum(*JOBLOG_STATUSES, name="job_status"))
     cloudstack_job_id: Mapped[Optional[str]] = mapped_column(String(64))
     external_job_id: Mapped[Optional[str]] = mapped_column(String(64))
     job_metadata: Mapped[Optional[dict]] = mapped_column("metadata", JSONText())
@@ -330,7 +330,7 @@ class JobTracking(db.Model):
     owner: Mapped[Optional[str]] = mapped_column(String(100))
     context_id: Mapped[Optional[str]] = mapped_column(String(64))
     job_category: Mapped[Optional[str]] = mapped_column(
-        Enum(*JOBLOG_CATEGORIES, name="job_category"), default="system", server_default="system")
+        StoredEnum(*JOBLOG_CATEGORIES, name="job_category"), default="system", server_default="system")
 
 
 class JobStep(db.Model):
@@ -344,7 +344,7 @@ class JobStep(db.Model):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     status: Mapped[str] = mapped_column(
-        Enum(*STEP_STATUSES, name="step_status"), nullable=False, default="running", server_default="running")
+        StoredEnum(*STEP_STATUSES, name="step_status"), nullable=False, default="running", server_default="running")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=_now_default)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime6"))
     error_message: Mapped[Optional[str]] = mapped_column(LongText())
@@ -366,7 +366,7 @@ class LogEvent(db.Model):
     step_id: Mapped[Optional[int]] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"),
         ForeignKey("job_steps.id", ondelete="SET NULL", name="log_events_ibfk_2"))
-    level: Mapped[str] = mapped_column(Enum(*LOG_LEVELS, name="log_level"), nullable=False)
+    level: Mapped[str] = mapped_column(StoredEnum(*LOG_LEVELS, name="log_level"), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     attrs: Mapped[Optional[dict]] = mapped_column(JSONText())
     ts: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=_now_default)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import DateTime, Enum, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
@@ -85,3 +85,21 @@ def LongText():
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class StoredEnum(Enum):
+    """An ENUM column that reads a value it does not list as the text stored.
+
+    The appliance's tables are written by other tools too: MariaDB without strict mode stores a
+    value its ENUM does not list as '', and SQLite stores anything. SQLAlchemy's Enum refuses
+    such a row on read (LookupError), which would take down every page and query that loads it;
+    this one hands the value over as it is, and the code that reads it decides what it means.
+    Writes are checked as before."""
+
+    cache_ok = True
+
+    def _object_value_for_elem(self, elem):
+        try:
+            return super()._object_value_for_elem(elem)
+        except LookupError:
+            return elem

@@ -32,7 +32,7 @@ from extensions import db
 from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler import lease, metrics
 from scheduler.ids import new_holder_id
-from scheduler.next_runs import frequency_floor, write_next_runs
+from scheduler.next_runs import frequency_floor, schedule_problem, write_next_runs
 from scheduler.outcomes import AWAITING_DISPATCH, job_outcome
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
@@ -151,6 +151,7 @@ class SchedulerService:
         self.last_renewed = 0.0
         self.loaded: dict[str, LoadedSchedule] = {}
         self.invalid: dict[str, str] = {}
+        self.invalid_before: dict[str, str] = {}
         self.fingerprint = None
         self.pipeline: Pipeline | None = None
         self.execution_pool: ThreadPoolExecutor | None = None
@@ -339,9 +340,17 @@ class SchedulerService:
         wanted: dict[str, ReplicationSchedule] = {}
         self.invalid = {}
         for schedule in schedules:
-            if not schedule.enabled or schedule.schedule_type == "chain" or not schedule.cron_expression:
+            if not schedule.enabled or schedule.schedule_type == "chain":
+                continue
+            problem = schedule_problem(schedule)
+            if problem is not None:
+                # A row another tool wrote may hold what we refuse: it is never fired, and says why.
+                if self.invalid_before.get(schedule.id) != problem:
+                    log.error("Schedule %s is not fired: %s", schedule.name, problem)
+                self.invalid[schedule.id] = problem
                 continue
             wanted[schedule.id] = schedule
+        self.invalid_before = dict(self.invalid)
         for schedule_id in list(self.loaded):
             if schedule_id not in wanted:
                 self._remove_job(schedule_id)

@@ -6,11 +6,10 @@ from datetime import datetime, timezone
 from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
-from cron import CronError
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution
 from scheduler import lease
-from scheduler.next_runs import next_run
+from scheduler.next_runs import next_run, schedule_problem
 from scheduler.service import local_service
 
 #: The engine writes its heartbeat into the lease at every renewal; older than this is a stall.
@@ -82,13 +81,13 @@ def scheduler_status(next_count: int = 5) -> dict:
     for schedule in db.session.execute(
             select(ReplicationSchedule.id, ReplicationSchedule.name, ReplicationSchedule.cron_expression,
                    ReplicationSchedule.zone.label("zone"), ReplicationSchedule.enabled,
-                   ReplicationSchedule.schedule_type)
-            .where(ReplicationSchedule.enabled.is_(True), ReplicationSchedule.schedule_type == "cron")):
-        try:
-            at = next_run(schedule, now)
-        except CronError as exc:
-            invalid[schedule.name] = str(exc)
+                   ReplicationSchedule.schedule_type, ReplicationSchedule.chain_parent_schedule_id)
+            .where(ReplicationSchedule.enabled.is_(True))):
+        problem = schedule_problem(schedule, now)
+        if problem is not None:
+            invalid[schedule.name] = problem
             continue
+        at = next_run(schedule, now)
         if at is not None:
             upcoming.append({"schedule_id": schedule.id, "schedule": schedule.name, "at": at.isoformat()})
     upcoming.sort(key=lambda item: item["at"])

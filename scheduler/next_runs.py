@@ -18,7 +18,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from cron.timing import next_fire
+from cron import CronError
+from cron.expression import HORIZON_DAYS
+from cron.timing import next_fire, parsed_cron
 from extensions import db
 from models import VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
 
@@ -32,6 +34,25 @@ def frequency_floor(config: Mapping[str, Any] | None = None) -> int:
     The engine refuses a schedule that fires more often, so validation, previews and next runs
     apply the same floor: a page never promises a run the engine will not make."""
     return int((current_app.config if config is None else config).get("MIN_SCHEDULE_INTERVAL_SECONDS", 60))
+
+
+def schedule_problem(schedule: Any, now: datetime | None = None) -> str | None:
+    """Why the engine never fires `schedule` (a model or a row with `schedule_type`,
+    `cron_expression`, `zone` and `chain_parent_schedule_id`), in operator words; None when it
+    can run. Rows written by other tools may hold what our validation refuses: an unknown type,
+    a bad expression or zone, one below the frequency floor, one that never comes round."""
+    kind = schedule.schedule_type
+    if kind == "chain":
+        return None if schedule.chain_parent_schedule_id else "a chain schedule without a parent schedule never runs"
+    if kind != "cron":
+        return f"its type '{kind}' is neither cron nor chain, so it never runs"
+    try:
+        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
+    except CronError as exc:
+        return str(exc)
+    if expression.next_after(now or utcnow()) is None:
+        return f"it has no run in the next {HORIZON_DAYS // 366} years"
+    return None
 
 
 def next_run(schedule: Any, now: datetime | None = None) -> datetime | None:

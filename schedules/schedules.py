@@ -16,7 +16,7 @@ from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, V
                     utcnow)
 from paging import Page, check_paging
 from scheduler import schedules_changed, trigger_now, validate_chain
-from scheduler.next_runs import frequency_floor, next_run
+from scheduler.next_runs import frequency_floor, next_run, schedule_problem
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
@@ -41,6 +41,8 @@ class ScheduleSummary:
     vm_count: int
     last_execution: ScheduleExecution | None
     next_run_at: datetime | None
+    #: Why the engine never fires it (a row another tool wrote may hold what we refuse), or None.
+    problem: str | None = None
 
 
 def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
@@ -63,6 +65,7 @@ def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
         "created_at": schedule.created_at.isoformat() if schedule.created_at else None,
         "updated_at": schedule.updated_at.isoformat() if schedule.updated_at else None,
         "created_by": schedule.created_by,
+        "problem": schedule_problem(schedule),
     }
 
 
@@ -112,7 +115,7 @@ def _summaries(schedules_query) -> list[ScheduleSummary]:
         }
     now = utcnow()
     return [ScheduleSummary(schedule, groups or 0, vms or 0, last_by_schedule.get(schedule.id),
-                            next_run_of(schedule, now))
+                            next_run_of(schedule, now), schedule_problem(schedule, now))
             for schedule, groups, vms in rows]
 
 

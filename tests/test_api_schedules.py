@@ -66,6 +66,15 @@ def test_a_bad_field_is_a_400_naming_the_field(api_client):
     assert "cron_expression" in error["details"]["fields"]
 
 
+@pytest.mark.parametrize("expression", ["@every 99999999999h", "@every 100000h", "0 0 0 30 2 *"])
+def test_an_expression_that_would_never_run_is_a_400_naming_it(api_client, expression):
+    response = api_client.post("/api/v1/schedules", json={**BODY, "cron_expression": expression})
+
+    assert response.status_code == 400
+    assert "cron_expression" in response.get_json()["error"]["details"]["fields"]
+    assert api_client.get("/api/v1/schedules").get_json()["count"] == 0
+
+
 def test_a_taken_name_is_a_409(api_client, app):
     make_schedule("nightly")
 

@@ -150,3 +150,22 @@ def test_a_run_knows_whether_a_nonexistent_slot_was_moved_to_it(expression, zone
     schedule = parse_cron(expression, zone)
     run = schedule.next_after(datetime.fromisoformat(after))
     assert schedule.moved_by_dst(run) is moved
+
+
+# Debian cron's rule: the minute (or hour, or second) field begins with '*', so the job follows
+# real time: London's 01:xx happens twice on 2026-10-25 and not at all on 2026-03-29.
+def test_a_star_minute_at_a_fixed_hour_fires_in_both_copies_of_the_repeated_hour():
+    runs = utc_runs("0 */15 1 * * *", "Europe/London", "2026-10-24T23:59:00+00:00", 8)
+    assert runs == ["2026-10-25T00:00Z", "2026-10-25T00:15Z", "2026-10-25T00:30Z", "2026-10-25T00:45Z",
+                    "2026-10-25T01:00Z", "2026-10-25T01:15Z", "2026-10-25T01:30Z", "2026-10-25T01:45Z"]
+
+
+def test_a_star_minute_at_a_fixed_hour_does_not_fire_on_the_day_its_hour_is_skipped():
+    runs = utc_runs("0 */15 1 * * *", "Europe/London", "2026-03-28T23:59:00+00:00", 1)
+    assert runs == ["2026-03-30T00:00Z"]
+
+
+def test_a_list_of_hours_is_fixed_time_like_a_range_with_a_step():
+    listed = utc_runs("0 0 0,11,22 * * *", "Europe/London", "2026-03-28T12:00:00+00:00", 3)
+    stepped = utc_runs("0 0 0-23/11 * * *", "Europe/London", "2026-03-28T12:00:00+00:00", 3)
+    assert listed == stepped == ["2026-03-28T22:00Z", "2026-03-29T00:00Z", "2026-03-29T10:00Z"]

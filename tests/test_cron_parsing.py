@@ -144,17 +144,22 @@ def test_the_timezone_defaults_to_utc_when_missing(zone, name):
         ("0 */15 * * * *", True),
         ("0 0 * * * *", True),
         ("0 0 */2 * * *", True),
-        ("0 0 0-23/3 * * *", True),
+        ("0 */15 1 * * *", True),
+        ("*/30 0 2 * * *", True),
         ("@hourly", True),
         ("@every 5m", True),
+        ("0 0 0-23/3 * * *", False),
+        ("0 0 0,11,22 * * *", False),
+        ("0 0-59/15 1 * * *", False),
         ("0 30 2 * * *", False),
         ("0 0 9-17 * * *", False),
         ("0 0 1/2 * * *", False),
         ("@daily", False),
     ],
 )
-def test_an_expression_is_interval_style_when_its_hour_field_spans_all_hours(text, interval_style):
-    assert parse_cron(text).is_interval_style is interval_style
+def test_an_expression_is_interval_style_when_its_second_minute_or_hour_field_begins_with_a_star(
+        text, interval_style):
+    assert parse_cron(text, min_interval_seconds=0).is_interval_style is interval_style
 
 
 def test_an_error_keeps_its_field_when_pickled():
@@ -163,3 +168,14 @@ def test_an_error_keeps_its_field_when_pickled():
     error = CronError("hour", "25 is out of range (0-23)")
     restored = pickle.loads(pickle.dumps(error))
     assert (restored.field, restored.message, str(restored)) == ("hour", error.message, str(error))
+
+
+def test_seven_with_a_step_steps_from_sunday():
+    assert parse_cron("0 0 * * 7/2").fields[5].values == parse_cron("0 0 * * 0/2").fields[5].values == (0, 2, 4, 6)
+
+
+@pytest.mark.parametrize("text", ["@every 99999999999h", "@every 100000h"])
+def test_an_every_longer_than_the_look_ahead_is_refused_as_never_running(text):
+    with pytest.raises(CronError, match="never run") as refused:
+        parse_cron(text)
+    assert refused.value.field == "cron_expression"

@@ -84,9 +84,14 @@ def test_a_leap_day_schedule_fires_only_on_leap_days(after, expected):
     assert utc_runs("0 0 0 29 2 *", after, 2) == expected
 
 
-def test_a_schedule_with_no_fire_within_five_years_has_no_next_run():
-    # 2100 is not a leap year: after 2096-02-29 the next 29 February is in 2104.
-    assert parse_cron("0 0 0 29 2 *").next_after(at("2096-03-01T00:00:00+00:00")) is None
+def test_the_next_29_february_is_found_across_a_century_that_is_not_a_leap_year():
+    # 2100 is not a leap year: after 2096-02-29 the next 29 February is in 2104, eight years on.
+    assert parse_cron("0 0 0 29 2 *").next_after(at("2096-03-01T00:00:00+00:00")) == at("2104-02-29T00:00:00+00:00")
+
+
+@pytest.mark.parametrize("expression", ["0 0 0 29 2 *", "0 0 0 1 1 *", "@every 70000h"])
+def test_a_schedule_whose_next_run_no_datetime_can_hold_has_no_next_run(expression):
+    assert parse_cron(expression).next_after(at("9999-12-31T00:00:01+00:00")) is None
 
 
 @pytest.mark.parametrize(

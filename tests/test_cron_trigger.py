@@ -90,7 +90,7 @@ def test_fire_times_are_given_in_utc():
 
 def test_the_trigger_returns_none_when_the_schedule_is_exhausted():
     trigger = ScheduleTrigger("0 0 0 29 2 *", "UTC")
-    assert trigger.get_next_fire_time(datetime(2096, 2, 29, tzinfo=UTC), datetime(2096, 3, 1, tzinfo=UTC)) is None
+    assert trigger.get_next_fire_time(datetime(9996, 2, 29, tzinfo=UTC), datetime(9996, 3, 1, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize(

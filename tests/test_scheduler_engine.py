@@ -9,11 +9,11 @@ from __future__ import annotations
 from functools import partial
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from cron import ScheduleTrigger
 from extensions import db
-from models import DashboardSchedulerLease, ScheduleExecution, VMReplicationContext
+from models import DashboardSchedulerLease, ReplicationSchedule, ScheduleExecution, VMReplicationContext
 from scheduler import lease, metrics
 from scheduler.engine import SchedulerService
 from schedules.schedules import create_schedule, set_schedule_enabled, update_schedule
@@ -206,3 +206,32 @@ def test_starting_an_engine_imports_no_module_that_a_fork_could_catch_half_impor
                           text=True, timeout=120, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_stored_rows_the_engine_refuses_are_never_fired_and_the_others_keep_firing(app, start_service):
+    """Rows another tool wrote (MariaDB keeps an ENUM value it does not list as ''): each is
+    reported with its reason, none is fired, none stops the engine or its watchdog restarts."""
+    bad = {"far-future": "@every 99999999999h", "garbage": "not a schedule", "empty": "",
+           "below the floor": "*/1 * * * * * *"}
+    for name, expression in bad.items():
+        db.session.execute(insert(ReplicationSchedule.__table__).values(
+            id=f"bad-{name}", name=name, cron_expression=expression, timezone="UTC", schedule_type="cron",
+            enabled=True))
+    db.session.execute(insert(ReplicationSchedule.__table__).values(
+        id="bad-zone", name="bad zone", cron_expression=EVERY_SECOND, timezone="Mars/Olympus_Mons",
+        schedule_type="cron", enabled=True))
+    db.session.commit()
+    good_id = make_schedule(cron_expression=EVERY_SECOND, skip_if_running=False).id
+    service = start_service()
+
+    eventually(lambda: len(executions_of(good_id)) >= 3, "the good schedule fired three slots")
+    assert set(service.invalid) == {f"bad-{name}" for name in bad} | {"bad-zone"}
+    assert all(service.invalid.values())
+    refused = db.session.scalars(select(ScheduleExecution.schedule_id)
+                                 .where(ScheduleExecution.schedule_id.like("bad-%"))).all()
+    assert refused == []
+    stalled = service.engine
+    stalled.pause()
+    eventually(lambda: service.engine is not None and service.engine is not stalled, "the watchdog restarted")
+    fired = len(executions_of(good_id))
+    eventually(lambda: len(executions_of(good_id)) > fired, "the new engine fires the good schedule")

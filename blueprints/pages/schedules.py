@@ -13,6 +13,7 @@ from blueprints.pages.fragments import by_id, poll_interval, poll_response, rend
 from blueprints.pages.forms import field_errors, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from scheduler.next_runs import schedule_problem
 from security.login import safe_next_url
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -165,6 +166,7 @@ def detail(schedule_id: str):
     return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
                            coverage=grouping.schedule_coverage(schedule.id),
                            next_run=schedules.schedules.next_run_of(schedule),
+                           problem=schedule_problem(schedule),
                            parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
                            poll_active=running, poll_interval=poll_interval(),
                            poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
