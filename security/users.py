@@ -61,8 +61,17 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(username: str) -> DashboardUser | None:
-    return db.session.execute(
-        db.select(DashboardUser).where(DashboardUser.username == username)).scalar_one_or_none()
+    """The user named exactly `username`.
+
+    MySQL/MariaDB compare the column with its case- and accent-insensitive collation, under
+    which `öper1` equals `oper1`; the indexed lookup finds the candidates and the exact match
+    is made here, the same on every database.
+    """
+    if not username:
+        return None
+    candidates = db.session.execute(
+        db.select(DashboardUser).where(DashboardUser.username == username)).scalars()
+    return next((user for user in candidates if user.username == username), None)
 
 
 def list_users() -> list[DashboardUser]:
