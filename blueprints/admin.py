@@ -1,12 +1,13 @@
 """Admin pages: users and API tokens, and the audit trail. Every view needs the admin role."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from blueprints.pages.context import display_zone
 from models import ROLES
 from security import require_role
 from security.audit import changed_fields, parse_audit_filters, search_audit_events
 from security.tokens import TokenError, create_token_for, list_tokens, revoke_token
-from security.users import UserError, create_user, list_users, update_user
+from security.users import UserError, create_user, list_users, set_password, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -49,6 +50,21 @@ def update_user_view(user_id: int):
         flash(error.message, "error")
         return _users_page(error.status)
     flash(f"User {user.username} is now {'an active' if user.active else 'a disabled'} {user.role}.")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@require_role("admin")
+def set_password_view(user_id: int):
+    try:
+        user = set_password(user_id, request.form.get("password", ""))
+    except UserError as error:
+        flash(f"Password not changed: {error.message}", "error")
+        return _users_page(error.status)
+    if user.id == current_user.id:
+        flash("Your password is changed; your other sessions are logged out.")
+    else:
+        flash(f"Password of {user.username} changed; their sessions are logged out.")
     return redirect(url_for(".users"))
 
 

@@ -5,7 +5,7 @@ from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, F
                               VMMachineGroup, VMReplicationContext)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
                               DashboardBannerDismissal, DashboardDispatchClaim, DashboardSchedulerLease,
-                              DashboardUser)
+                              DashboardSession, DashboardUser)
 from models.types import JSONText, UTCDateTime, utcnow  # noqa: F401
 
 APPLIANCE_TABLES = ("vm_replication_contexts", "replication_schedules", "vm_machine_groups",

@@ -39,6 +39,20 @@ class DashboardUser(UserMixin, db.Model):
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
+class DashboardSession(db.Model):
+    """A browser log-in. The cookie carries a random key whose digest is the row's id; a cookie
+    whose row is gone is refused however valid its signature, so deleting rows ends sessions."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("dashboard_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow,
+                                                   index=True)
+
+
 class DashboardApiToken(db.Model):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
 

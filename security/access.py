@@ -14,11 +14,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from extensions import csrf, db, login_manager
-from models import DashboardUser
+from extensions import csrf, login_manager
 from security.bootstrap import bootstrap_admin
 from security.ratelimit import init_rate_limits
 from security.redaction import install_secret_redaction
+from security.sessions import session_user
 from security.tokens import user_for_token
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -71,14 +71,9 @@ def init_security(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        """A disabled user's open sessions end with their next request."""
-        try:
-            user = db.session.get(DashboardUser, int(user_id))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.is_active else None
+    # A signed cookie alone is not enough: its log-in must still be recorded (security.sessions),
+    # and a disabled user's open sessions end with their next request.
+    login_manager.user_loader(session_user)
 
     app.before_request(_guard)
     app.after_request(_security_headers)

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from extensions import db
 from models import DashboardUser, utcnow
 from security.passwords import hash_password, needs_rehash, verify_password
-from security.ratelimit import client_address
+from security.ratelimit import client_address, login_account
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,7 @@ def authenticate(username: str, password: str) -> tuple[DashboardUser | None, di
         errors["password"] = "Enter your password."
     if errors:
         return None, errors
-    user = db.session.execute(
-        db.select(DashboardUser).where(DashboardUser.username == username)).scalar_one_or_none()
+    user = login_account(username)
     password_ok = verify_password(user.password_hash if user is not None else _DUMMY_HASH, password)
     if user is None or not password_ok or not user.is_active:
         # An unknown name is not logged: it is often a password typed into the wrong field.

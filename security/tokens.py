@@ -12,6 +12,7 @@ from datetime import timedelta
 from extensions import db
 from models import DashboardApiToken, DashboardUser, utcnow
 from security.audit import record_change
+from security.users import find_user
 
 TOKEN_PREFIX = "rsd_"
 MAX_LABEL_LENGTH = 200
@@ -61,8 +62,7 @@ def create_token(user: DashboardUser, label: str) -> tuple[DashboardApiToken, st
 
 def create_token_for(username: str, label: str) -> tuple[DashboardApiToken, str]:
     """`create_token` by user name (CLI and admin page)."""
-    user = db.session.execute(
-        db.select(DashboardUser).where(DashboardUser.username == (username or "").strip())).scalar_one_or_none()
+    user = find_user((username or "").strip())
     if user is None:
         raise TokenError("user", f"There is no user named {username!r}.", status=404)
     return create_token(user, label)

@@ -13,6 +13,7 @@ from extensions import db
 from models import ROLES, DashboardUser
 from security.audit import record_change
 from security.passwords import hash_password
+from security.sessions import end_user_sessions
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 MIN_PASSWORD_LENGTH = 10
@@ -60,8 +61,17 @@ def password_error(password: str) -> str | None:
 
 
 def find_user(username: str) -> DashboardUser | None:
-    return db.session.execute(
-        db.select(DashboardUser).where(DashboardUser.username == username)).scalar_one_or_none()
+    """The user named exactly `username`.
+
+    MySQL/MariaDB compare the column with its case- and accent-insensitive collation, under
+    which `öper1` equals `oper1`; the indexed lookup finds the candidates and the exact match
+    is made here, the same on every database.
+    """
+    if not username:
+        return None
+    candidates = db.session.execute(
+        db.select(DashboardUser).where(DashboardUser.username == username)).scalars()
+    return next((user for user in candidates if user.username == username), None)
 
 
 def list_users() -> list[DashboardUser]:
@@ -107,7 +117,10 @@ def _would_remove_last_admin(user: DashboardUser) -> bool:
 
 
 def update_user(user_id: int, *, role: str | None = None, active: bool | None = None) -> DashboardUser:
-    """Change a user's role and/or enable or disable the user; the last active admin stays."""
+    """Change a user's role and/or enable or disable the user; the last active admin stays.
+
+    Disabling ends all of the user's sessions, a role change all but the one making it.
+    """
     user = _get_user(user_id)
     before = user_snapshot(user)
     if role is not None and role not in ROLES:
@@ -122,6 +135,10 @@ def update_user(user_id: int, *, role: str | None = None, active: bool | None = 
     if active is not None:
         user.active = active
     after = user_snapshot(user)
+    if before["active"] and not after["active"]:
+        end_user_sessions(user.id, keep_current=False)
+    elif before["role"] != after["role"]:
+        end_user_sessions(user.id, keep_current=True)
     if after != before:
         action = "user.update" if role is not None and before["role"] != after["role"] else (
             "user.enable" if after["active"] else "user.disable")
@@ -131,12 +148,14 @@ def update_user(user_id: int, *, role: str | None = None, active: bool | None = 
 
 
 def set_password(user_id: int, password: str) -> DashboardUser:
-    """Set a new password (the audit row says that it changed, never what it is)."""
+    """Set a new password and end the user's other sessions (the audit row says that it
+    changed, never what it is)."""
     problem = password_error(password)
     if problem:
         raise UserError("password", problem)
     user = _get_user(user_id)
     user.password_hash = hash_password(password)
+    end_user_sessions(user.id, keep_current=True)
     record_change("user.password", "user", user.id, user.username, None, {"password": "changed"})
     db.session.commit()
     return user

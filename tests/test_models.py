@@ -16,7 +16,7 @@ def test_migrations_create_every_table_of_the_spec(app):
     tables = set(inspect(db.engine).get_table_names())
     assert set(APPLIANCE_TABLES) <= tables
     assert {"dashboard_users", "dashboard_api_tokens", "dashboard_audit_events",
-            "dashboard_scheduler_lease", "dashboard_banner_dismissals"} <= tables
+            "dashboard_scheduler_lease", "dashboard_banner_dismissals", "dashboard_sessions"} <= tables
 
 
 def test_the_migrated_schema_matches_the_models(app):
