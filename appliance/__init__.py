@@ -7,6 +7,6 @@ produced by the sanitizer.
 """
 from appliance.errors import CATEGORIES, ApplianceError
 from appliance.oma import OMAClient
-from appliance.vma import VMAClient
+from appliance.vma import UnknownDatacenterError, VMAClient
 
-__all__ = ["CATEGORIES", "ApplianceError", "OMAClient", "VMAClient"]
+__all__ = ["CATEGORIES", "ApplianceError", "OMAClient", "UnknownDatacenterError", "VMAClient"]

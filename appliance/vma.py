@@ -1,9 +1,23 @@
 """VMA API: vCenter discovery and replication job status (SPEC §6)."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
+from appliance.errors import ApplianceError
 from appliance.http import JSONClient
+
+# govmomi's finder error, which both the real VMA (in a text/plain 500) and the simulator (in a
+# JSON 404) pass on when vCenter has no datacenter of that name.
+_DATACENTER_NOT_FOUND = re.compile(r"datacenter '([^']*)' not found")
+
+
+class UnknownDatacenterError(ApplianceError):
+    """vCenter answered, but it has no datacenter called `datacenter`: asking again will not help."""
+
+    def __init__(self, datacenter: str, raw: str, status_code: int | None = None, step: str = "vma-discovery"):
+        super().__init__("client", raw, status_code=status_code, step=step)
+        self.datacenter = datacenter
 
 
 class VMAClient(JSONClient):
@@ -28,7 +42,12 @@ class VMAClient(JSONClient):
         payload = {"vcenter": vcenter, "username": username, "password": password, "datacenter": datacenter}
         if filter:
             payload["filter"] = filter
-        body = self.request("POST", "/api/v1/discover", json=payload)
+        try:
+            body = self.request("POST", "/api/v1/discover", json=payload)
+        except ApplianceError as exc:
+            if exc.status_code is not None and _DATACENTER_NOT_FOUND.search(exc.raw):
+                raise UnknownDatacenterError(datacenter, exc.raw, exc.status_code, exc.step) from None
+            raise
         body.setdefault("vms", [])
         return body
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import or_, select
 
-from appliance import ApplianceError, VMAClient
+from appliance import ApplianceError, UnknownDatacenterError, VMAClient
 from domain_errors import FieldReader, NotFound, Unavailable, ValidationError
 from extensions import db
 from grouping.groups import get_group
@@ -23,6 +23,17 @@ from security.audit import record_change
 from vms import vm_to_dict
 
 POWER_STATES = ("poweredOn", "poweredOff", "suspended")
+
+
+class UnknownDatacenter(NotFound):
+    """vCenter has no datacenter of that name; `known` are those the managed VMs live in."""
+
+    def __init__(self, datacenter: str, known: list[str]):
+        super().__init__("datacenter", datacenter, field="datacenter")
+        self.message = f"No datacenter named '{datacenter}' in vCenter"
+        self.message += f"; known: {', '.join(known)}." if known else "."
+        self.args = (self.message,)
+        self.details["known_datacenters"] = known
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,8 @@ def discover_vms(datacenter: str, name_filter: str | None = None) -> Discovery:
     try:
         body = _client().discover(config["VCENTER_HOST"], config["VCENTER_USERNAME"], config["VCENTER_PASSWORD"],
                                   datacenter, filter=name_filter)
+    except UnknownDatacenterError:
+        raise UnknownDatacenter(datacenter, _known_datacenters(config["VCENTER_HOST"] or "")) from None
     except ApplianceError as exc:
         raise Unavailable(f"Discovery failed: {exc.operator_message}",
                           {"category": exc.sanitized.category,
@@ -117,6 +130,15 @@ def discover_vms(datacenter: str, name_filter: str | None = None) -> Discovery:
     vms = [DiscoveredVM(vm, known.get(("id", str(vm["id"]))) or known.get(("name", str(vm["name"]))))
            for vm in raw_vms]
     return Discovery(vcenter_host, str(vcenter.get("datacenter") or datacenter), vms)
+
+
+def _known_datacenters(vcenter_host: str) -> list[str]:
+    """The datacenters of this vCenter that managed VMs live in: the VMA cannot list them."""
+    column = VMReplicationContext.datacenter
+    rows = db.session.scalars(select(column).distinct().where(VMReplicationContext.vcenter_host == vcenter_host,
+                                                             column.is_not(None), column != "")
+                              .order_by(column))
+    return list(rows)
 
 
 def _managed_ids(vcenter_host: str, raw_vms: list[dict]) -> dict[tuple[str, str], str]:

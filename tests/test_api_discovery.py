@@ -68,3 +68,19 @@ def test_an_unreachable_vma_is_a_502_in_operator_words(api_client, app, httpserv
     error = response.get_json()["error"]
     assert (response.status_code, error["code"]) == (502, "discovery_failed")
     assert "exploded" not in error["message"] and httpserver.url_for("/") not in error["message"]
+
+
+def test_an_unknown_datacenter_is_a_404_naming_the_known_ones(api_client, app, httpserver):
+    make_vm("db-01", vcenter_host=VCENTER, datacenter="DC1")
+    httpserver.clear()
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_json(
+        {"error": "Datacenter not found", "details": "datacenter 'DC9' not found"}, status=404)
+
+    responses = [api_client.post("/api/v1/discovery/discover", json={"datacenter": "DC9"}),
+                 api_client.post("/api/v1/discovery/bulk-add", json={"datacenter": "DC9", "dry_run": True})]
+
+    for response in responses:
+        error = response.get_json()["error"]
+        assert (response.status_code, error["code"]) == (404, "not_found")
+        assert error["message"] == "No datacenter named 'DC9' in vCenter; known: DC1."
+        assert error["details"]["known_datacenters"] == ["DC1"]

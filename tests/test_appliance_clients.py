@@ -5,7 +5,7 @@ import threading
 import pytest
 from werkzeug import Response
 
-from appliance import ApplianceError, OMAClient, VMAClient
+from appliance import ApplianceError, OMAClient, UnknownDatacenterError, VMAClient
 from sanitizer import find_forbidden
 
 # Generous timeouts: a loaded CI machine may take seconds to answer; only the timeout test uses a short one.
@@ -116,3 +116,15 @@ def test_job_status_is_none_for_a_job_the_vma_does_not_know(vma, httpserver):
     httpserver.expect_request("/api/v1/jobs/job-2/status").respond_with_json({"status": "replicating"})
     assert vma.job_status("job-1") is None
     assert vma.job_status("job-2") == {"status": "replicating"}
+
+
+@pytest.mark.parametrize("answer", [
+    Response("failed to find datacenter DC9: datacenter 'DC9' not found\n", status=500, content_type="text/plain"),
+    Response('{"error": "Datacenter not found", "details": "datacenter \'DC9\' not found"}', status=404,
+             content_type="application/json"),
+])
+def test_an_unknown_datacenter_is_a_client_error_that_names_it(vma, httpserver, answer):
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_response(answer)
+    with pytest.raises(UnknownDatacenterError) as caught:
+        vma.discover_datacenter("DC9")
+    assert (caught.value.datacenter, caught.value.category, caught.value.retryable) == ("DC9", "client", False)

@@ -5,11 +5,15 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug import Response
 
 import discovery
-from domain_errors import Conflict, Unavailable, ValidationError
+from domain_errors import Conflict, NotFound, Unavailable, ValidationError
 from extensions import db
 from models import DashboardAuditEvent, ReplicationJob, VMGroupMembership, VMReplicationContext
+from simulator import build_simulator
+from simulator.inventory import DATACENTERS, VCENTER_HOST, VCENTER_USERNAME
+from simulator.server import Credentials
 from tests.factories import add_member, make_group, make_replication_job, make_vm
 
 VCENTER = "vcenter.lab.local"
@@ -147,13 +151,55 @@ def test_bad_bulk_add_filters_name_their_field(app, data, field):
     assert field in excinfo.value.errors
 
 
+# What each VMA answers for a datacenter vCenter does not have: the simulator a JSON 404, the
+# real VMA a text/plain 500 carrying govmomi's "datacenter 'X' not found".
+UNKNOWN_DATACENTER_ANSWERS = {
+    "simulator": lambda request: Response(json.dumps({"error": "Datacenter not found",
+                                                      "details": "datacenter 'DC9' not found"}),
+                                          status=404, content_type="application/json"),
+    "real VMA": lambda request: Response("failed to find datacenter DC9: datacenter 'DC9' not found\n",
+                                         status=500, content_type="text/plain; charset=utf-8"),
+}
+
+
+@pytest.mark.parametrize("vma_kind", sorted(UNKNOWN_DATACENTER_ANSWERS))
+def test_an_unknown_datacenter_is_not_found_and_names_the_known_ones(app, httpserver, vma_kind):
+    make_vm("web-01", vcenter_host=VCENTER, datacenter="DC2")
+    make_vm("web-02", vcenter_host=VCENTER, datacenter="DC1")
+    make_vm("elsewhere", vcenter_host="other-vcenter.local", datacenter="DC7")
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_handler(
+        UNKNOWN_DATACENTER_ANSWERS[vma_kind])
+
+    with pytest.raises(NotFound) as excinfo:
+        discovery.discover_vms("DC9")
+
+    assert excinfo.value.message == "No datacenter named 'DC9' in vCenter; known: DC1, DC2."
+    assert excinfo.value.details["field"] == "datacenter"
+    assert excinfo.value.details["known_datacenters"] == ["DC1", "DC2"]
+
+
+def test_an_unknown_datacenter_of_the_built_in_simulator_is_not_found(app):
+    make_vm("pg-01", vcenter_host=VCENTER_HOST, datacenter=DATACENTERS[0])
+    simulator = build_simulator(app, failure_rate=0.0, credentials=Credentials("", VCENTER_USERNAME, "pw"))
+    simulator.server.start()
+    try:
+        app.config.update(VMA_API_URL=simulator.url, VCENTER_HOST=VCENTER_HOST, VCENTER_USERNAME=VCENTER_USERNAME,
+                          VCENTER_PASSWORD="pw")
+        with pytest.raises(NotFound) as excinfo:
+            discovery.discover_vms("Atlantis")
+    finally:
+        simulator.stop()
+
+    assert excinfo.value.message == f"No datacenter named 'Atlantis' in vCenter; known: {DATACENTERS[0]}."
+
+
 def test_a_vma_failure_is_reported_in_operator_words(app, httpserver):
-    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_json(
-        {"error": "Datacenter not found", "details": "datacenter 'DC9' not found"}, status=404)
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_data(
+        "panic: runtime error at /opt/vma/bin/vma-api", status=500)
 
     with pytest.raises(Unavailable) as excinfo:
-        discovery.discover_vms("DC9")
+        discovery.discover_vms("DC1")
 
     assert excinfo.value.code == "discovery_failed"
     assert httpserver.url_for("/") not in excinfo.value.message
-    assert "s3cret-pass" not in excinfo.value.message
+    assert "s3cret-pass" not in excinfo.value.message and "/opt/vma" not in excinfo.value.message

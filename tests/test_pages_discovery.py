@@ -3,7 +3,7 @@ import pytest
 
 from extensions import db
 from models import ReplicationJob, VMGroupMembership, VMReplicationContext
-from tests.factories import make_group
+from tests.factories import make_group, make_vm
 
 VMS = [{"id": f"vm-{n}", "name": name, "path": f"/DC1/vm/{name}", "datacenter": "DC1", "power_state": state,
         "guest_os": "Ubuntu Linux (64-bit)", "memory_mb": 4096, "num_cpu": 2, "disks": [], "networks": []}
@@ -68,3 +68,16 @@ def test_an_unreachable_vma_is_explained_in_operator_words(client, httpserver):
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Discovery failed" in page and "/opt/vma" not in page
+
+
+def test_an_unknown_datacenter_is_explained_next_to_the_field(client, httpserver):
+    make_vm("db-01", vcenter_host="vc.example", datacenter="DC1")
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_data(
+        "failed to find datacenter DC9: datacenter 'DC9' not found", status=500, content_type="text/plain")
+
+    response = client.get("/discovery/?datacenter=DC9")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="datacenter-error">No datacenter named &#39;DC9&#39; in vCenter; known: DC1.' in page
+    assert "not found in vCenter" not in page and "Discovery failed" not in page

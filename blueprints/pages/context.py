@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
@@ -30,17 +31,23 @@ def display_zone() -> ZoneInfo:
     if current_user and getattr(current_user, "is_authenticated", False):
         candidates.append(getattr(current_user, "display_timezone", None))
     candidates.append(current_app.config.get("DISPLAY_TIMEZONE", "UTC"))
-    zone = ZoneInfo("UTC")
-    for name in candidates:
-        if not name:
-            continue
-        try:
-            zone = ZoneInfo(name)
-            break
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+    zone = next((ZoneInfo(name) for name in candidates if usable_zone(name)), ZoneInfo("UTC"))
     g._display_zone = zone
     return zone
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def usable_zone(name: object) -> bool:
+    """Whether `name` is one of the installed IANA zones.
+
+    The cookie is whatever the browser sends; handing it to ZoneInfo would make it a file
+    path (too long, a directory, a file that is not a zone), so only known names get that far.
+    """
+    return isinstance(name, str) and name in _known_zones()
 
 
 def relative_time(value: datetime | None, now: datetime | None = None) -> str:

@@ -7,7 +7,7 @@ from flask_login import current_user
 import discovery
 import grouping
 from blueprints.pages.forms import field_errors
-from domain_errors import DomainError, ValidationError
+from domain_errors import DomainError, Unavailable
 
 bp = Blueprint("discovery", __name__, url_prefix="/discovery")
 
@@ -25,8 +25,8 @@ def _render(found=None, errors=None, bulk=None, preview=None, failure=None, stat
 
 
 def _status(exc: DomainError) -> int:
-    """422 for input to correct, 503 when the VMA could not answer."""
-    return 422 if isinstance(exc, ValidationError) else 503
+    """503 when the VMA could not answer, 422 for input to correct (an unknown datacenter included)."""
+    return 503 if isinstance(exc, Unavailable) else 422
 
 
 def _failure(exc: DomainError) -> dict:

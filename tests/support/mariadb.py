@@ -58,20 +58,28 @@ class MariaDBServer:
             raise MariaDBUnavailable(
                 "MariaDB server binaries (mariadbd, mariadb-install-db) were not found. "
                 "Install them with `apt-get install mariadb-server` (make test does this when run as root).")
-        user_args = ["--user=root"] if os.geteuid() == 0 else []
         init = subprocess.run(
             [install_db, "--no-defaults", f"--datadir={self.datadir}", "--auth-root-authentication-method=normal",
-             "--skip-test-db", "--skip-name-resolve", *user_args],
+             "--skip-test-db", "--skip-name-resolve", *self._user_args()],
             capture_output=True, text=True)
         if init.returncode != 0:
             raise MariaDBUnavailable(f"mariadb-install-db failed:\n{init.stdout}\n{init.stderr}")
+        self._launch(timeout)
+        return self
+
+    @staticmethod
+    def _user_args() -> list[str]:
+        return ["--user=root"] if os.geteuid() == 0 else []
+
+    def _launch(self, timeout: float) -> None:
+        mariadbd = _find("mariadbd") or _find("mysqld")
         self.process = subprocess.Popen(
             [mariadbd, "--no-defaults", f"--datadir={self.datadir}", f"--socket={self.socket}",
              f"--port={self.port}", "--bind-address=127.0.0.1", f"--log-error={self.log_file}",
              f"--pid-file={self.base_dir / 'mysqld.pid'}", "--skip-name-resolve", "--skip-log-bin",
              "--innodb-buffer-pool-size=256M", "--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0",
              "--max-connections=500", "--character-set-server=utf8mb4",
-             "--collation-server=utf8mb4_general_ci", "--default-time-zone=+00:00", *user_args],
+             "--collation-server=utf8mb4_general_ci", "--default-time-zone=+00:00", *self._user_args()],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         last_error: Exception | None = None
 
@@ -93,7 +101,19 @@ class MariaDBServer:
             self.stop()
             raise MariaDBUnavailable(f"mariadbd did not accept connections within {timeout:.0f} s ({last_error}):\n"
                                      f"{self._log_tail()}") from None
-        return self
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def halt(self) -> None:
+        """Stop the server as an outage would, keeping its data for `resume`."""
+        self._terminate()
+
+    def resume(self, timeout: float = 60.0) -> None:
+        """Start a halted server again, on the same port with the same data."""
+        if not self.running:
+            self._launch(timeout)
 
     def _log_tail(self) -> str:
         try:
@@ -118,7 +138,7 @@ class MariaDBServer:
     def url(self, database: str) -> str:
         return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
 
-    def stop(self) -> None:
+    def _terminate(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -127,6 +147,9 @@ class MariaDBServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+    def stop(self) -> None:
+        self._terminate()
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
     def __enter__(self) -> "MariaDBServer":
