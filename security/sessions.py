@@ -73,10 +73,11 @@ def session_user(user_id: str) -> DashboardUser | None:
 def end_current_session() -> None:
     """Log-out: this session's cookie, and every copy of it, is refused from now on."""
     session_id = _current_session_id()
-    session.pop(SESSION_KEY, None)
     if session_id is not None:
         db.session.execute(db.delete(DashboardSession).where(DashboardSession.id == session_id))
         db.session.commit()
+    # Only once the record is gone: a log-out the database could not record must not look done.
+    session.pop(SESSION_KEY, None)
 
 
 def end_user_sessions(user_id: int, *, keep_current: bool) -> None:
