@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SKIPPED = "skipped"          # never dispatched: a conflict (`reason`) ruled it out
+SKIPPED = "skipped"          # never dispatched: a conflict, or a later run (`reason`) ruled it out
 QUEUED = "queued"            # waits for a free concurrency slot; dispatched later
 DISPATCHING = "dispatching"  # the replication request is being sent
 RUNNING = "running"          # the OMA accepted it; `job_id` follows its job row
 COMPLETED = "completed"
 FAILED = "failed"            # `reason` is the failure category; `retryable` decides a retry
+
+#: The reason of a VM skipped by a retry because a later run of the schedule already took it on.
+SUPERSEDED = "superseded"
 
 STATES = (SKIPPED, QUEUED, DISPATCHING, RUNNING, COMPLETED, FAILED)
 #: Nothing more happens to a VM in one of these states within its execution.

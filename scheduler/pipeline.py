@@ -19,7 +19,8 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from sqlalchemy import insert, select, update
@@ -37,7 +38,7 @@ from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
 from scheduler.ids import chain_execution_id, retry_execution_id
 from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING, SETTLED, SKIPPED,
-                                job_outcome)
+                                SUPERSEDED, job_outcome)
 from scheduler.slots import insert_once
 from scheduler.specs import SpecSource
 
@@ -159,6 +160,8 @@ class Pipeline:
                         _set(entry, SKIPPED, reason="vm_disabled",
                              message="The VM no longer belongs to this schedule")
             by_vm = {entry["vm_context_id"]: entry for entry in entries}
+            if execution.triggered_by == "retry" and pending:
+                pending = self._drop_superseded(execution, schedule, pending, by_vm)
             load = current_load(schedule.id, pending, dict(self._in_flight))
             to_dispatch: list[Candidate] = []
             for candidate in pending:
@@ -198,6 +201,22 @@ class Pipeline:
             self._write(execution, details, entries)
             db.session.commit()
         self._finish_if_settled(execution, schedule, details, entries)
+
+    @staticmethod
+    def _drop_superseded(execution: ScheduleExecution, schedule: ReplicationSchedule, pending: list[Candidate],
+                         by_vm: dict[str, dict]) -> list[Candidate]:
+        """A retry leaves alone the VMs a later run of the schedule has taken on: on an appliance
+        that keeps failing, each failing slot would otherwise send the VM again alongside it."""
+        later = later_runs_of(execution, schedule.id, {candidate.vm_context_id for candidate in pending})
+        kept = []
+        for candidate in pending:
+            run_at = later.get(candidate.vm_context_id)
+            if run_at is None:
+                kept.append(candidate)
+                continue
+            _set(by_vm[candidate.vm_context_id], SKIPPED, reason=SUPERSEDED,
+                 message=f"Superseded by the run of {local_time(run_at, schedule.zone)}")
+        return kept
 
     def _adopt_jobs(self, execution: ScheduleExecution, entries: list[dict], now: datetime) -> None:
         """Bring each VM's outcome up to date with the job rows the OMA wrote for this execution."""
@@ -356,6 +375,46 @@ class Pipeline:
                 chain_execution_id(execution.id, child.id), child.id,
                 now + timedelta(minutes=child.chain_delay_minutes or 0), "chain",
                 {"chain": {"parent_execution_id": execution.id, "parent_schedule_id": schedule.id}})
+
+
+#: A later run has taken a VM on once it queued it or tried to start it.
+TAKEN_ON = frozenset({QUEUED, DISPATCHING, RUNNING, COMPLETED, FAILED})
+
+
+def later_runs_of(retry: ScheduleExecution, schedule_id: str, vm_ids: set[str]) -> dict[str, datetime]:
+    """For each of `vm_ids`, when the latest run of the schedule after the slot `retry` repeats
+    took it on; the runs of the retry's own chain (its root and the other retries) do not count."""
+    root_id = ((retry.execution_details or {}).get("retry") or {}).get("root_execution_id")
+    root_at = db.session.scalar(select(ScheduleExecution.scheduled_at).where(ScheduleExecution.id == root_id))
+    if root_at is None:
+        return {}
+    found: dict[str, datetime] = {}
+    runs = db.session.execute(
+        select(ScheduleExecution.id, ScheduleExecution.scheduled_at, ScheduleExecution.execution_details)
+        .where(ScheduleExecution.schedule_id == schedule_id, ScheduleExecution.scheduled_at > root_at,
+               ScheduleExecution.id != retry.id, ScheduleExecution.status.in_(("running", "completed", "failed")))
+        .order_by(ScheduleExecution.scheduled_at.desc()))
+    for run_id, run_at, details in runs:
+        details = details or {}
+        if run_id == root_id or (details.get("retry") or {}).get("root_execution_id") == root_id:
+            continue
+        for entry in details.get("vms") or ():
+            vm_id = entry.get("vm_context_id")
+            if vm_id in vm_ids and vm_id not in found and entry.get("outcome") in TAKEN_ON:
+                found[vm_id] = run_at
+        if len(found) == len(vm_ids):
+            break
+    return found
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """HH:MM of a stored UTC time in the schedule's timezone, as the schedule page shows its runs."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment.astimezone(timezone.utc).strftime("%H:%M UTC")
 
 
 def dispatch_fields(execution: ScheduleExecution, schedule: ReplicationSchedule) -> dict:

@@ -1,10 +1,11 @@
-"""This process's scheduler service: started once per serving process, handed over on exit and
-across a fork (gunicorn --preload), told when schedules change."""
+"""This process's scheduler service: started once per serving process, handed over on exit, on
+SIGTERM and SIGINT, and across a fork (gunicorn --preload), told when schedules change."""
 from __future__ import annotations
 
 import atexit
 import logging
 import os
+import signal
 import threading
 
 import click
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 _service = None
 _fork_hooks_installed = False
 _exit_hook_installed = False
+_stop_lock = threading.Lock()
+_previous_handlers: dict[int, object] = {}
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def start_scheduler(app: Flask, wait_for_fork: bool = False):
@@ -44,6 +48,7 @@ def start_scheduler(app: Flask, wait_for_fork: bool = False):
     if wait_for_fork:
         log.info("Scheduler service left to the gunicorn workers (the app is preloaded in the master)")
         return _service
+    _install_stop_signals()
     _service.start()
     log.info("Scheduler service started as %s", _service.holder)
     return _service
@@ -52,9 +57,12 @@ def start_scheduler(app: Flask, wait_for_fork: bool = False):
 def stop_scheduler() -> None:
     """Stop the service and hand the lease over at once (tests, orderly shutdown)."""
     global _service
-    if _service is not None:
-        _service.stop()
-        _service = None
+    # Held for the whole stop: the exit hook waits for a stop a signal began instead of letting
+    # the process end while the lease is being handed back.
+    with _stop_lock:
+        if _service is not None:
+            _service.stop()
+            _service = None
 
 
 def local_service():
@@ -88,6 +96,49 @@ def _reloader_watcher() -> bool:
     if reload is None:
         reload = get_debug_flag()
     return bool(reload)
+
+
+def _install_stop_signals() -> None:
+    """SIGTERM and SIGINT begin the handover at once, then do what the signal did before.
+
+    Under `flask run` SIGTERM's default action ends the process on the spot: no exit hook runs,
+    the lease is left to expire and queued JobLog events are lost. gunicorn's workers have their
+    own handlers (installed before the app loads); they are chained to, so a worker still stops as
+    gunicorn means it to, and leaves through `sys.exit`, where the exit hooks run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # werkzeug's reloader serves from a thread, and its own SIGTERM handler exits cleanly
+    for signum in STOP_SIGNALS:
+        current = signal.getsignal(signum)
+        if current is _on_stop_signal or current == signal.SIG_IGN or current is None:
+            continue  # ignored (or set outside Python): not ours to turn into a stop
+        _previous_handlers[signum] = current
+        signal.signal(signum, _on_stop_signal)
+        if signum == signal.SIGTERM:
+            # Setting a handler undoes what gunicorn's worker asked for: SIGTERM must not break
+            # off the system call of a request in progress.
+            signal.siginterrupt(signum, False)
+
+
+def _on_stop_signal(signum, frame) -> None:
+    # The stop runs in its own thread: a handler runs between two statements of the main thread,
+    # which may hold a lock (logging, the JobLog queue) that the stop needs. The thread is not a
+    # daemon, so the interpreter waits for it before the exit hooks run.
+    threading.Thread(target=_stop_quietly, name="scheduler-stop", daemon=False).start()
+    previous = _previous_handlers.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    # The default action would end the process before the handover and the JobLog flush (an
+    # exit hook, logging.shutdown); leaving through SystemExit runs them, with the signal's status.
+    raise SystemExit(128 + signum)
+
+
+def _stop_quietly() -> None:
+    try:
+        stop_scheduler()
+    except Exception:
+        log.exception("The scheduler service did not stop cleanly")
 
 
 def _install_fork_hooks() -> None:

@@ -2,7 +2,7 @@
 
 With `--preload` the master imports the app before forking: it must stay out of the election
 (it never starts the service) and the fork hooks give each worker its own service.
-An orderly shutdown hands the lease back.
+An orderly shutdown hands the lease back, and a worker sent SIGTERM still stops as gunicorn stops it.
 """
 from __future__ import annotations
 
@@ -37,11 +37,11 @@ def gunicorn(database_url, tmp_path):
     """Start gunicorn with three workers on the test database; yields (process, log path)."""
     started = []
 
-    def start(*options: str):
+    def start(*options: str, env: dict | None = None):
         log_path = tmp_path / "gunicorn.log"
         env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "instance"),
                "SECRET_KEY": "gunicorn-test", "MIN_SCHEDULE_INTERVAL_SECONDS": "1", "SCHEDULER_TICK_SECONDS": "0.5",
-               "SCHEDULER_ENABLED": "1", "DEMO": "0", "ADMIN_PASSWORD": "gunicorn-admin-pass"}
+               "SCHEDULER_ENABLED": "1", "DEMO": "0", "ADMIN_PASSWORD": "gunicorn-admin-pass", **(env or {})}
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{free_port()}", *options, "wsgi:app"],
@@ -108,3 +108,32 @@ def test_exactly_one_gunicorn_worker_leads_and_each_slot_fires_once(app, gunicor
     master.wait(60)  # gunicorn's own graceful timeout is 30 s; a worker finishing a fire may use it
     db.session.remove()
     assert lease.read_lease().holder is None, "an orderly shutdown hands the lease back"
+
+
+def lease_holder_pid() -> int | None:
+    current = lease.read_lease()
+    return int(current.holder.split(":")[1]) if current is not None and current.holder else None
+
+
+def test_a_worker_stopped_with_sigterm_exits_and_hands_the_lease_over_and_sigint_to_the_master_frees_it(
+        app, gunicorn):
+    # A lease that would outlive the test: the replacement can only lead if it was handed back.
+    master, log_path = gunicorn("-w", "1", env={"SCHEDULER_LEASE_SECONDS": "600"})
+
+    def log_tail() -> str:
+        return "\n" + log_path.read_text(errors="replace")[-3000:]
+
+    first = eventually(lease_holder_pid, "the worker leads", 90, 0.2, before_check=db.session.remove,
+                       details=log_tail)
+    assert first != master.pid
+    os.kill(first, signal.SIGTERM)
+    eventually(lambda: f"Worker exiting (pid: {first})" in log_path.read_text(errors="replace"),
+               "the worker stopped as gunicorn stops it", 60, 0.2, details=log_tail)
+    eventually(lambda: (pid := lease_holder_pid()) is not None and pid != first,
+               "the worker gunicorn started in its place leads", 90, 0.2, before_check=db.session.remove,
+               details=log_tail)
+
+    master.send_signal(signal.SIGINT)
+    master.wait(60)
+    db.session.remove()
+    assert lease.read_lease().holder is None, "stopping gunicorn with Ctrl-C hands the lease back" + log_tail()

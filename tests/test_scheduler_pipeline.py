@@ -16,6 +16,7 @@ from models import DashboardDispatchClaim, ReplicationJob, ScheduleExecution, VM
 from sanitizer import find_forbidden
 from scheduler import trigger_now
 from scheduler.ids import slot_execution_id
+from scheduler.outcomes import VMOutcome
 from scheduler.pipeline import Pipeline
 from scheduler.slots import claim_slot, start_scheduled
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
@@ -363,6 +364,87 @@ def test_each_retry_waits_twice_as_long_and_they_stop_after_retry_attempts(appli
         assert previous.status == "failed"
     assert delays == [timedelta(minutes=10), timedelta(minutes=20)]
     assert previous.execution_details["retry"]["attempt"] == 2
+
+
+def start_retry_of(execution, pipeline) -> ScheduleExecution:
+    """Bring the retry of `execution` to its time and run its first pass, as the engine does."""
+    retry = db.session.scalars(select(ScheduleExecution).where(
+        ScheduleExecution.triggered_by == "retry", ScheduleExecution.status == "scheduled")).all()
+    (retry,) = [row for row in retry if row.execution_details["retry"]["previous_execution_id"] == execution.id]
+    db.session.execute(update(ScheduleExecution).where(ScheduleExecution.id == retry.id).values(scheduled_at=utcnow()))
+    db.session.commit()
+    assert start_scheduled(retry.id, utcnow(), 300) == "running"
+    pipeline.advance(retry.id)
+    db.session.expire_all()
+    return db.session.get(ScheduleExecution, retry.id)
+
+
+def test_a_retry_of_a_vm_a_later_run_already_dispatched_is_superseded(appliance, pipeline):
+    appliance.oma_answer = (500, {"error": "internal"})  # an appliance that fails every request
+    schedule, _, vms = schedule_with_vms(2, retry_attempts=3, retry_delay_minutes=1, timezone="America/New_York",
+                                         cron_expression="0 */5 * * * *")
+    first = fire(schedule, pipeline)
+    later = fire(schedule, pipeline, SLOT + timedelta(minutes=5))  # 21:05 in New York
+    assert first.status == later.status == "failed"
+    sent = len(appliance.replication_requests)
+
+    retry = start_retry_of(first, pipeline)
+
+    assert len(appliance.replication_requests) == sent, "the retry sent nothing: the later run has the VMs"
+    entries = retry.execution_details["vms"]
+    assert [(e["vm_name"], e["outcome"], e["reason"]) for e in entries] == [
+        ("web-0", "skipped", "superseded"), ("web-1", "skipped", "superseded")]
+    assert {e["message"] for e in entries} == {"Superseded by the run of 21:05"}
+    shown = VMOutcome.from_entry(entries[0])
+    assert (shown.status, shown.reason, shown.error) == ("skipped", "superseded", "Superseded by the run of 21:05")
+    assert (retry.status, retry.jobs_skipped, retry.jobs_failed) == ("completed", 2, 0)
+    retries_left = db.session.scalars(select(ScheduleExecution).where(
+        ScheduleExecution.triggered_by == "retry", ScheduleExecution.status == "scheduled")).all()
+    assert [row.execution_details["retry"]["previous_execution_id"] for row in retries_left] == [later.id], \
+        "only the later run's retries go on"
+
+
+def test_a_retry_of_a_vm_a_later_run_queued_is_superseded(appliance, pipeline):
+    schedule, _, vms = schedule_with_vms(2, retry_attempts=1, retry_delay_minutes=1, max_concurrent_jobs=1)
+    appliance.oma_answer = (500, {"error": "internal"})
+    first = fire(schedule, pipeline)  # web-0 fails, web-1 waits for it, then fails too
+    pipeline.advance(first.id)
+    db.session.expire_all()
+    assert outcomes(first) == [("web-0", "failed"), ("web-1", "failed")]
+    appliance.oma_answer = None
+    later = fire(schedule, pipeline, SLOT + timedelta(days=1))  # web-0 runs, web-1 waits for it
+    assert outcomes(later) == [("web-0", "running"), ("web-1", "queued")]
+    sent = len(appliance.replication_requests)
+
+    retry = start_retry_of(first, pipeline)
+
+    assert len(appliance.replication_requests) == sent
+    assert [(e["vm_name"], e["outcome"], e["reason"], e["message"]) for e in retry.execution_details["vms"]] == [
+        ("web-0", "skipped", "superseded", "Superseded by the run of 02:00"),
+        ("web-1", "skipped", "superseded", "Superseded by the run of 02:00")]
+
+
+def test_a_retry_still_runs_the_vms_a_later_run_skipped(appliance, pipeline):
+    schedule, _, vms = schedule_with_vms(2, retry_attempts=1, retry_delay_minutes=1)
+    appliance.oma_answer = (500, {"error": "internal"})
+    first = fire(schedule, pipeline)
+    appliance.oma_answer = None
+    with appliance.engine.begin() as conn:  # web-1 is scheduled out of the later run
+        conn.execute(update(VMReplicationContext).where(VMReplicationContext.context_id == vms[1].context_id)
+                     .values(scheduler_enabled=False))
+    later = fire(schedule, pipeline, SLOT + timedelta(minutes=5))
+    assert outcomes(later) == [("web-0", "running"), ("web-1", "skipped")]
+    with appliance.engine.begin() as conn:
+        conn.execute(update(VMReplicationContext).where(VMReplicationContext.context_id == vms[1].context_id)
+                     .values(scheduler_enabled=True))
+    appliance.finish_jobs()
+
+    retry = start_retry_of(first, pipeline)
+
+    by_name = {e["vm_name"]: e for e in retry.execution_details["vms"]}
+    assert (by_name["web-0"]["outcome"], by_name["web-0"]["reason"]) == ("skipped", "superseded")
+    assert by_name["web-1"]["outcome"] == "running" and by_name["web-1"]["job_id"]
+    assert appliance.replication_requests[-1]["source_vm"]["name"] == "web-1"
 
 
 def test_a_retry_replicates_only_the_vms_that_failed(appliance, pipeline):
