@@ -20,11 +20,9 @@ from sqlalchemy.engine import Engine
 from joblog.context import JobContext, activated, current_context
 from joblog.handler import DBLogHandler
 from joblog.serialize import to_jsonable
-from models.appliance import JOBLOG_CATEGORIES, JOBLOG_JOB_TYPES, JobStep, JobTracking
+from models.appliance import JOBLOG_ACTIVE_STATUSES, JOBLOG_CATEGORIES, JOBLOG_JOB_TYPES, JobStep, JobTracking
 from models.types import utcnow
 
-START_STATUSES = ("pending", "running")
-ACTIVE_STATUSES = ("pending", "running")
 END_STATUSES = ("completed", "failed", "cancelled")
 STEP_END_STATUSES = ("completed", "failed", "skipped")
 _SEQ_ATTEMPTS = 20
@@ -108,7 +106,7 @@ class Tracker:
         _check_text("context_id", context_id, 64)
         _check_text("external_job_id", external_job_id, 64)
         _check_choice("job_category", job_category, JOBLOG_CATEGORIES)
-        _check_choice("status", status, START_STATUSES)
+        _check_choice("status", status, JOBLOG_ACTIVE_STATUSES)
         if parent_job_id is None:
             ctx = current_context()
             if ctx is not None and ctx.tracker is self:
@@ -153,7 +151,7 @@ class Tracker:
 
     def _update_active(self, job_id: str, values: dict) -> bool:
         with self.engine.begin() as conn:
-            result = conn.execute(update(_jobs).where(_jobs.c.id == job_id, _jobs.c.status.in_(ACTIVE_STATUSES))
+            result = conn.execute(update(_jobs).where(_jobs.c.id == job_id, _jobs.c.status.in_(JOBLOG_ACTIVE_STATUSES))
                                   .values(**values))
             if result.rowcount:
                 return True

@@ -19,7 +19,7 @@ from sqlalchemy import String, cast, func, literal, or_, select, union_all
 from extensions import db
 from jobs.items import REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES
 from jobs.unified import JobFilter
-from models import JobStep, JobTracking, ReplicationJob
+from models import JOBLOG_ACTIVE_STATUSES, JobStep, JobTracking, ReplicationJob
 
 _ACTIVE_REPLICATION = REPLICATION_STATUS_MAP["pending"] + REPLICATION_STATUS_MAP["running"]
 _FINISHED_REPLICATION = (REPLICATION_STATUS_MAP["completed"] + REPLICATION_STATUS_MAP["failed"]
@@ -67,7 +67,7 @@ def jobs_fingerprint(flt: JobFilter | None = None, since: datetime | None = None
             scope.append(JobTracking.context_id.in_(flt.context_ids))
         active = select(literal("j"), JobTracking.id, JobTracking.status, cast(JobTracking.percent_complete, String),
                         cast(newest_step, String), cast(JobTracking.updated_at, String)).where(
-            JobTracking.status.in_(("pending", "running")), *scope)
+            JobTracking.status.in_(JOBLOG_ACTIVE_STATUSES), *scope)
         finished = select(literal("J"), literal(""), literal(""), cast(func.count(), String), literal(""),
                           cast(func.max(JobTracking.completed_at), String)).where(
             JobTracking.status.in_(_FINISHED_JOBLOG), *scope)

@@ -10,10 +10,9 @@ from extensions import db
 from jobs.items import step_to_dict
 from jobs.lookup import JobRef, resolve_any_id
 from jobs.unified import load_items
-from models import JobStep, LogEvent
+from models import JOBLOG_ACTIVE_STATUSES, JobStep, LogEvent
 from sanitizer import scrub_text, step_display_name
 
-ACTIVE_STATUSES = ("pending", "running")
 MAX_LOG_LINES = 500
 
 
@@ -45,7 +44,7 @@ def job_progress(any_id: Any) -> dict[str, Any]:
         "steps": steps,
         "steps_completed": completed,
         "steps_total": len(steps),
-        "is_active": item["status"] in ACTIVE_STATUSES,
+        "is_active": item["status"] in JOBLOG_ACTIVE_STATUSES,
     }
 
 

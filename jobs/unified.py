@@ -22,7 +22,7 @@ from domain_errors import ValidationError
 from extensions import db
 from jobs.items import (JOB_TYPES, REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES, UNIFIED_STATUSES,
                         joblog_item, joblog_type_sql, replication_item)
-from models import JobStep, JobTracking, ReplicationJob, VMReplicationContext
+from models import JOBLOG_ACTIVE_STATUSES, JobStep, JobTracking, ReplicationJob, VMReplicationContext
 from models.types import UTCDateTime
 from paging import check_paging, page_count
 
@@ -220,7 +220,6 @@ def count_jobs(flt: JobFilter | None = None) -> int:
 # window each side is read by an index range (`idx_started_at`; `(status, completed_at)` for
 # replications, see `_replication_since`) and only the window's rows are sorted.
 _WINDOWS = (timedelta(days=1), timedelta(days=16), None)
-_UNFINISHED = {"pending", "running"}
 
 
 def _page_rows(flt: JobFilter, position, offset: int, limit: int):
@@ -234,7 +233,7 @@ def _page_rows(flt: JobFilter, position, offset: int, limit: int):
     if anchor is not None and anchor.tzinfo is None:  # a cursor time is UTC
         anchor = anchor.replace(tzinfo=timezone.utc)
     if (flt.since is not None or flt.context_ids is not None
-            or (flt.statuses and set(flt.statuses) <= _UNFINISHED)):
+            or (flt.statuses and set(flt.statuses) <= set(JOBLOG_ACTIVE_STATUSES))):
         # The caller's window, the context index or the status index already bounds the rows:
         # one statement, however few rows there are.
         return _rows_of(flt, position, offset, limit)

@@ -1,6 +1,6 @@
 """SQLAlchemy models: the appliance's production tables and the dashboard's own tables."""
 from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILOVER_STATUSES,  # noqa: F401
-                              TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
+                              JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS, TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
                               ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership,
                               VMMachineGroup, VMReplicationContext)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401

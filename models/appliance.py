@@ -27,12 +27,17 @@ JOBLOG_JOB_TYPES = ("cleanup", "failover", "migration", "cloudstack", "volume_da
                     "group-management", "conflict-detection", "phantom-detection",
                     "schedule_management", "schedule_control")
 JOBLOG_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+#: JobLog (and unified job list) statuses of a job that has not finished.
+JOBLOG_ACTIVE_STATUSES = ("pending", "running")
 JOBLOG_CATEGORIES = ("system", "failover", "replication", "scheduler", "discovery", "bulk")
 STEP_STATUSES = ("running", "completed", "failed", "skipped")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 # Replication job statuses that mean "the VM is busy" (conflict check `active_job`).
 ACTIVE_REPLICATION_STATUSES = ("pending", "provisioning", "initializing", "replicating", "running")
 TERMINAL_REPLICATION_STATUSES = ("completed", "failed", "cancelled")
+#: What an operator may set on a schedule (validation) and what the engine reads a stored row as.
+SCHEDULE_LIMITS = {"chain_delay_minutes": (0, 10080), "max_concurrent_jobs": (1, 1000), "retry_attempts": (0, 10),
+                   "retry_delay_minutes": (0, 1440)}
 
 
 def _now_default():
@@ -129,6 +134,12 @@ class ReplicationSchedule(db.Model):
     updated_at: Mapped[Optional[datetime]] = mapped_column(
         UTCDateTime(), default=_now_default, onupdate=_now_default, server_default=func.current_timestamp())
     created_by: Mapped[Optional[str]] = mapped_column(String(255), default="system", server_default="system")
+
+    def within_limits(self, column: str) -> int:
+        """A delay or count as the engine uses it: a NULL as 0, a value another tool stored
+        outside `SCHEDULE_LIMITS` brought back inside them (no retry waits a thousand years)."""
+        low, high = SCHEDULE_LIMITS[column]
+        return min(max(getattr(self, column) or 0, low), high)
 
     @hybrid_property
     def zone(self) -> str:

@@ -349,10 +349,10 @@ class Pipeline:
         failed = [e["vm_context_id"] for e in entries if e["outcome"] == FAILED and e.get("retryable", True)]
         previous = details.get("retry") or {}
         attempt = int(previous.get("attempt", 0)) + 1
-        if not failed or attempt > (schedule.retry_attempts or 0):
+        if not failed or attempt > schedule.within_limits("retry_attempts"):
             return
         root = previous.get("root_execution_id", execution.id)
-        delay = timedelta(minutes=(schedule.retry_delay_minutes or 0) * 2 ** (attempt - 1))
+        delay = timedelta(minutes=schedule.within_limits("retry_delay_minutes") * 2 ** (attempt - 1))
         insert_scheduled_execution(
             retry_execution_id(root, attempt), schedule.id, now + delay, "retry",
             {"retry": {"root_execution_id": root, "previous_execution_id": execution.id, "attempt": attempt},
@@ -373,7 +373,7 @@ class Pipeline:
                 continue
             insert_scheduled_execution(
                 chain_execution_id(execution.id, child.id), child.id,
-                now + timedelta(minutes=child.chain_delay_minutes or 0), "chain",
+                now + timedelta(minutes=child.within_limits("chain_delay_minutes")), "chain",
                 {"chain": {"parent_execution_id": execution.id, "parent_schedule_id": schedule.id}})
 
 

@@ -12,7 +12,7 @@ from cron import CronError, parse_cron
 from cron.zones import load_zone
 from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name_taken_on_conflict
 from extensions import db
-from models import (ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+from models import (SCHEDULE_LIMITS, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
 from paging import Page, check_paging
 from scheduler import schedules_changed, trigger_now, validate_chain
@@ -154,11 +154,11 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
     take("cron_expression", reader.string("cron_expression", max_length=100))
     take("timezone", reader.string("timezone", max_length=50))
     take("chain_parent_schedule_id", reader.string("chain_parent_schedule_id", max_length=64))
-    take("chain_delay_minutes", reader.integer("chain_delay_minutes", minimum=0, maximum=10080))
+    take("chain_delay_minutes", _limited(reader, "chain_delay_minutes"))
     take("replication_type", reader.choice("replication_type", REPLICATION_TYPES))
-    take("max_concurrent_jobs", reader.integer("max_concurrent_jobs", minimum=1, maximum=1000))
-    take("retry_attempts", reader.integer("retry_attempts", minimum=0, maximum=10))
-    take("retry_delay_minutes", reader.integer("retry_delay_minutes", minimum=0, maximum=1440))
+    take("max_concurrent_jobs", _limited(reader, "max_concurrent_jobs"))
+    take("retry_attempts", _limited(reader, "retry_attempts"))
+    take("retry_delay_minutes", _limited(reader, "retry_delay_minutes"))
     take("enabled", reader.boolean("enabled"))
     take("skip_if_running", reader.boolean("skip_if_running"))
     unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"id", "created_at", "updated_at", "created_by"})
@@ -211,6 +211,11 @@ def _check_timing(merged: dict[str, Any], reader: FieldReader) -> None:
             reader.error("timezone", exc.message)
         else:
             reader.error("cron_expression", str(exc))
+
+
+def _limited(reader: FieldReader, name: str) -> Any:
+    low, high = SCHEDULE_LIMITS[name]
+    return reader.integer(name, minimum=low, maximum=high)
 
 
 def _check_name_free(name: str, current: ReplicationSchedule | None) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, text
 
 from extensions import db
-from models import ReplicationSchedule
+from models import SCHEDULE_LIMITS, ReplicationSchedule
 from scheduler import scheduler_status
 from tests.factories import add_member, make_group, make_schedule, make_vm
 
@@ -169,3 +169,14 @@ def test_any_stored_schedule_row_leaves_every_answer_free_of_server_errors(clien
             if status >= 500 and not (path == "/readyz" and status == 503)} == {}
     problem = client.get(f"/api/v1/schedules/{schedule_id}").get_json()["problem"]
     assert problem is None or isinstance(problem, str) and problem
+
+
+def test_the_engine_reads_stored_delays_and_counts_within_the_limits_an_operator_may_set(app):
+    write_row(retry_attempts=2**31 - 1, retry_delay_minutes=2**31 - 1, chain_delay_minutes=-5)
+    schedule = db.session.get(ReplicationSchedule, "stored-row")
+
+    assert schedule.within_limits("retry_attempts") == SCHEDULE_LIMITS["retry_attempts"][1]
+    assert schedule.within_limits("retry_delay_minutes") == SCHEDULE_LIMITS["retry_delay_minutes"][1]
+    assert schedule.within_limits("chain_delay_minutes") == 0
+    schedule.retry_delay_minutes = None
+    assert schedule.within_limits("retry_delay_minutes") == 0

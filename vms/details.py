@@ -8,7 +8,8 @@ from sqlalchemy import or_, select
 from domain_errors import NotFound
 from extensions import db
 from jobs.unified import recent_jobs_for_context
-from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext
+from models import (JOBLOG_ACTIVE_STATUSES, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
+                    VMReplicationContext)
 from sanitizer import scrub_text
 from vms.records import vm_to_dict
 from vms.status import is_failed_over
@@ -67,7 +68,7 @@ def vm_context_details(vm_name: str) -> dict[str, Any]:
                  "schedule_name": schedule.name if schedule else None,
                  "membership_enabled": member.enabled is not False, "priority": member.priority or 0}
     history = recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)
-    current = next((item for item in history if item["status"] in ("pending", "running")), None)
+    current = next((item for item in history if item["status"] in JOBLOG_ACTIVE_STATUSES), None)
     details: dict[str, Any] = {"context": vm_to_dict(vm), "group": group, "current_job": current,
                                "job_history": history, "failed_over": is_failed_over(vm.current_status)}
     last = operator_summary(vm.last_operation_summary)

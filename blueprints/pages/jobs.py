@@ -11,7 +11,7 @@ from blueprints.pages.fragments import (Panel, by_id, minute_of, poll_interval, 
 from blueprints.pages.forms import field_errors, page_number
 from blueprints.pages.timeline import build_timeline
 from domain_errors import NotFound, ValidationError
-from models import utcnow
+from models import JOBLOG_ACTIVE_STATUSES, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
@@ -67,7 +67,7 @@ def _list_panels(filters: dict[str, str], page: int):
 
     panels = [
         Panel("jobs-active", "jobs/_active.html", state,
-              lambda: {"items": jobs.list_jobs(jobs.JobFilter(**scope, statuses=("pending", "running")),
+              lambda: {"items": jobs.list_jobs(jobs.JobFilter(**scope, statuses=JOBLOG_ACTIVE_STATUSES),
                                                per_page=ACTIVE_LIMIT).items},
               label="Running jobs"),
         Panel("jobs-timeline", "jobs/_timeline.html", state,
