@@ -15,8 +15,16 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if is_api_request():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return api_error(exc.code or 500, code, exc.description or exc.name)
-        return render_template("errors/error.html", code=exc.code, message=exc.description), exc.code
+            response = api_error(exc.code or 500, code, exc.description or exc.name)
+        else:
+            response = app.make_response((render_template("errors/error.html", code=exc.code,
+                                                          message=exc.description), exc.code))
+        # The exception's own headers say what the client can do next: Allow on a 405,
+        # Retry-After, WWW-Authenticate. Only its content type is replaced by ours.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
