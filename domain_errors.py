@@ -6,6 +6,7 @@ knows about Flask.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -92,16 +93,19 @@ class Unavailable(DomainError):
         super().__init__(message, details)
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+# C0 and C1 control characters: NUL ends strings in C, the others move terminals' cursors or
+# hide text. Free text keeps tab and line breaks (a textarea posts CR LF).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class FieldReader:
-    """Read fields out of a JSON object or form, collecting one message per faulty field.
+    """Read fields out of a JSON object, collecting one message per faulty field.
 
-    Accepts JSON-typed values and the strings an HTML form posts ("5", "on"), so the API and
-    the pages share one validation. Call `raise_if_errors()` once everything has been read so
-    that the operator sees every problem at once and nothing is written on bad input.
+    Types are JSON's: a boolean is true or false, a number is a number, never a string that
+    looks like one. The pages translate what an HTML form posts ("5", a ticked checkbox)
+    before calling the domain. Call `raise_if_errors()` once everything has been read so that
+    the operator sees every problem at once and nothing is written on bad input.
     """
 
     def __init__(self, data: Any, partial: bool = False):
@@ -126,7 +130,8 @@ class FieldReader:
         self.errors.setdefault(name, message)
 
     def string(self, name: str, *, required: bool = False, max_length: int = 255, default: Any = None,
-               allow_blank: bool = False) -> Any:
+               allow_blank: bool = False, multiline: bool = False) -> Any:
+        """A stripped string without control characters; `multiline` text may hold tabs and line breaks."""
         present, raw = self._wanted(name, required)
         if not present:
             return default
@@ -134,6 +139,10 @@ class FieldReader:
             return None
         if not isinstance(raw, str):
             self.error(name, "must be a string")
+            return default
+        if (_CONTROL_IN_TEXT if multiline else _CONTROL).search(raw):
+            self.error(name, "must not contain control characters" if multiline
+                       else "must not contain control characters, tabs or line breaks")
             return default
         value = raw.strip()
         if not value and not allow_blank:
@@ -154,12 +163,6 @@ class FieldReader:
         if isinstance(raw, bool) or raw is None:
             self.error(name, "must be a whole number")
             return default
-        if isinstance(raw, str):
-            try:
-                raw = int(raw.strip())
-            except ValueError:
-                self.error(name, "must be a whole number")
-                return default
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
         if not isinstance(raw, int):
@@ -177,11 +180,10 @@ class FieldReader:
         present, raw = self._wanted(name, required)
         if not present:
             return default
-        value = parse_bool(raw)
-        if value is None:
+        if not isinstance(raw, bool):
             self.error(name, "must be true or false")
             return default
-        return value
+        return raw
 
     def choice(self, name: str, choices: tuple[str, ...], *, required: bool = False, default: Any = None) -> Any:
         value = self.string(name, required=required, default=default)
@@ -198,6 +200,9 @@ class FieldReader:
         if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
             self.error(name, "must be a list of non-empty strings")
             return None
+        if any(_CONTROL.search(item) for item in raw):
+            self.error(name, "items must not contain control characters")
+            return None
         if required and not raw:
             self.error(name, "must name at least one item")
             return None
@@ -212,19 +217,6 @@ class FieldReader:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
-
-
-def parse_bool(raw: Any) -> bool | None:
-    """True/False from JSON booleans or form strings; None when it is neither."""
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str):
-        lowered = raw.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-    return None
 
 
 def parse_instant(name: str, raw: Any) -> datetime | None:

@@ -86,8 +86,15 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if is_api_request():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return api_error(exc.code or 500, code, exc.description or exc.name)
-        return _error_page(exc.code, exc.description)
+            response = api_error(exc.code or 500, code, exc.description or exc.name)
+        else:
+            response = app.make_response(_error_page(exc.code, exc.description))
+        # The exception's own headers say what the client can do next: Allow on a 405,
+        # Retry-After, WWW-Authenticate. Only its content type is replaced by ours.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(SQLAlchemyError)
     def _database_error(exc: SQLAlchemyError):

@@ -114,12 +114,16 @@ def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> di
             values[name] = value
 
     take("name", reader.string("name", required=True, max_length=255))
-    take("description", reader.string("description", max_length=2000))
+    take("description", reader.string("description", max_length=2000, multiline=True))
     take("schedule_id", reader.string("schedule_id", max_length=64))
     take("max_concurrent_vms", reader.integer("max_concurrent_vms", minimum=1, maximum=1000))
     take("priority", reader.integer("priority", minimum=0, maximum=100000))
-    for name in sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"id", "created_at", "updated_at", "created_by"}):
-        reader.error(name, "is not a group field")
+    if current is None:
+        # Older clients name themselves; the creator recorded is the authenticated user.
+        reader.string("created_by", max_length=255)
+    for name in sorted(set(reader.data) - set(EDITABLE_FIELDS) - ({"created_by"} if current is None else set())):
+        reader.error(name, "is set by the dashboard" if name in ("id", "created_at", "updated_at", "created_by")
+                     else "is not a group field")
     if values.get("schedule_id") and db.session.get(ReplicationSchedule, values["schedule_id"]) is None:
         reader.error("schedule_id", f"no schedule with id '{values['schedule_id']}'")
     for name in ("max_concurrent_vms", "priority"):

@@ -30,6 +30,7 @@ _DEFAULTS = {"description": None, "schedule_type": "cron", "cron_expression": ""
              "chain_parent_schedule_id": None, "chain_delay_minutes": 0, "replication_type": "auto",
              "max_concurrent_jobs": 1, "retry_attempts": 3, "retry_delay_minutes": 30, "enabled": True,
              "skip_if_running": True}
+_READ_ONLY = ("id", "created_at", "updated_at", "created_by")
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
             values[name] = value
 
     take("name", reader.string("name", required=True, max_length=255))
-    take("description", reader.string("description", max_length=2000))
+    take("description", reader.string("description", max_length=2000, multiline=True))
     take("schedule_type", reader.choice("schedule_type", SCHEDULE_TYPES))
     take("cron_expression", reader.string("cron_expression", max_length=100))
     take("timezone", reader.string("timezone", max_length=50))
@@ -161,9 +162,12 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
     take("retry_delay_minutes", _limited(reader, "retry_delay_minutes"))
     take("enabled", reader.boolean("enabled"))
     take("skip_if_running", reader.boolean("skip_if_running"))
-    unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"id", "created_at", "updated_at", "created_by"})
+    if current is None:
+        # Older clients name themselves; the creator recorded is the authenticated user.
+        reader.string("created_by", max_length=255)
+    unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - ({"created_by"} if current is None else set()))
     for name in unknown:
-        reader.error(name, "is not a schedule field")
+        reader.error(name, "is not a schedule field" if name not in _READ_ONLY else "is set by the dashboard")
 
     merged = dict(_DEFAULTS) if current is None else {name: getattr(current, name) for name in EDITABLE_FIELDS}
     merged.update(values)
@@ -198,6 +202,11 @@ def _check_timing(merged: dict[str, Any], reader: FieldReader) -> None:
         except CronError as exc:
             reader.error("timezone", exc.message)
         return
+    # A chain parent or delay sent for a cron schedule would be thrown away: say so instead.
+    if reader.data.get("chain_parent_schedule_id") is not None and "chain_parent_schedule_id" not in reader.errors:
+        reader.error("chain_parent_schedule_id", "is only for a chain schedule (schedule_type chain)")
+    if reader.data.get("chain_delay_minutes") not in (None, 0) and "chain_delay_minutes" not in reader.errors:
+        reader.error("chain_delay_minutes", "is only for a chain schedule (schedule_type chain)")
     if not merged.get("cron_expression"):
         if "cron_expression" not in reader.errors:
             reader.error("cron_expression", "is required for a cron schedule")

@@ -31,9 +31,9 @@ BAD_QUERIES = ["page=-1", "page=abc", "per_page=100000", "count=x", "after=not-a
                "until=%00", "cursor=!!!", "after_id=-5", "limit=0", "status=%FF", "job_type=%00",
                "cron_expression=%00&timezone=%00", "vm=" + "x" * 300, "search=" + "%25" * 50]
 ALLOWED = {400, 404, 409, 502}
-# Actions that take no parameters: any JSON object is an acceptable (ignored) body.
+# Actions that take no parameters: an empty JSON object is an acceptable body.
 WITHOUT_PARAMETERS = {"/api/v1/schedules/<schedule_id>/trigger"}
-OBJECT_BODIES = {"empty object", "wrong types", "huge strings", "unicode and nulls"}
+OBJECT_BODIES = {"empty object"}
 
 
 @pytest.fixture

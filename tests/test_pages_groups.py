@@ -57,3 +57,13 @@ def test_the_group_list_is_paged(client):
     second = client.get("/groups/?page=2").get_data(as_text=True)
     assert "g-49" in first and "g-50" not in first and "Page 1 of 2" in first
     assert "g-51" in second and "g-00" not in second
+
+
+def test_the_form_reports_a_number_that_is_not_one_and_a_name_with_a_control_character(client):
+    response = client.post("/groups/new", data={"name": "db\x07tier", "description": "line one\r\nline two",
+                                                "max_concurrent_vms": "many", "priority": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="max_concurrent_vms-error">Concurrent VMs must be a whole number' in page
+    assert 'id="name-error">Name must not contain control characters' in page
+    assert db.session.scalar(db.select(VMMachineGroup)) is None

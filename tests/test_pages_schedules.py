@@ -183,3 +183,17 @@ def test_the_schedule_list_is_paged(client):
     second = client.get("/schedules/?page=2").get_data(as_text=True)
     assert "s-49" in first and "s-50" not in first and "Page 1 of 2" in first
     assert "s-51" in second and "s-00" not in second
+
+
+def test_the_form_translates_its_checkboxes_and_numbers_for_the_domain(client):
+    form = {key: value for key, value in FORM.items() if key != "skip_if_running"}  # unticked
+    assert client.post("/schedules/new", data={**form, "max_concurrent_jobs": " 4 "}).status_code == 302
+    schedule = _schedule("nightly")
+    assert (schedule.enabled, schedule.skip_if_running, schedule.max_concurrent_jobs) == (True, False, 4)
+    response = client.post("/schedules/new", data={**FORM, "name": "other", "retry_attempts": "3.5"})
+    assert response.status_code == 422
+    assert "Retry attempts must be a whole number" in response.get_data(as_text=True)
+    client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false", "next": "/schedules/"})
+    client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "yes", "next": "/schedules/"})
+    db.session.expire_all()
+    assert _schedule("nightly").enabled is False  # only the form's own true/false values switch it

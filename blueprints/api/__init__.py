@@ -9,7 +9,8 @@ def register_api(app: Flask) -> None:
 
 
 # Importing the endpoint modules attaches their routes to api_v1 (before any registration).
-from blueprints.api.common import register_domain_errors  # noqa: E402
+from blueprints.api.common import register_argument_check, register_domain_errors  # noqa: E402
 
 register_domain_errors(api_v1)
+register_argument_check(api_v1)
 from blueprints.api import discovery, groups, jobs, openapi, schedules  # noqa: E402,F401

@@ -5,6 +5,8 @@ JSON. Any `DomainError` a domain function raises becomes the API's error body he
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from flask import g, request
@@ -22,6 +24,59 @@ def domain_error_response(exc: DomainError):
 
 def register_domain_errors(blueprint) -> None:
     blueprint.register_error_handler(DomainError, domain_error_response)
+
+
+def register_argument_check(blueprint) -> None:
+    blueprint.before_request(refuse_undocumented_fields)
+
+
+_CREDENTIALS = "is not a field of this request: the vCenter credentials are the dashboard's own settings"
+# Fields of the system this replaces, with what to send instead.
+_INSTEAD = {"vm_context_id": "is not a field of this request: send vm_context_ids, a list of VM context ids",
+            "credential_id": _CREDENTIALS, "vcenter": _CREDENTIALS, "username": _CREDENTIALS,
+            "password": _CREDENTIALS}
+_RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+@lru_cache(maxsize=1)
+def _documented_operations() -> dict[tuple[str, str], tuple[frozenset[str], frozenset[str] | None]]:
+    """(path, method) → (query arguments, body fields or None) as the OpenAPI document states them."""
+    from blueprints.api.openapi import build_document
+    document = build_document()
+    schemas = document["components"]["schemas"]
+    operations = {}
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            names = frozenset(p["name"] for p in operation.get("parameters", ()) if p["in"] == "query")
+            fields = None
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                if "$ref" in body:
+                    body = schemas[body["$ref"].rsplit("/", 1)[1]]
+                if body.get("additionalProperties") is False:
+                    fields = frozenset(body.get("properties", ()))
+            operations[(path, method.upper())] = (names, fields)
+    return operations
+
+
+def refuse_undocumented_fields() -> None:
+    """One rule for every endpoint: a query argument or body field the OpenAPI document does not
+    name is refused (400 naming it), never silently ignored, so the document stays the contract."""
+    if request.url_rule is None:
+        return
+    path = _RULE_ARGUMENT.sub(r"{\1}", request.url_rule.rule.removeprefix("/api/v1"))
+    documented = _documented_operations().get((path, request.method))
+    if documented is None:
+        return
+    arguments, fields = documented
+    errors = {name: "is not an argument of this request" for name in request.args if name not in arguments}
+    if fields is not None and request.data:
+        data = request.get_json(force=True, silent=True)
+        if isinstance(data, dict):
+            errors.update({name: _INSTEAD.get(name, "is not a field of this request")
+                           for name in data if name not in fields})
+    if errors:
+        raise ValidationError(dict(sorted(errors.items())))
 
 
 def json_body() -> dict[str, Any]:

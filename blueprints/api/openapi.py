@@ -27,6 +27,17 @@ def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def closed(properties: dict, required: list[str] | None = None) -> dict:
+    """A request body: any field it does not name is refused (blueprints.api.common reads this)."""
+    return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False}
+
+
+# Older clients send who they are; accepted so that they keep working, and ignored: the
+# authenticated user is the one recorded.
+CLIENT_NAME = {"type": "string", "maxLength": 255, "nullable": True,
+               "description": "Accepted from older clients and ignored: the authenticated user is recorded"}
+
+
 def obj(properties: dict, required: list[str] | None = None, nullable: bool = False) -> dict:
     schema = {"type": "object", "properties": properties, "required": required or list(properties)}
     if nullable:
@@ -105,10 +116,12 @@ SCHEMAS = {
     "ScheduleSummary": {"allOf": [ref("Schedule"), obj({"group_count": INT, "vm_count": INT, "next_run_at": NTIME,
                                                         "last_execution": {"allOf": [ref("ScheduleExecution")],
                                                                            "nullable": True}})]},
-    "ScheduleInput": {"type": "object", "properties": SCHEDULE_FIELDS, "additionalProperties": False},
+    "ScheduleInput": closed(SCHEDULE_FIELDS),
+    "ScheduleCreateInput": closed({**SCHEDULE_FIELDS, "created_by": CLIENT_NAME}),
     "ScheduleExecution": EXECUTION,
     "MachineGroup": GROUP,
-    "MachineGroupInput": {"type": "object", "properties": GROUP_FIELDS, "additionalProperties": False},
+    "MachineGroupInput": closed(GROUP_FIELDS),
+    "MachineGroupCreateInput": closed({**GROUP_FIELDS, "created_by": CLIENT_NAME}),
     "VMContext": VM,
     "GroupMember": MEMBER,
     "UnifiedJobItem": JOB,
@@ -148,13 +161,13 @@ def query(name: str, schema: dict, description: str = "", required: bool = False
 
 
 def op(summary: str, ok: dict, *, status: str = "200", params: list | None = None, body: dict | None = None,
-       extra: dict | None = None, tag: str = "") -> dict:
+       body_required: bool = True, extra: dict | None = None, tag: str = "") -> dict:
     operation = {"summary": summary, "tags": [tag] if tag else [], "responses": {status: ok, **ERRORS,
                                                                                  **(extra or {})}}
     if params:
         operation["parameters"] = params
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        operation["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     return operation
 
 
@@ -163,7 +176,8 @@ GID = path_param("group_id", "Machine group id")
 CID = path_param("context_id", "VM context id")
 PAGING = [query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
           query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
-IDS_BODY = obj({"vm_context_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}})
+IDS_BODY = closed({"vm_context_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}},
+                  required=["vm_context_ids"])
 GROUPS_LIST = obj({"groups": {"type": "array", "items": ref("MachineGroup")}, "count": INT})
 MEMBERS = obj({"group_id": STR, "vms": {"type": "array", "items": ref("GroupMember")}, "count": INT})
 VMS = obj({"vms": {"type": "array", "items": ref("VMContext")}, "count": INT})
@@ -175,7 +189,7 @@ PATHS = {
                   _response("Schedules", obj({"schedules": {"type": "array", "items": ref("ScheduleSummary")},
                                               "count": INT})), tag="schedules"),
         "post": op("Create a schedule", _response("Created", ref("Schedule")), status="201",
-                   body=ref("ScheduleInput"), extra=CONFLICT, tag="schedules"),
+                   body=ref("ScheduleCreateInput"), extra=CONFLICT, tag="schedules"),
     },
     "/schedules/preview": {
         "get": op("Describe an expression and list its next run times (never saved)",
@@ -202,17 +216,20 @@ PATHS = {
     },
     "/schedules/{schedule_id}/enable": {
         "post": op("Enable or disable a schedule", _response("Updated", ref("Schedule")), params=[SID],
-                   body=obj({"enabled": BOOL}), extra=NOT_FOUND, tag="schedules"),
+                   body=closed({"enabled": BOOL}, required=["enabled"]), extra=NOT_FOUND, tag="schedules"),
     },
     "/schedules/{schedule_id}/trigger": {
         "post": op("Run a schedule now", _response("Execution started", obj({"execution": ref("ScheduleExecution")})),
-                   status="202", params=[SID], extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
+                   status="202", params=[SID], body=closed({"created_by": CLIENT_NAME}), body_required=False,
+                   extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
     },
     "/schedules/{schedule_id}/executions": {
         "get": op("Execution history, newest first", _response("One page", obj({
             "schedule_id": STR, "executions": {"type": "array", "items": ref("ScheduleExecution")},
             "page": INT, "per_page": INT, "total": INT, "pages": INT})),
-            params=[SID, *PAGING, query("status", {"type": "string", "enum": [
+            params=[SID, *PAGING, query("limit", {"type": "integer", "minimum": 1, "maximum": 100},
+                                        "Same as per_page, for older clients; send one of the two"),
+                    query("status", {"type": "string", "enum": [
                 "scheduled", "running", "completed", "failed", "skipped", "cancelled"]})],
             extra=NOT_FOUND, tag="schedules"),
     },
@@ -220,7 +237,7 @@ PATHS = {
         "get": op("List groups with VM counts", _response("Groups", GROUPS_LIST),
                   params=[query("schedule_id", {"type": "string"})], tag="groups"),
         "post": op("Create a group", _response("Created", ref("MachineGroup")), status="201",
-                   body=ref("MachineGroupInput"), extra=CONFLICT, tag="groups"),
+                   body=ref("MachineGroupCreateInput"), extra=CONFLICT, tag="groups"),
     },
     "/machine-groups/{group_id}": {
         "get": op("Get a group", _response("Group", ref("MachineGroup")), params=[GID], extra=NOT_FOUND, tag="groups"),
@@ -246,7 +263,8 @@ PATHS = {
     },
     "/vm-contexts/{context_id}/group": {
         "put": op("Assign a VM to a group, move it, or (null) ungroup it", _response("Done", ref("AssignResult")),
-                  params=[CID], body=obj({"group_id": NSTR}), extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+                  params=[CID], body=closed({"group_id": NSTR, "added_by": CLIENT_NAME}, required=["group_id"]),
+                  extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
     },
     "/vm-contexts/ungrouped": {
         "get": op("Managed VMs in no group", _response("VMs", VMS), params=[query("search", {"type": "string"})],
@@ -256,22 +274,22 @@ PATHS = {
         "post": op("Discover a datacenter's VMs and mark those already managed", _response("Discovery", obj({
             "vcenter_host": STR, "datacenter": STR, "count": INT, "new_count": INT,
             "vms": {"type": "array", "items": ref("DiscoveredVM")}})),
-            body=obj({"datacenter": STR, "filter": NSTR}, required=["datacenter"]), extra=UPSTREAM,
+            body=closed({"datacenter": STR, "filter": NSTR}, required=["datacenter"]), extra=UPSTREAM,
             tag="discovery"),
     },
     "/discovery/add-vms": {
         "post": op("Add named VMs without starting jobs", _response("Added", ref("AddResult")),
-                   body=obj({"datacenter": STR, "vm_names": STRS, "group_id": NSTR},
-                            required=["datacenter", "vm_names"]),
+                   body=closed({"datacenter": STR, "vm_names": STRS, "group_id": NSTR, "added_by": CLIENT_NAME},
+                               required=["datacenter", "vm_names"]),
                    extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
     },
     "/discovery/bulk-add": {
         "post": op("Add every VM matching the filters (dry_run previews)", _response("Added", ref("AddResult")),
-                   body=obj({"datacenter": STR, "name_pattern": NSTR,
-                             "power_state": {"type": "string", "enum": ["poweredOn", "poweredOff", "suspended"],
-                                             "nullable": True},
-                             "os": NSTR, "group_id": NSTR, "dry_run": BOOL, "include_managed": BOOL},
-                            required=["datacenter"]),
+                   body=closed({"datacenter": STR, "name_pattern": NSTR,
+                                "power_state": {"type": "string", "enum": ["poweredOn", "poweredOff", "suspended"],
+                                                "nullable": True},
+                                "os": NSTR, "group_id": NSTR, "dry_run": BOOL, "include_managed": BOOL},
+                               required=["datacenter"]),
                    extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
     },
     "/discovery/ungrouped-vms": {
@@ -350,7 +368,9 @@ def build_document() -> dict:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": SCHEMAS,
             "responses": {
-                "BadRequest": {"description": "Invalid input; details.fields names each faulty field", **error},
+                "BadRequest": {"description": "Invalid input: a value of the wrong type or out of range, or a "
+                                              "query argument or body field this operation does not name; "
+                                              "details.fields names each faulty field", **error},
                 "Unauthorized": {"description": "Not authenticated", **error},
                 "Forbidden": {"description": "Role too low", **error},
                 "NotFound": {"description": "No such object", **error},

@@ -74,9 +74,12 @@ def trigger_schedule(schedule_id: str):
 
 @api_v1.get("/schedules/<schedule_id>/executions")
 def schedule_executions(schedule_id: str):
+    maximum = schedules.executions.MAX_PER_PAGE
+    per_page = int_arg("per_page", minimum=1, maximum=maximum)
+    limit = int_arg("limit", minimum=1, maximum=maximum)  # the name older clients use
+    if per_page is not None and limit is not None and per_page != limit:
+        raise ValidationError("limit", "contradicts per_page: send one of the two")
     result = schedules.list_executions(schedule_id, page=int_arg("page", 1, minimum=1, maximum=100000),
-                                        per_page=int_arg("per_page", 20, minimum=1,
-                                                         maximum=schedules.executions.MAX_PER_PAGE),
-                                        status=str_arg("status", 20))
+                                        per_page=per_page or limit or 20, status=str_arg("status", 20))
     return jsonify({"schedule_id": schedule_id, "executions": [schedules.execution_to_dict(e) for e in result.items],
                     "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages})

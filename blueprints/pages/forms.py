@@ -1,12 +1,27 @@
 """Form helpers shared by the pages: domain errors next to their fields, paging, timezones."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from zoneinfo import available_timezones
 
 from domain_errors import DomainError, ValidationError
 
 FORM_ERROR = "_form"
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?\d{1,18}\s*")
+
+
+def form_integer(raw):
+    """A number field as posted ("5") as the integer the domain takes; anything else is passed
+    on as it is, for the domain to refuse with its own message ("must be a whole number")."""
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw):
+        return int(raw)
+    return raw
+
+
+def form_boolean(raw):
+    """A hidden true/false input as a boolean; anything else is passed on for the domain to refuse."""
+    return {"true": True, "false": False}.get(raw, raw)
 
 
 def field_errors(exc: DomainError, labels: dict[str, str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 import grouping
-from blueprints.pages.forms import field_errors, page_number
+from blueprints.pages.forms import field_errors, form_integer, page_number
 from domain_errors import DomainError, NotFound
 from paging import page_count
 from schedules import schedules_by_name
@@ -22,6 +22,8 @@ def _form_values(form) -> dict:
     values = {name: form.get(name, "") for name in FIELDS}
     values["description"] = values["description"] or None
     values["schedule_id"] = values["schedule_id"] or None
+    for name in ("max_concurrent_vms", "priority"):
+        values[name] = form_integer(values[name])
     return values
 
 

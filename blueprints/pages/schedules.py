@@ -10,7 +10,7 @@ from flask_login import current_user
 import grouping
 import schedules
 from blueprints.pages.fragments import by_id, poll_interval, poll_response, render_fragment
-from blueprints.pages.forms import field_errors, page_number, zone_names
+from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 from scheduler.next_runs import schedule_problem
@@ -21,6 +21,7 @@ bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 TEXT_FIELDS = ("name", "description", "schedule_type", "timezone", "chain_parent_schedule_id",
                "chain_delay_minutes", "replication_type", "max_concurrent_jobs", "retry_attempts",
                "retry_delay_minutes")
+INTEGER_FIELDS = ("chain_delay_minutes", "max_concurrent_jobs", "retry_attempts", "retry_delay_minutes")
 LABELS = {"name": "Name", "description": "Description", "schedule_type": "Type", "timezone": "Timezone",
           "chain_parent_schedule_id": "Chain parent", "chain_delay_minutes": "Delay after parent",
           "replication_type": "Replication type", "max_concurrent_jobs": "Concurrent jobs",
@@ -43,13 +44,16 @@ def _form_values(form) -> tuple[dict, Frequency]:
     values = {name: form.get(name, "") for name in TEXT_FIELDS}
     values["description"] = values["description"] or None
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or None
+    for name in INTEGER_FIELDS:
+        values[name] = form_integer(values[name])
+    # A checkbox is posted when ticked and absent when not.
     values["enabled"] = "enabled" in form
     values["skip_if_running"] = "skip_if_running" in form
     frequency = _frequency(form)
     if values["schedule_type"] == "chain":
         frequency = Frequency(frequency=frequency.frequency, custom=frequency.custom)
         values["cron_expression"] = ""
-        values["chain_delay_minutes"] = values["chain_delay_minutes"] or "0"
+        values["chain_delay_minutes"] = form_integer(form.get("chain_delay_minutes") or "0")
     else:
         values["cron_expression"] = frequency.cron_expression()
         values["chain_parent_schedule_id"] = None
@@ -182,7 +186,7 @@ def poll(schedule_id: str):
 @bp.post("/<schedule_id>/enabled")
 def set_enabled(schedule_id: str):
     try:
-        schedule = schedules.set_schedule_enabled(schedule_id, request.form.get("enabled", ""))
+        schedule = schedules.set_schedule_enabled(schedule_id, form_boolean(request.form.get("enabled", "")))
     except NotFound:
         abort(404, "No such schedule; it may have been deleted.")
     except ValidationError as exc:
