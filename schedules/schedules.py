@@ -120,9 +120,13 @@ def _summaries(schedules_query) -> list[ScheduleSummary]:
             for schedule, groups, vms in rows]
 
 
-def list_schedules() -> list[ScheduleSummary]:
-    """Every schedule by name with its group and VM counts and last execution (two queries)."""
-    return _summaries(select(ReplicationSchedule).order_by(ReplicationSchedule.name))
+def list_schedules(enabled_only: bool = False) -> list[ScheduleSummary]:
+    """Every schedule (or every enabled one) by name with its group and VM counts and last
+    execution (two queries)."""
+    query = select(ReplicationSchedule).order_by(ReplicationSchedule.name)
+    if enabled_only:
+        query = query.where(ReplicationSchedule.enabled.is_(True))
+    return _summaries(query)
 
 
 def schedule_page(page: int = 1, per_page: int = 50) -> Page[ScheduleSummary]:

@@ -75,6 +75,19 @@ def test_an_expression_that_would_never_run_is_a_400_naming_it(api_client, expre
     assert api_client.get("/api/v1/schedules").get_json()["count"] == 0
 
 
+def test_the_list_keeps_only_enabled_schedules_when_asked_as_the_original_api_did(api_client, app):
+    make_schedule("on")
+    make_schedule("off", enabled=False)
+
+    def names(query):
+        return [item["name"] for item in api_client.get(f"/api/v1/schedules{query}").get_json()["schedules"]]
+
+    assert (names(""), names("?enabled_only=true"), names("?enabled_only=false")) == (["off", "on"], ["on"],
+                                                                                       ["off", "on"])
+    refused = api_client.get("/api/v1/schedules?enabled_only=perhaps")
+    assert refused.status_code == 400 and "enabled_only" in refused.get_json()["error"]["details"]["fields"]
+
+
 def test_a_taken_name_is_a_409(api_client, app):
     make_schedule("nightly")
 

@@ -114,6 +114,17 @@ def int_arg(name: str, default: int | None = None, minimum: int | None = None,
     return value
 
 
+def bool_arg(name: str, default: bool = False) -> bool:
+    """A true/false query parameter (`true`/`false`, `1`/`0`), refused by name otherwise."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    value = {"true": True, "1": True, "false": False, "0": False}.get(raw.strip().lower())
+    if value is None:
+        raise ValidationError(name, "must be true or false")
+    return value
+
+
 def str_arg(name: str, max_length: int = 255) -> str | None:
     raw = request.args.get(name)
     if raw is None or raw.strip() == "":

@@ -187,7 +187,10 @@ PATHS = {
     "/schedules": {
         "get": op("List schedules with group/VM counts, next run and last execution",
                   _response("Schedules", obj({"schedules": {"type": "array", "items": ref("ScheduleSummary")},
-                                              "count": INT})), tag="schedules"),
+                                              "count": INT})),
+                  params=[query("enabled_only", {"type": "boolean"},
+                                "only the enabled schedules (the original API's filter)")],
+                  tag="schedules"),
         "post": op("Create a schedule", _response("Created", ref("Schedule")), status="201",
                    body=ref("ScheduleCreateInput"), extra=CONFLICT, tag="schedules"),
     },

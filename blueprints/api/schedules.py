@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 import schedules
 from blueprints.api import api_v1
-from blueprints.api.common import actor_name, instant_arg, int_arg, json_body, optional_json_body, str_arg
+from blueprints.api.common import actor_name, bool_arg, instant_arg, int_arg, json_body, optional_json_body, str_arg
 from domain_errors import ValidationError
 
 
@@ -19,7 +19,7 @@ def _summary_dict(summary: schedules.ScheduleSummary) -> dict:
 
 @api_v1.get("/schedules")
 def list_schedules():
-    summaries = schedules.list_schedules()
+    summaries = schedules.list_schedules(enabled_only=bool_arg("enabled_only"))
     return jsonify({"schedules": [_summary_dict(s) for s in summaries], "count": len(summaries)})
 
 
