@@ -43,9 +43,9 @@ def schedule_problem(schedule: Any, now: datetime | None = None) -> str | None:
     a bad expression or zone, one below the frequency floor, one that never comes round."""
     kind = schedule.schedule_type
     if kind == "chain":
-        return None if schedule.chain_parent_schedule_id else "a chain schedule without a parent schedule never runs"
+        return None if schedule.chain_parent_schedule_id else "it is a chain schedule without a parent schedule"
     if kind != "cron":
-        return f"its type '{kind}' is neither cron nor chain, so it never runs"
+        return f"its type '{kind}' is neither cron nor chain"
     try:
         expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
     except CronError as exc:
