@@ -4,13 +4,12 @@ once the server is back."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
-from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
 
 from tests.support.databases import MariaDBTemplate
 from tests.support.mariadb import MariaDBServer, MariaDBUnavailable
+from tests.support.routes import sample_value
 
 PAGE_MESSAGE = "The database is not reachable; this page retries by itself"
 # Routes that answer without asking the database: the liveness probe, the login form, static
@@ -47,24 +46,12 @@ def outage(app, outage_server):
     outage_server.resume()
 
 
-def _sample(converter):
-    if isinstance(converter, IntegerConverter):
-        return 1
-    if isinstance(converter, FloatConverter):
-        return 1.0
-    if isinstance(converter, UUIDConverter):
-        return uuid.UUID(int=1)
-    if isinstance(converter, AnyConverter):
-        return converter.items[0] if hasattr(converter, "items") else converter.regex.split("|")[0].strip("(?:)")
-    return "x"
-
-
 def every_request(app):
     """(method, url) for every rule of the URL map and every method it answers."""
     adapter = app.url_map.bind("localhost")
     found = []
     for rule in app.url_map.iter_rules():
-        values = {name: _sample(c) for name, c in rule._converters.items()}
+        values = {name: sample_value(c) for name, c in rule._converters.items()}
         if rule.endpoint == "static":
             values = {"filename": "css/app.css"}
         url = adapter.build(rule.endpoint, values)

@@ -3,26 +3,13 @@
 The walks read `app.url_map`, so routes added later are covered without changing this file:
 every route is protected unless its view is marked `@public`.
 """
-import uuid
 
 import pytest
-from werkzeug.routing import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
 
 from security.access import CONTENT_SECURITY_POLICY, required_role
+from tests.support.routes import sample_value
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def _dummy_value(converter):
-    if isinstance(converter, IntegerConverter):
-        return 1
-    if isinstance(converter, FloatConverter):
-        return 1.0
-    if isinstance(converter, UUIDConverter):
-        return uuid.UUID(int=1)
-    if isinstance(converter, AnyConverter):
-        return converter.items[0] if hasattr(converter, "items") else converter.regex.split("|")[0].strip("(?:)")
-    return "x"
 
 
 def protected_requests(app, methods):
@@ -35,7 +22,7 @@ def protected_requests(app, methods):
         view = app.view_functions[rule.endpoint]
         if getattr(view, "_public", False):
             continue
-        values = {name: _dummy_value(converter) for name, converter in rule._converters.items()}
+        values = {name: sample_value(converter) for name, converter in rule._converters.items()}
         url = adapter.build(rule.endpoint, values, force_external=False)
         for method in sorted(rule.methods & set(methods)):
             found.append((method, url, view))
