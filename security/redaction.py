@@ -30,6 +30,10 @@ SECRET_SETTINGS = ("OMA_API_TOKEN", "VCENTER_PASSWORD", "SECRET_KEY", "ADMIN_PAS
 REDACTED = "[redacted]"
 # Shorter values would redact ordinary words; such a secret is not worth the name anyway.
 MIN_SECRET_LENGTH = 4
+# What is written to the database is data, not a message: a short secret ("vmware") is also part
+# of names and hosts ("vmware-vc01"), which redacting would corrupt. Rows are redacted of the
+# secrets long enough not to occur in them by chance.
+MIN_STORED_SECRET_LENGTH = 8
 
 _lock = threading.Lock()
 _extra_secrets: frozenset[str] = frozenset()
@@ -111,7 +115,8 @@ def _redacted_value(value, pattern: re.Pattern):
 def redact_parameters(parameters, secrets: set[str] | None = None):
     """A statement's parameters (one set or a list of them, positional or named) with every
     secret replaced by [redacted]; the very same object when there was nothing to replace."""
-    secrets = current_secrets() if secrets is None else secrets
+    if secrets is None:
+        secrets = {secret for secret in current_secrets() if len(secret) >= MIN_STORED_SECRET_LENGTH}
     if not secrets or not parameters:
         return parameters
     pattern = _pattern(frozenset(secrets))

@@ -17,7 +17,7 @@ from werkzeug import Response
 
 from appliance import ApplianceError
 from extensions import db
-from models import ScheduleExecution
+from models import ScheduleExecution, VMReplicationContext
 from scheduler.pipeline import Pipeline
 from scheduler.slots import claim_slot
 from tests.factories import add_member, make_group, make_schedule, make_vm
@@ -127,3 +127,22 @@ def test_joblog_and_audit_rows_carrying_error_text_store_no_secret(app, client):
     response = client.post("/api/v1/machine-groups", json={"name": "pasted", "description": f"error was: {raw}"})
     assert response.status_code == 201
     assert secrets_in_database() == []
+
+
+@pytest.fixture
+def short_secret_config(app_config):
+    return {**app_config, "VCENTER_PASSWORD": "vmware", "SECRET_KEY": "bench"}
+
+
+def test_a_short_secret_does_not_corrupt_the_names_and_hosts_it_is_part_of(short_secret_config, tmp_path,
+                                                                          monkeypatch):
+    from app import create_app
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(short_secret_config)
+    with application.app_context():
+        vm = make_vm("bench-vmware-01", vcenter_host="vmware-vc01.example")
+        db.session.expire_all()
+        stored = db.session.get(VMReplicationContext, vm.context_id)
+        assert (stored.vm_name, stored.vcenter_host) == ("bench-vmware-01", "vmware-vc01.example")
+        db.session.remove()
+        db.engine.dispose()
