@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import g, request
 
+from blueprints.api.openapi import build_document
 from domain_errors import Conflict, DomainError, NotFound, Unavailable, ValidationError, parse_instant
 from security.access import api_error
 
@@ -41,7 +42,6 @@ _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 @lru_cache(maxsize=1)
 def _documented_operations() -> dict[tuple[str, str], tuple[frozenset[str], frozenset[str] | None]]:
     """(path, method) → (query arguments, body fields or None) as the OpenAPI document states them."""
-    from blueprints.api.openapi import build_document
     document = build_document()
     schemas = document["components"]["schemas"]
     operations = {}
