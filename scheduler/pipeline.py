@@ -20,17 +20,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from appliance import ApplianceError, OMAClient, VMAClient
-from extensions import db
-from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
-                    ScheduleExecution, utcnow)
+from cron import CronError
+from cron.zones import load_zone
 from domain_errors import ChainCycle
+from extensions import db
+from models import DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from sanitizer import sanitize_error
 from scheduler import metrics
 from scheduler.chains import validate_chain
@@ -384,7 +384,9 @@ TAKEN_ON = frozenset({QUEUED, DISPATCHING, RUNNING, COMPLETED, FAILED})
 def later_runs_of(retry: ScheduleExecution, schedule_id: str, vm_ids: set[str]) -> dict[str, datetime]:
     """For each of `vm_ids`, when the latest run of the schedule after the slot `retry` repeats
     took it on; the runs of the retry's own chain (its root and the other retries) do not count."""
-    root_id = ((retry.execution_details or {}).get("retry") or {}).get("root_execution_id")
+    root_id = _mapping(_mapping(retry.execution_details).get("retry")).get("root_execution_id")
+    if not isinstance(root_id, str):
+        return {}
     root_at = db.session.scalar(select(ScheduleExecution.scheduled_at).where(ScheduleExecution.id == root_id))
     if root_at is None:
         return {}
@@ -395,25 +397,30 @@ def later_runs_of(retry: ScheduleExecution, schedule_id: str, vm_ids: set[str]) 
                ScheduleExecution.id != retry.id, ScheduleExecution.status.in_(("running", "completed", "failed")))
         .order_by(ScheduleExecution.scheduled_at.desc()))
     for run_id, run_at, details in runs:
-        details = details or {}
-        if run_id == root_id or (details.get("retry") or {}).get("root_execution_id") == root_id:
+        # Details are JSON in the appliance's table: a row written by hand may hold anything.
+        details = _mapping(details)
+        if run_id == root_id or _mapping(details.get("retry")).get("root_execution_id") == root_id:
             continue
-        for entry in details.get("vms") or ():
-            vm_id = entry.get("vm_context_id")
-            if vm_id in vm_ids and vm_id not in found and entry.get("outcome") in TAKEN_ON:
+        listed = details.get("vms")
+        for entry in listed if isinstance(listed, list) else ():
+            vm_id = _mapping(entry).get("vm_context_id")
+            if isinstance(vm_id, str) and vm_id in vm_ids and vm_id not in found \
+                    and _mapping(entry).get("outcome") in TAKEN_ON:
                 found[vm_id] = run_at
         if len(found) == len(vm_ids):
             break
     return found
 
 
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def local_time(moment: datetime, zone: str) -> str:
     """HH:MM of a stored UTC time in the schedule's timezone, as the schedule page shows its runs."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     try:
-        return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
-    except (ZoneInfoNotFoundError, ValueError):
+        return moment.astimezone(load_zone(zone)).strftime("%H:%M")
+    except CronError:  # a zone another tool stored that we do not know
         return moment.astimezone(timezone.utc).strftime("%H:%M UTC")
 
 

@@ -565,3 +565,23 @@ def test_a_requested_run_not_started_within_the_grace_period_is_recorded_as_miss
     assert start_scheduled(execution.id, later, 300) == "skipped"
     db.session.expire_all()
     assert execution.error_message.startswith("missed: scheduler was not running")
+
+
+@pytest.mark.parametrize("details", [
+    ["not", "a", "mapping"], {"vms": "not a list"}, {"vms": [["a"], None, {"vm_context_id": ["x"]}]},
+    {"retry": "x", "vms": [{"vm_context_id": {"a": 1}, "outcome": "running"}]},
+], ids=["a list", "vms not a list", "entries not mappings", "unhashable ids"])
+def test_a_retry_is_not_broken_by_a_later_run_whose_details_another_tool_wrote(appliance, pipeline, details):
+    schedule, _, vms = schedule_with_vms(1, retry_attempts=1, retry_delay_minutes=1)
+    appliance.oma_answer = (500, {"error": "internal"})
+    first = fire(schedule, pipeline)
+    appliance.oma_answer = None
+    db.session.add(ScheduleExecution(id="written-by-hand", schedule_id=schedule.id, status="completed",
+                                     scheduled_at=SLOT + timedelta(minutes=5), execution_details=details))
+    db.session.commit()
+    sent = len(appliance.replication_requests)
+
+    retry = start_retry_of(first, pipeline)
+
+    assert len(appliance.replication_requests) == sent + 1, "the retry sent its VM"
+    assert outcomes(retry) == [("web-0", "running")]
