@@ -97,6 +97,7 @@ _filter = RedactSecrets()
 
 
 @lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _pattern(secrets: frozenset[str]) -> re.Pattern:
     """One search for every secret as stored: itself, and as escaped inside JSON text (a
     secret with a quote, a backslash or a non-ASCII character is written differently there)."""
