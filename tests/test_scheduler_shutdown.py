@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,16 +22,12 @@ from models import JobStep, JobTracking, LogEvent, utcnow
 from scheduler import lease
 from simulator.activity import OWNER as DEMO_ACTIVITY
 from tests.support.polling import eventually
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.mariadb_only
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

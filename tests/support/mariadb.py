@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pymysql
 
 from tests.support.polling import NotWithin, eventually
+from tests.support.ports import free_port
 
 SEARCH_PATH = ("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
 
@@ -34,11 +34,6 @@ def _find(name: str) -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class MariaDBServer:
     """`with MariaDBServer() as server: server.url("dbname")`."""
@@ -47,7 +42,7 @@ class MariaDBServer:
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="mariadb-test-"))
         self.datadir = self.base_dir / "data"
         self.socket = self.base_dir / "mysqld.sock"
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log_file = self.base_dir / "error.log"
 
