@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+
+from cron import CronError
+from cron.zones import load_zone
 
 # (endpoint, label, minimum role) — the navigation shows the pages a user may open.
 NAVIGATION = (
@@ -31,23 +33,20 @@ def display_zone() -> ZoneInfo:
     if current_user and getattr(current_user, "is_authenticated", False):
         candidates.append(getattr(current_user, "display_timezone", None))
     candidates.append(current_app.config.get("DISPLAY_TIMEZONE", "UTC"))
-    zone = next((ZoneInfo(name) for name in candidates if usable_zone(name)), ZoneInfo("UTC"))
+    zone = next((found for found in map(_zone_or_none, candidates) if found is not None), ZoneInfo("UTC"))
     g._display_zone = zone
     return zone
 
 
-@lru_cache(maxsize=1)
-def _known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def usable_zone(name: object) -> bool:
-    """Whether `name` is one of the installed IANA zones.
-
-    The cookie is whatever the browser sends; handing it to ZoneInfo would make it a file
-    path (too long, a directory, a file that is not a zone), so only known names get that far.
-    """
-    return isinstance(name, str) and name in _known_zones()
+def _zone_or_none(name: object) -> ZoneInfo | None:
+    """The zone a preference names, or None for a blank or unusable one (the cookie is whatever
+    the browser sends: too long, a path, a directory — cron's zone loader refuses them all)."""
+    if not isinstance(name, str) or not name.strip():
+        return None
+    try:
+        return load_zone(name)
+    except CronError:
+        return None
 
 
 def relative_time(value: datetime | None, now: datetime | None = None) -> str:
