@@ -12,8 +12,8 @@ from sqlalchemy.orm import load_only
 from domain_errors import Conflict, NotFound, ValidationError
 from extensions import db
 from grouping.groups import GroupSummary, get_group, group_names, list_groups
-from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, VMGroupMembership, VMMachineGroup,
-                    VMReplicationContext)
+from models import (ReplicationJob, VMGroupMembership, VMMachineGroup, VMReplicationContext,
+                    replication_active)
 from paging import page_count
 from scheduler import schedules_changed
 from security.audit import record_change
@@ -193,7 +193,7 @@ def _refuse_busy(context_ids: list[str], vms: dict[str, VMReplicationContext]) -
     busy = db.session.execute(
         select(ReplicationJob.vm_context_id, ReplicationJob.id)
         .where(ReplicationJob.vm_context_id.in_(context_ids),
-               ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES))).all()
+               replication_active(ReplicationJob.status))).all()
     if busy:
         jobs = {cid: job_id for cid, job_id in busy}
         names = ", ".join(sorted(vms[cid].vm_name for cid in jobs))

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import case, func, literal
 
-from models import JobStep, JobTracking, ReplicationJob
+from models import ACTIVE_REPLICATION_STATUSES, JobStep, JobTracking, ReplicationJob
+from models.appliance import FINISHED_REPLICATION_STATUSES
 from sanitizer import sanitize_error, scrub_text, step_display_name
 
 JOB_TYPES = ("replication", "test_failover", "live_failover", "rollback")
@@ -26,9 +27,9 @@ DISPLAY_NAMES = {"replication": "Replication", "test_failover": "Test Failover",
 # Raw replication statuses behind each unified status (anything else passes through as is).
 REPLICATION_STATUS_MAP = {
     "pending": ("pending",),
-    "running": ("provisioning", "initializing", "replicating", "running", "snapshotting", "cleanup"),
-    "completed": ("completed",),
-    "failed": ("failed",),
+    "running": tuple(s for s in ACTIVE_REPLICATION_STATUSES if s != "pending") + ("cleanup",),
+    "completed": FINISHED_REPLICATION_STATUSES,
+    "failed": ("failed", "replication_failed"),
     "cancelled": ("cancelled", "canceled"),
 }
 _RAW_TO_UNIFIED = {raw: unified for unified, raws in REPLICATION_STATUS_MAP.items() for raw in raws}

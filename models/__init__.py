@@ -1,6 +1,8 @@
 """SQLAlchemy models: the appliance's production tables and the dashboard's own tables."""
-from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILOVER_STATUSES,  # noqa: F401
-                              JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS, TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
+from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILED_REPLICATION_STATUSES,  # noqa: F401
+                              FAILOVER_STATUSES, JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS,
+                              TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
+                              replication_active, replication_state,
                               ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership,
                               VMMachineGroup, VMReplicationContext)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401

@@ -32,9 +32,43 @@ JOBLOG_ACTIVE_STATUSES = ("pending", "running")
 JOBLOG_CATEGORIES = ("system", "failover", "replication", "scheduler", "discovery", "bulk")
 STEP_STATUSES = ("running", "completed", "failed", "skipped")
 LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
-# Replication job statuses that mean "the VM is busy" (conflict check `active_job`).
-ACTIVE_REPLICATION_STATUSES = ("pending", "provisioning", "initializing", "replicating", "running")
-TERMINAL_REPLICATION_STATUSES = ("completed", "failed", "cancelled")
+# The statuses the OMA writes to `replication_jobs.status`, read from its source (DRDAVIDBANNER/
+# sendense @ 8b7d59b, source/current/oma/): the workflow's setup phases (workflows/migration.go:
+# 147-228), the VMA phase mapping (services/vma_progress_client.go:191-207) and the later
+# updater's extra words (@ 2acc62b sha/workflows/replication/progress_updater.go:350-368).
+#: Setting the replication up: volumes created and attached, NBD export configured.
+SETUP_REPLICATION_STATUSES = ("pending", "initializing", "analyzing", "provisioning", "attaching",
+                              "configuring", "ready_for_sync", "preparing")
+#: Copying data.
+COPY_REPLICATION_STATUSES = ("replicating", "snapshotting", "finalizing", "streaming", "running")
+#: The VM is busy: conflict check `active_job`, concurrency limits, the phantom scan. A status
+#: in none of these lists counts as active too (see `replication_state`).
+ACTIVE_REPLICATION_STATUSES = SETUP_REPLICATION_STATUSES + COPY_REPLICATION_STATUSES
+#: Ended without a replica: `replication_failed` is the setup's own failure (migration.go:221).
+FAILED_REPLICATION_STATUSES = ("failed", "replication_failed", "cancelled")
+FINISHED_REPLICATION_STATUSES = ("completed",)
+TERMINAL_REPLICATION_STATUSES = FINISHED_REPLICATION_STATUSES + FAILED_REPLICATION_STATUSES
+
+
+def replication_state(status: str | None) -> str:
+    """One job row's status as "completed", "failed", "active" or "unknown".
+
+    An unknown status (a word a later appliance version writes) is treated as active by every
+    caller, because a running copy must not be started twice; callers log it as suspect.
+    A blank status is the column's default, `pending`."""
+    word = (status or "pending").strip().lower()
+    if word in FINISHED_REPLICATION_STATUSES:
+        return "completed"
+    if word in FAILED_REPLICATION_STATUSES:
+        return "failed"
+    if word in ACTIVE_REPLICATION_STATUSES:
+        return "active"
+    return "unknown"
+
+
+def replication_active(column):
+    """SQL: the job is not finished, so its VM is busy (unknown statuses and NULL included)."""
+    return or_(column.is_(None), column.notin_(TERMINAL_REPLICATION_STATUSES))
 #: What an operator may set on a schedule (validation) and what the engine reads a stored row as.
 SCHEDULE_LIMITS = {"chain_delay_minutes": (0, 10080), "max_concurrent_jobs": (1, 1000), "retry_attempts": (0, 10),
                    "retry_delay_minutes": (0, 1440)}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ACTIVE_REPLICATION_STATUSES, ReplicationJob, ReplicationSchedule, ScheduleExecution
+from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, replication_active
 from scheduler.collect import Candidate
 from vms import failover_words, is_failed_over
 
@@ -53,7 +53,7 @@ def current_load(schedule_id: str, candidates: list[Candidate], in_flight: dict[
     if not candidates:
         return load
     job, execution = ReplicationJob, ScheduleExecution
-    active = job.status.in_(ACTIVE_REPLICATION_STATUSES)
+    active = replication_active(job.status)
     load.schedule_active = db.session.scalar(
         select(func.count()).select_from(job).join(execution, execution.id == job.schedule_execution_id)
         .where(execution.schedule_id == schedule_id, active)) or 0

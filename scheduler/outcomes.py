@@ -7,9 +7,14 @@ states, so `VMOutcome.from_entry` reads any mapping without failing.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from models import replication_state
+
+log = logging.getLogger(__name__)
 
 SKIPPED = "skipped"          # never dispatched: a conflict, or a later run (`reason`) ruled it out
 QUEUED = "queued"            # waits for a free concurrency slot; dispatched later
@@ -29,14 +34,18 @@ AWAITING_DISPATCH = frozenset({QUEUED, DISPATCHING})
 
 
 def job_outcome(job_status: str | None) -> str:
-    """A replication job row's status as the VM's outcome: completed, failed (failed or
-    cancelled) or running (every other status, the OMA's setup and copy phases included)."""
-    status = (job_status or "").lower()
-    if status == COMPLETED:
-        return COMPLETED
-    if status in (FAILED, "cancelled"):
-        return FAILED
-    return RUNNING
+    """A replication job row's status as the VM's outcome: completed, failed (`failed`,
+    `replication_failed`, `cancelled`) or running (the OMA's setup and copy phases, and a word
+    this version does not know, which is logged once)."""
+    state = replication_state(job_status)
+    if state == "unknown" and job_status not in _UNKNOWN_SEEN:
+        _UNKNOWN_SEEN.add(job_status)
+        log.warning("Replication job status %r is not one the appliance is known to write; the job is "
+                    "treated as still running", job_status)
+    return {"completed": COMPLETED, "failed": FAILED}.get(state, RUNNING)
+
+
+_UNKNOWN_SEEN: set = set()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import or_, select, update
 
 from appliance import ApplianceError, VMAClient
 from extensions import db
-from models import ACTIVE_REPLICATION_STATUSES, ReplicationJob
+from models import ReplicationJob, replication_active
 from scheduler import metrics
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def detect_phantoms(vma: VMAClient | None, now: datetime) -> list[tuple[str, str
     """Check active jobs and recently completed ones; returns the (job id, rule) pairs marked."""
     job = ReplicationJob
     candidates = db.session.scalars(
-        select(job).where(or_(job.status.in_(ACTIVE_REPLICATION_STATUSES),
+        select(job).where(or_(replication_active(job.status),
                               (job.status == "completed") & (job.completed_at >= now - COMPLETED_WINDOW)
                               & (job.progress_percent < 100)))
         .order_by(job.updated_at).limit(BATCH)).all()

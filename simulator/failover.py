@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from extensions import db
 from joblog import StepFailure, get_tracker
-from models import (ACTIVE_REPLICATION_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, VMReplicationContext,
+from models import (JobStep, JobTracking, LogEvent, ReplicationJob, VMReplicationContext, replication_active,
                     utcnow)
 from simulator.raw_errors import FAILOVER_STEP_ERRORS
 from jobs.summary import write_operation_summary
@@ -105,7 +105,7 @@ def _validation_problem(context: VMReplicationContext, operation_type: str) -> s
             return f"VM {context.vm_name} has not been replicated yet (no successful replication job)"
         busy = db.session.scalars(select(ReplicationJob.id).where(
             ReplicationJob.vm_context_id == context.context_id,
-            ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES)).limit(1)).first()
+            replication_active(ReplicationJob.status)).limit(1)).first()
         if busy:
             return f"VM {context.vm_name} state check failed: replication job {busy} is still running"
     return None

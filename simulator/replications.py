@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import (ACTIVE_REPLICATION_STATUSES, ReplicationJob, ScheduleExecution, VMMachineGroup,
+from models import (ReplicationJob, ScheduleExecution, VMMachineGroup, replication_active,
                     VMReplicationContext, utcnow)
 from simulator.inventory import total_disk_bytes
 from simulator.plan import bytes_to_transfer
@@ -135,7 +135,7 @@ def _check_references(request: ReplicationRequest) -> None:
 
 _ACTIVE_JOB = (select(ReplicationJob.id, ReplicationJob.status)
                .where(ReplicationJob.vm_context_id == VMReplicationContext.context_id,
-                      ReplicationJob.status.in_(ACTIVE_REPLICATION_STATUSES)).limit(1))
+                      replication_active(ReplicationJob.status)).limit(1))
 _CONTEXT_WITH_ACTIVE_JOB = select(
     VMReplicationContext.context_id, VMReplicationContext.vm_name, VMReplicationContext.current_job_id,
     VMReplicationContext.last_successful_job_id, VMReplicationContext.cpu_count, VMReplicationContext.memory_mb,
