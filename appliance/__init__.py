@@ -7,6 +7,6 @@ produced by the sanitizer.
 """
 from appliance.errors import CATEGORIES, ApplianceError
 from appliance.oma import OMAClient
-from appliance.vma import UnknownDatacenterError, VMAClient
+from appliance.vma import JobProgress, UnknownDatacenterError, VMAClient
 
-__all__ = ["CATEGORIES", "ApplianceError", "OMAClient", "UnknownDatacenterError", "VMAClient"]
+__all__ = ["CATEGORIES", "ApplianceError", "JobProgress", "OMAClient", "UnknownDatacenterError", "VMAClient"]

@@ -17,7 +17,8 @@ class ApplianceError(Exception):
     `operator_message` is what an operator may read.
     """
 
-    def __init__(self, category: str, raw: str, status_code: int | None = None, step: str = "replication"):
+    def __init__(self, category: str, raw: str, status_code: int | None = None, step: str = "replication",
+                 body: str = ""):
         if category not in CATEGORIES:
             raise ValueError(f"unknown appliance error category {category!r}")
         super().__init__(raw)
@@ -25,6 +26,8 @@ class ApplianceError(Exception):
         self.raw = raw
         self.status_code = status_code
         self.step = step
+        #: The start of the answer's body (text/plain on the real VMA), for telling errors apart.
+        self.body = body
 
     @property
     def retryable(self) -> bool:

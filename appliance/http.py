@@ -64,9 +64,10 @@ class JSONClient:
         if allow_404 and response.status_code == 404:
             return None
         if response.status_code not in expected:
+            excerpt = _body_excerpt(response)
             raise ApplianceError(_category_of_status(response.status_code),
-                                 f"{where} returned HTTP {response.status_code}: {_body_excerpt(response)}",
-                                 status_code=response.status_code, step=self.step)
+                                 f"{where} returned HTTP {response.status_code}: {excerpt}",
+                                 status_code=response.status_code, step=self.step, body=excerpt)
         try:
             body = response.json()
         except ValueError:

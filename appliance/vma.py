@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from appliance.errors import ApplianceError
@@ -65,6 +67,51 @@ class VMAClient(JSONClient):
                 return vm
         return None
 
-    def job_status(self, job_id: str) -> dict | None:
-        """`GET /api/v1/jobs/{id}/status`; None when the VMA does not know the job (404)."""
-        return self.request("GET", f"/api/v1/jobs/{quote(job_id, safe='')}/status", allow_404=True)
+    def job_progress(self, job_id: str, export_names: Sequence[str] = ()) -> JobProgress:
+        """What the VMA knows of a replication job, asked the way the OMA's own poller asks.
+
+        `GET /api/v1/progress/{id}` for each NBD export name of the job, then for the job id
+        (vma_progress_poller.go:212-258 [OMA]); then `GET /api/v1/status/{job_id}`, the
+        tracker `/replicate` fills (vma/api/server.go:378-389). "not_found" only when the VMA
+        itself said so on both routes; a 404 of the router ("404 page not found": a VMA that
+        does not serve the route) or any other answer is "unknown". Transport failures raise.
+        """
+        unknown = ""
+        said_not_found = 0
+        for name in [*export_names, job_id]:
+            try:
+                body = self.request("GET", f"/api/v1/progress/{quote(name, safe='')}")
+                return JobProgress("found", body)
+            except ApplianceError as exc:
+                if exc.status_code != 404:
+                    raise
+                if _VMA_JOB_NOT_FOUND.match(exc.body):
+                    said_not_found += name == job_id
+                else:
+                    unknown = exc.raw
+        try:
+            body = self.request("GET", f"/api/v1/status/{quote(job_id, safe='')}")
+            return JobProgress("found", body)
+        except ApplianceError as exc:
+            if exc.status_code != 404:
+                raise
+            if not _VMA_JOB_NOT_FOUND.match(exc.body):
+                unknown = exc.raw
+            elif said_not_found:
+                return JobProgress("not_found", detail=exc.raw)
+        return JobProgress("unknown", detail=unknown or "the VMA gave no answer about the job")
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """The VMA's answer about one job: `state` is "found" (with the body), "not_found" (the VMA
+    said it has no such job) or "unknown" (no usable answer; `detail` says why)."""
+
+    state: str
+    body: dict | None = None
+    detail: str = ""
+
+
+# The VMA's own not-found bodies: progress_handler.go:200 "job not found", server.go:383
+# "Job not found: <id>". The router's is "404 page not found".
+_VMA_JOB_NOT_FOUND = re.compile(r"\s*job not found\b", re.IGNORECASE)

@@ -45,13 +45,16 @@ def vma_state(vma: VMAClient | None, job_id: str) -> str:
     if vma is None or not vma.configured:
         return "no_data"
     try:
-        status = vma.job_status(job_id)
+        answer = vma.job_progress(job_id)
     except ApplianceError as exc:
         log.info("VMA has no data on job %s (%s)", job_id, exc.category)
         return "no_data"
-    if status is None:
+    if answer.state == "not_found":
         return "not_found"
-    return "found" if status else "no_data"
+    if answer.state == "unknown":
+        log.warning("VMA gave no usable answer about job %s: %s", job_id, answer.detail)
+        return "no_data"
+    return "found" if answer.body else "no_data"
 
 
 def phantom_rule(job, now: datetime, vma: VMAClient | None) -> str | None:
