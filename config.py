@@ -77,8 +77,16 @@ class Config:
             "VCENTER_PASSWORD": os.environ.get("VCENTER_PASSWORD", ""),
             "OSSEA_CONFIG_ID": _int("OSSEA_CONFIG_ID", 1),
             "TARGET_NETWORK": os.environ.get("TARGET_NETWORK", "default"),
+            # With these two set the OMA client logs in (POST /api/v1/auth/login) and keeps the
+            # session token; OMA_API_TOKEN is then not used.
+            "OMA_LOGIN_TOKEN": os.environ.get("OMA_LOGIN_TOKEN", ""),
+            "OMA_APPLIANCE_ID": os.environ.get("OMA_APPLIANCE_ID", "replication-dashboard"),
             "API_CONNECT_TIMEOUT": float(os.environ.get("API_CONNECT_TIMEOUT", "5")),
             "API_READ_TIMEOUT": float(os.environ.get("API_READ_TIMEOUT", "30")),
+            # The OMA answers a replication request only once volumes are created and attached.
+            "OMA_REPLICATION_TIMEOUT": float(os.environ.get("OMA_REPLICATION_TIMEOUT", "180")),
+            # Every discovery lists the whole datacenter; the VMA allows itself 60 s.
+            "VMA_DISCOVERY_TIMEOUT": float(os.environ.get("VMA_DISCOVERY_TIMEOUT", "90")),
             "SCHEDULER_ENABLED": _bool("SCHEDULER_ENABLED", True),
             "MIN_SCHEDULE_INTERVAL_SECONDS": _int("MIN_SCHEDULE_INTERVAL_SECONDS", 60),
             "MISSED_SLOT_GRACE_SECONDS": _int("MISSED_SLOT_GRACE_SECONDS", 300),
@@ -89,12 +97,23 @@ class Config:
             "PHANTOM_CHECK_SECONDS": _int("PHANTOM_CHECK_SECONDS", 300),
             "SCHEDULER_FIRE_WORKERS": _int("SCHEDULER_FIRE_WORKERS", 20),
             "SCHEDULER_EXECUTION_WORKERS": _int("SCHEDULER_EXECUTION_WORKERS", 16),
-            "SCHEDULER_DISPATCH_WORKERS": _int("SCHEDULER_DISPATCH_WORKERS", 32),
+            "SCHEDULER_DISPATCH_WORKERS": _int("SCHEDULER_DISPATCH_WORKERS", 8),
+            # After an unanswered replication request, look this long for the job row the OMA
+            # writes before calling the VM failed (0: the replication timeout plus a minute).
+            "SCHEDULER_DISPATCH_GRACE_SECONDS": float(os.environ.get("SCHEDULER_DISPATCH_GRACE_SECONDS", "0")),
+            "SCHEDULER_SETUP_STUCK_MINUTES": _int("SCHEDULER_SETUP_STUCK_MINUTES", 30),
+            "SCHEDULER_EXECUTION_TIMEOUT_HOURS": float(os.environ.get("SCHEDULER_EXECUTION_TIMEOUT_HOURS", "24")),
+            # Read progress from the VMA when replication_jobs stops moving (OMA versions
+            # without their own progress poller).
+            "PROGRESS_FROM_VMA": _bool("PROGRESS_FROM_VMA", False),
             "SCHEDULER_SPECS_MAX_AGE_SECONDS": float(os.environ.get("SCHEDULER_SPECS_MAX_AGE_SECONDS", "10")),
             "DEMO": _bool("DEMO", False),
             "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
             "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
             "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "2")),
+            "SIMULATOR_PROVISION_SECONDS": float(os.environ.get("SIMULATOR_PROVISION_SECONDS", "3")),
+            "SIMULATOR_DISCOVERY_SECONDS": float(os.environ.get("SIMULATOR_DISCOVERY_SECONDS", "0.2")),
+            "SIMULATOR_SETUP_FAILURE_RATE": float(os.environ.get("SIMULATOR_SETUP_FAILURE_RATE", "0.03")),
             "SIMULATOR_FAILOVER_INTERVAL_SECONDS": float(os.environ.get("SIMULATOR_FAILOVER_INTERVAL_SECONDS", "240")),
             "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "UTC"),
             "PAGE_POLL_INTERVAL_SECONDS": _int("PAGE_POLL_INTERVAL_SECONDS", 2),
