@@ -1,10 +1,10 @@
 """SQLAlchemy models: the appliance's production tables and the dashboard's own tables."""
-from models.appliance import (ACTIVE_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILED_REPLICATION_STATUSES,  # noqa: F401
-                              FAILOVER_STATUSES, JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS,
-                              TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent,
-                              replication_active, replication_state,
-                              ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership,
-                              VMMachineGroup, VMReplicationContext)
+from models.appliance import (  # noqa: F401
+    ACTIVE_REPLICATION_STATUSES, COPY_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILED_REPLICATION_STATUSES,
+    FAILOVER_STATUSES, JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS, SETUP_REPLICATION_STATUSES,
+    TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule,
+    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, replication_active,
+    replication_state)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
                               DashboardBannerDismissal, DashboardDispatchClaim, DashboardSchedulerLease,
                               DashboardSession, DashboardUser)

@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from apscheduler.executors.pool import ThreadPoolExecutor as APSThreadPool
@@ -37,6 +37,7 @@ from scheduler.outcomes import AWAITING_DISPATCH, job_outcome
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
 from scheduler.slots import ClaimResult, catch_up, claim_slots, last_slots_by_schedule, start_scheduled
+from scheduler.vma_progress import poll_quiet_jobs
 
 log = logging.getLogger(__name__)
 # APScheduler logs every run of every job at INFO (the heartbeat runs each second).
@@ -279,6 +280,9 @@ class SchedulerService:
             engine.add_job(self.sync_next_runs, every(self.tick), id="next-runs", executor="maintenance")
             engine.add_job(self.check_phantoms, every(int(config.get("PHANTOM_CHECK_SECONDS", 300))),
                            id="phantoms", executor="maintenance")
+            if config.get("PROGRESS_FROM_VMA"):
+                # The cadence of the OMA's own poller (vma_progress_poller.go:49 [8b7d59b]).
+                engine.add_job(self.poll_vma_progress, every(5), id="vma-progress", executor="maintenance")
             self.engine = engine
             self.loaded = {}
             self.fingerprint = None
@@ -454,7 +458,7 @@ class SchedulerService:
         if pipeline is None:
             return
         running = db.session.execute(
-            select(ScheduleExecution.id, ScheduleExecution.execution_details)
+            select(ScheduleExecution.id, ScheduleExecution.execution_details, ScheduleExecution.started_at)
             .where(ScheduleExecution.status == "running")).all()
         running = [row for row in running if not pipeline.is_busy(row.id)]
         if not running:
@@ -468,17 +472,30 @@ class SchedulerService:
                     .where(ReplicationJob.schedule_execution_id.in_(ids[chunk:chunk + 500]))):
                 jobs.setdefault(job[0], {})[job[1]] = (job[2], job[3], float(job[4] or 0))
         for row in running:
-            if needs_attention(row.execution_details, jobs.get(row.id, {})):
+            if needs_attention(row.execution_details, jobs.get(row.id, {})) or pipeline.overdue(row.started_at, now):
                 self._submit(row.id)
 
     def check_phantoms(self) -> None:
+        config = self.app.config
         with self.app.app_context():
             try:
                 vma = self.pipeline.vma if self.pipeline is not None else None
-                detect_phantoms(vma, utcnow())
+                detect_phantoms(vma, utcnow(), timedelta(minutes=int(config.get("SCHEDULER_SETUP_STUCK_MINUTES", 30))),
+                                bool(config.get("PROGRESS_FROM_VMA")))
             except Exception:
                 db.session.rollback()
                 log.exception("Phantom job detection failed")
+            finally:
+                db.session.remove()
+
+    def poll_vma_progress(self) -> None:
+        with self.app.app_context():
+            try:
+                if self.pipeline is not None:
+                    poll_quiet_jobs(self.pipeline.vma, utcnow())
+            except Exception:
+                db.session.rollback()
+                log.exception("Reading replication progress from the VMA failed")
             finally:
                 db.session.remove()
 

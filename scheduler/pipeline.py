@@ -36,6 +36,7 @@ from scheduler import metrics
 from scheduler.chains import validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
+from scheduler.contexts import release_context
 from scheduler.ids import chain_execution_id, retry_execution_id
 from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING, SETTLED, SKIPPED,
                                 SUPERSEDED, job_outcome)
@@ -89,9 +90,16 @@ class Pipeline:
         self._in_flight: dict[str, tuple[str, str]] = {}
         self._busy: set[str] = set()
         self._busy_lock = threading.Lock()
-        timeouts = self.oma.timeout[0] + self.oma.timeout[1] + self.vma.timeout[0] + self.vma.timeout[1]
+        config = app.config
+        connect = float(config.get("API_CONNECT_TIMEOUT", 5))
+        replication = float(config.get("OMA_REPLICATION_TIMEOUT", 180))
+        timeouts = 2 * connect + replication + float(config.get("VMA_DISCOVERY_TIMEOUT", 90))
         #: A VM still "dispatching" after this long, with no job row, was interrupted.
         self.interrupted_after = timedelta(seconds=timeouts + 10)
+        self.execution_timeout = timedelta(hours=float(config.get("SCHEDULER_EXECUTION_TIMEOUT_HOURS") or 24))
+        #: How long a request the OMA did not answer waits for the job row it may have written.
+        self.unanswered_grace = timedelta(
+            seconds=float(config.get("SCHEDULER_DISPATCH_GRACE_SECONDS") or 0) or replication + 60)
 
     def shutdown(self) -> None:
         self.http_pool.shutdown(wait=False, cancel_futures=True)
@@ -145,7 +153,9 @@ class Pipeline:
         # Read now: touching the (expired) rows after a commit would check out a connection and
         # hold it for the whole HTTP dispatch.
         request_fields = dispatch_fields(execution, schedule)
-        self._adopt_jobs(execution, entries, now)
+        ended = self._adopt_jobs(execution, entries, now)
+        if not first_pass and self.overdue(execution.started_at, now):
+            self._stop_waiting(entries)
 
         with self._plan_lock:
             if first_pass:
@@ -201,6 +211,8 @@ class Pipeline:
             self._write(execution, details, entries)
             db.session.commit()
         self._finish_if_settled(execution, schedule, details, entries)
+        for vm_context_id in ended:
+            release_context(vm_context_id)
 
     @staticmethod
     def _drop_superseded(execution: ScheduleExecution, schedule: ReplicationSchedule, pending: list[Candidate],
@@ -218,10 +230,12 @@ class Pipeline:
                  message=f"Superseded by the run of {local_time(run_at, schedule.zone)}")
         return kept
 
-    def _adopt_jobs(self, execution: ScheduleExecution, entries: list[dict], now: datetime) -> None:
-        """Bring each VM's outcome up to date with the job rows the OMA wrote for this execution."""
+    def _adopt_jobs(self, execution: ScheduleExecution, entries: list[dict], now: datetime) -> list[str]:
+        """Bring each VM's outcome up to date with the job rows the OMA wrote for this execution;
+        the VMs whose job just failed (their context is to be released, see scheduler.contexts)."""
+        ended: list[str] = []
         if not entries:
-            return
+            return ended
         jobs = db.session.execute(
             select(ReplicationJob.id, ReplicationJob.vm_context_id, ReplicationJob.status,
                    ReplicationJob.progress_percent, ReplicationJob.error_message, ReplicationJob.current_operation)
@@ -232,7 +246,12 @@ class Pipeline:
         for entry in entries:
             job = latest.get(entry["vm_context_id"])
             if job is not None and (entry.get("job_id") in (None, job.id)):
+                was = entry.get("outcome")
                 apply_job(entry, job)
+                if entry["outcome"] == FAILED and was != FAILED:
+                    ended.append(entry["vm_context_id"])
+            elif entry["outcome"] == DISPATCHING and entry.get("unanswered_at"):
+                self._give_up_when_unanswered_too_long(entry, now)
             elif entry["outcome"] == DISPATCHING and not self._dispatching_here(entry["vm_context_id"]):
                 if claims is None:
                     claims = dict(db.session.execute(
@@ -243,6 +262,40 @@ class Pipeline:
                     _set(entry, FAILED, reason="interrupted", retryable=True,
                          message="The scheduler stopped while starting this replication; it did not start",
                          actionable_steps=["Use Run now, or let the next scheduled run replicate the VM"])
+        return ended
+
+    def overdue(self, started_at: datetime | None, now: datetime) -> bool:
+        """A run still not finished this long after it started no longer holds its schedule."""
+        return started_at is not None and now - started_at > self.execution_timeout
+
+    def _stop_waiting(self, entries: list[dict]) -> None:
+        hours = self.execution_timeout.total_seconds() / 3600
+        for entry in entries:
+            if entry["outcome"] not in SETTLED:
+                log.warning("Execution gives up on VM %s (%s) after %g hours", entry.get("vm_name"),
+                            entry["outcome"], hours)
+                _set(entry, FAILED, reason="execution_timeout", retryable=False,
+                     message=f"Not finished {hours:g} hours after the run started; the scheduler stopped waiting "
+                             "for it so the schedule can run again",
+                     actionable_steps=["Check the replication on the appliance"])
+
+    def _give_up_when_unanswered_too_long(self, entry: dict, now: datetime) -> None:
+        """No job row for an unanswered request after the grace period: the OMA did not start it."""
+        try:
+            since = datetime.fromisoformat(entry["unanswered_at"])
+        except (TypeError, ValueError):
+            since = None
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+        if since is not None and now - since <= self.unanswered_grace:
+            return
+        category = entry.get("reason") if entry.get("reason") in UNANSWERED else "timeout"
+        entry.pop("unanswered_at", None)
+        sanitized = sanitize_error("replication", f"replication request {category}: no job appeared")
+        minutes = max(1, round(self.unanswered_grace.total_seconds() / 60))
+        _set(entry, FAILED, reason=category, retryable=True,
+             message=f"The appliance did not confirm the start, and no job appeared within {minutes} minute(s)",
+             actionable_steps=list(sanitized.actionable_steps))
 
     def _dispatching_here(self, vm_context_id: str) -> bool:
         with self._plan_lock:
@@ -266,8 +319,7 @@ class Pipeline:
                                          **request_fields) for candidate in candidates]
         return [future.result() for future in futures]
 
-    def dispatch_vm(self, candidate: Candidate, spec: dict | ApplianceError | None, *, execution_id: str,
-                    replication_type: str, scheduled_by: str) -> dict:
+    def dispatch_vm(self, candidate: Candidate, spec: dict | ApplianceError | None, **fields) -> dict:
         """Start one replication; the outcome fields for the VM's entry (no database access).
 
         `spec` is the VM's entry of this wave's datacenter discovery, the error of that
@@ -278,30 +330,32 @@ class Pipeline:
                 raise spec
             if spec is None:
                 spec = self.specs.by_name(candidate)
-            body = self.oma.create_replication({
-                "source_vm": {
-                    "id": spec.get("id"), "name": spec.get("name"), "path": spec.get("path"),
-                    "datacenter": spec.get("datacenter") or candidate.datacenter,
-                    "cpus": spec.get("num_cpu"), "memory_mb": spec.get("memory_mb"),
-                    "disks": spec.get("disks") or [], "networks": spec.get("networks") or [],
-                    "power_state": spec.get("power_state"), "os_type": spec.get("os_type"),
-                    "guest_os": spec.get("guest_os"), "vmx_version": spec.get("vmx_version"),
-                },
-                "ossea_config_id": candidate.ossea_config_id or config.get("OSSEA_CONFIG_ID", 1),
-                "replication_type": replication_type,
-                "target_network": config.get("TARGET_NETWORK") or None,
-                "vcenter_host": candidate.vcenter_host,
-                "datacenter": candidate.datacenter,
-                "schedule_execution_id": execution_id,
-                "vm_group_id": candidate.group_id,
-                "scheduled_by": scheduled_by,
-                "start_replication": True,
-            })
+            if not spec.get("disks"):
+                # The OMA would write the job row, set the VM's current job and then fail
+                # (migration.go:323 [OMA]); the original scheduler refused (scheduler_service.go:1163).
+                raise ApplianceError("client", f"VMA discovery of {candidate.vm_name} found no disks: the VM has "
+                                               "no disks configured", step="vma-discovery")
+            body = self.oma.create_replication(replication_request(candidate, spec, config, **fields))
             job_id = body.get("job_id")
             if not isinstance(job_id, str) or not job_id:
                 raise ApplianceError("protocol", "OMA answered the replication request without a job_id")
         except ApplianceError as exc:
             metrics.DISPATCH_FAILURES.labels(exc.category).inc()
+            execution_id = fields["execution_id"]
+            if exc.category == "conflict":
+                # The OMA refuses while the VM's context names a current job (replication.go:310-315).
+                log.info("Replication of VM %s for execution %s skipped: the OMA says it has an active job: %s",
+                         candidate.vm_name, execution_id, exc.raw)
+                return {"outcome": SKIPPED, "reason": "active_job", "_raw": exc.raw,
+                        "message": "The appliance says this VM already has a replication job; it was not started again"}
+            if exc.category in UNANSWERED and exc.step == "replication":
+                # The OMA works on after the caller gives up (replication.go:378, context.Background):
+                # the job may be starting. Its row, if any, is adopted; failed only after the grace period.
+                log.warning("Replication request of VM %s for execution %s got no usable answer (%s); looking for "
+                            "the job the OMA may have started: %s", candidate.vm_name, execution_id, exc.category,
+                            exc.raw)
+                return {"outcome": DISPATCHING, "unanswered_at": utcnow().isoformat(), "reason": exc.category,
+                        "_raw": exc.raw, "message": "The appliance did not confirm the start; waiting for its job"}
             log.warning("Replication of VM %s for execution %s was not started (%s): %s",
                         candidate.vm_name, execution_id, exc.category, exc.raw)
             sanitized = exc.sanitized
@@ -434,9 +488,52 @@ def dispatch_fields(execution: ScheduleExecution, schedule: ReplicationSchedule)
             "scheduled_by": scheduled_by}
 
 
+#: What a schedule's replication type asks the OMA for. The OMA auto-detects only when the field
+#: is empty (replication.go:359-376 [OMA]) and runs its CloudStack pre-flight and config-id
+#: correction only for "initial" (:393-415); any other word it stores as is.
+OMA_REPLICATION_TYPES = {"auto": None, "full": "initial", "incremental": "incremental"}
+
+#: Failures after which the OMA may have started the job anyway: no answer in time, an error
+#: after partial work (a 500 with the job row written, migration.go:141-225), or a garbled answer.
+UNANSWERED = frozenset({"timeout", "server", "protocol"})
+
+
+def replication_request(candidate: Candidate, spec: dict, config, *, execution_id: str, replication_type: str,
+                        scheduled_by: str) -> dict:
+    """The body of `POST /api/v1/replications`: the real `CreateMigrationRequest`
+    (oma/api/handlers/replication.go:41-66 [OMA], `source_vm` is models.VMInfo)."""
+    request = {
+        "source_vm": {
+            "id": spec.get("id"), "name": spec.get("name"), "path": spec.get("path"),
+            "datacenter": spec.get("datacenter") or candidate.datacenter,
+            "cpus": spec.get("num_cpu") or spec.get("cpus"), "memory_mb": spec.get("memory_mb"),
+            "disks": spec.get("disks") or [], "networks": spec.get("networks") or [],
+            "power_state": spec.get("power_state"),
+            # The VMA puts the OS category in guest_os and leaves os_type blank (vma/vmware/
+            # client.go:117); the OMA stores os_type and its failover reads it (virtio_injection.go:216).
+            # The original scheduler and GUI send os_type := guest_os (scheduler_service.go:843).
+            "os_type": spec.get("guest_os") or spec.get("os_type") or "",
+            "vmx_version": spec.get("vmx_version"),
+        },
+        "ossea_config_id": candidate.ossea_config_id or config.get("OSSEA_CONFIG_ID", 1),
+        "target_network": config.get("TARGET_NETWORK") or "",
+        "vcenter_host": candidate.vcenter_host,
+        "datacenter": candidate.datacenter,
+        "schedule_execution_id": execution_id,
+        "vm_group_id": candidate.group_id,
+        "scheduled_by": scheduled_by,
+        "start_replication": True,
+    }
+    oma_type = OMA_REPLICATION_TYPES.get((replication_type or "auto").lower(), None)
+    if oma_type:
+        request["replication_type"] = oma_type
+    return request
+
+
 def apply_job(entry: dict, job) -> None:
     """Copy a job row's state into a VM's outcome."""
     entry.pop("claimed_elsewhere", None)
+    entry.pop("unanswered_at", None)
     entry["job_id"] = job.id
     entry["progress"] = float(job.progress_percent or 0)
     outcome = job_outcome(job.status)

@@ -8,9 +8,10 @@ one datacenter is served by one call, and waves that follow within `max_age_seco
 executions due in the same second) reuse that inventory: specs are never older than that. Only
 one thread fetches a datacenter at a time; the others wait for its answer.
 
-A lone VM keeps the filtered call (a whole-datacenter listing would cost more than it saves), and a
-VM missing from an inventory is asked for by name, so a VM created after the listing is not
-reported as gone.
+The real VMA lists and reads every VM of the datacenter for each discovery, `filter` or not
+(vma/vmware/service.go:79-93 [sendense 8b7d59b]), so even a lone VM is served by the datacenter
+listing. A VM missing from an inventory is asked for by name, so a VM created after the listing
+is not reported as gone.
 """
 from __future__ import annotations
 
@@ -20,10 +21,6 @@ from collections import defaultdict
 
 from appliance import ApplianceError, VMAClient
 from scheduler.collect import Candidate
-
-#: Fewer VMs than this in one datacenter of a wave are discovered by name.
-WHOLE_DATACENTER_FROM = 2
-
 
 class SpecSource:
     def __init__(self, vma: VMAClient, max_age_seconds: float = 10.0):
@@ -41,8 +38,6 @@ class SpecSource:
             by_datacenter[candidate.datacenter or ""].append(candidate)
         found: dict[str, dict | ApplianceError] = {}
         for datacenter, wave in by_datacenter.items():
-            if len(wave) < WHOLE_DATACENTER_FROM and self._fresh(datacenter) is None:
-                continue
             try:
                 inventory = self._inventory(datacenter)
             except ApplianceError as exc:

@@ -58,12 +58,12 @@ def test_waves_within_the_maximum_age_reuse_the_listing_and_later_ones_fetch_it_
     assert len(vcenter.requests) == 3
 
 
-def test_a_lone_vm_is_left_to_a_discovery_by_name(vma, httpserver):
+def test_a_lone_vm_is_served_by_the_datacenter_listing_the_real_vma_makes_anyway(vma, httpserver):
+    # The real VMA enumerates the whole datacenter for a filtered call too (service.go:79-93).
     vcenter = Inventory(httpserver, ["web-1", "web-2"])
-    source = SpecSource(vma)
-    assert source.for_wave([candidate("web-1")]) == {}
-    assert source.by_name(candidate("web-1"))["id"] == "vm-web-1"
-    assert [request.get("filter") for request in vcenter.requests] == ["web-1"]
+    found = SpecSource(vma).for_wave([candidate("web-1")])
+    assert found["ctx-web-1"]["id"] == "vm-web-1"
+    assert [request.get("filter") for request in vcenter.requests] == [None]
 
 
 def test_a_vm_missing_from_the_listing_is_left_to_a_discovery_by_name(vma, httpserver):
