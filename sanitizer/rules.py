@@ -365,6 +365,10 @@ RULES: tuple[Rule, ...] = (
 
     # --- Replication service (the dashboard's own calls to the appliance APIs) ---------------
     # Transport failures first, then the HTTP status the service answered, then its wording.
+    Rule(_REPLICATION, any_of=("no disks configured",),
+         message="The VM has no disks in vCenter, so there is nothing to replicate",
+         category="configuration",
+         actions=("Check the VM's disks in vCenter", "Run discovery again once the VM has its disks")),
     Rule(_REPLICATION, any_of=("connection refused", "failed to establish a new connection", "name resolution",
                                "name or service not known", "nodename nor servname", "could not resolve",
                                "no such host", "getaddrinfo", "unreachable", "no route to host"),

@@ -121,6 +121,8 @@ CASES = [
      "Pre-flight validation failed - the VM is not ready for this operation", "configuration", "warning",
      "prerequisites"),
     # Replication service
+    ("vma-discovery", "VMA discovery of db-1 found no disks: the VM has no disks configured",
+     "The VM has no disks in vCenter, so there is nothing to replicate", "configuration", "error", "disks"),
     ("replication", REFUSED, "The replication service could not be reached", "connectivity", "error", "running"),
     ("replication", READ_TIMEOUT,
      "The replication service did not respond in time", "connectivity", "error", "try again"),

@@ -38,6 +38,9 @@ class StandInAppliance:
         #: When set, replication requests wait for `release` before answering (an OMA that hangs).
         self.hang = False
         self.release = threading.Event()
+        #: When set, the job row is written with this status before the answer (a real OMA
+        #: writes it in phase 1 and then fails, or answers after the caller left).
+        self.setup_status: str | None = None
         self.hung_answered = threading.Event()
         httpserver.expect_request("/api/v1/discover", method="POST").respond_with_handler(self._discover)
         httpserver.expect_request("/api/v1/replications", method="POST").respond_with_handler(self._replicate)
@@ -59,6 +62,8 @@ class StandInAppliance:
     def _replicate(self, request):
         payload = request.get_json()
         self.replication_requests.append(payload)
+        if self.setup_status is not None:  # phase 1 writes the row before anything can fail
+            self._write_job(payload, self.setup_status)
         if self.hang:  # nobody listens any more when this answers: no job row, nothing left behind
             self.release.wait(60)
             self.hung_answered.set()
@@ -66,6 +71,11 @@ class StandInAppliance:
         if self.oma_answer is not None:
             status, body = self.oma_answer
             return Response(json.dumps(body), status, content_type="application/json")
+        job_id = self._write_job(payload, "replicating")
+        return Response(json.dumps({"job_id": job_id, "status": "replicating", "progress_percent": 0,
+                                    "message": "Replication started"}), 201, content_type="application/json")
+
+    def _write_job(self, payload: dict, status: str) -> str:
         now = utcnow()
         job_id = f"job-{now:%Y%m%d-%H%M%S}.{now.microsecond // 1000:03d}-{len(self.replication_requests):06x}"
         vm = payload["source_vm"]
@@ -75,12 +85,13 @@ class StandInAppliance:
             conn.execute(insert(ReplicationJob).values(
                 id=job_id, vm_context_id=context_id, source_vm_id=vm["id"], source_vm_name=vm["name"],
                 source_vm_path=vm["path"], v_center_host=payload["vcenter_host"], datacenter=payload["datacenter"],
-                replication_type=payload.get("replication_type") or "initial", status="replicating", progress_percent=0,
+                replication_type=payload.get("replication_type") or "initial", status=status, progress_percent=0,
                 created_at=now, updated_at=now, started_at=now,
                 schedule_execution_id=payload["schedule_execution_id"], vm_group_id=payload["vm_group_id"],
                 scheduled_by=payload["scheduled_by"]))
-        return Response(json.dumps({"job_id": job_id, "status": "replicating", "progress_percent": 0,
-                                    "message": "Replication started"}), 201, content_type="application/json")
+            conn.execute(update(VMReplicationContext).where(VMReplicationContext.context_id == context_id)
+                         .values(current_job_id=job_id, current_status="replicating"))
+        return job_id
 
     def finish_jobs(self, status: str = "completed", progress: float = 100.0, error: str | None = None) -> None:
         with self.engine.begin() as conn:
