@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
 from scheduler import banner_state, scheduler_status
+from scheduler.other_schedulers import other_scheduler_cached
 from scheduler.metrics import REGISTRY
 from security import public
 
@@ -33,11 +34,13 @@ def readyz():
     except SQLAlchemyError:
         db.session.rollback()
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
-    ready = status["state"] == "running"
+    ready = status["state"] == "running" and status["other_scheduler"] is None
     body = {"status": "ready" if ready else "degraded", "database": "ok",
             "scheduler": {key: status[key] for key in ("state", "role", "heartbeat_age_seconds", "last_fire_at",
                                                         "lease_expires_in_seconds", "executions")},
-            "leader_known": status["leader"] is not None}
+            "leader_known": status["leader"] is not None,
+            # Another scheduler (the OMA's own) fires the same schedules: every run may happen twice.
+            "other_scheduler": status["other_scheduler"]}
     return jsonify(body), 200 if ready else 503
 
 
@@ -46,6 +49,16 @@ def readyz():
 def metrics():
     """Prometheus text format: scheduler counters of this process, job counts of the database."""
     return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+
+
+@bp.app_template_global()
+def other_scheduler_banner():
+    """For templates/_scheduler_banner.html: the other scheduler's latest run, or None."""
+    try:
+        return other_scheduler_cached()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
 
 
 @bp.app_template_global()

@@ -10,6 +10,7 @@ from extensions import db
 from models import ReplicationSchedule, ScheduleExecution
 from scheduler import lease
 from scheduler.next_runs import next_run, schedule_problem
+from scheduler.other_schedulers import other_scheduler_cached
 from scheduler.service import local_service
 
 #: The engine writes its heartbeat into the lease at every renewal; older than this is a stall.
@@ -105,4 +106,5 @@ def scheduler_status(next_count: int = 5) -> dict:
         "next_fires": upcoming[:next_count],
         "invalid_schedules": invalid,
         "executions": {"scheduled": scheduled or 0, "running": running or 0},
+        "other_scheduler": other.to_dict() if (other := other_scheduler_cached()) else None,
     }
