@@ -54,7 +54,8 @@ def echoing_appliance(app, httpserver):
         if body["datacenter"] == "DC-ECHO":
             return _echo(request, 502)
         vms = [{"id": "vm-web-ok", "name": "web-ok", "path": "/DC-OK/vm/web-ok", "datacenter": "DC-OK",
-                "power_state": "poweredOn", "num_cpu": 2, "memory_mb": 4096, "disks": [], "networks": []}]
+                "power_state": "poweredOn", "num_cpu": 2, "memory_mb": 4096, "networks": [],
+                "disks": [{"id": "disk-2000", "size_gb": 20}]}]
         return Response(json.dumps({"vms": vms}), 200, content_type="application/json")
 
     httpserver.expect_request("/api/v1/discover", method="POST").respond_with_handler(discover)
