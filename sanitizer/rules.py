@@ -364,7 +364,27 @@ RULES: tuple[Rule, ...] = (
          actions=("Review the VM's configuration and status", "Make sure all prerequisites are met")),
 
     # --- Replication service (the dashboard's own calls to the appliance APIs) ---------------
-    # Transport failures first, then the HTTP status the service answered, then its wording.
+    # First what the VMA says went wrong between it and vCenter: it answers every discovery
+    # failure with a text/plain 500 "Discovery failed: ..." (vma/api/server.go:485), so these
+    # must win over the HTTP status and over the dashboard's own transport failures.
+    Rule(_REPLICATION, any_of=("incorrect user name or password", "cannot complete login", "invalidlogin"),
+         message="vCenter did not accept the configured user name or password",
+         category="configuration",
+         actions=("Ask an administrator to check the vCenter user name and password configured for the dashboard",
+                  "Check that the vCenter account is not locked and its password has not expired")),
+    Rule(_REPLICATION, any_of=(re.compile(r"datacenter '[^']*' not found"),),
+         message="The datacenter was not found in vCenter",
+         category="configuration",
+         actions=("Check the datacenter name (it must match vCenter exactly)",
+                  "Refresh discovery to see the datacenters vCenter has")),
+    Rule(_REPLICATION, any_of=(re.compile(r"vcenter\b.*\b(?:no such host|connection refused|i/o timeout"
+                                          r"|no route to host|network is unreachable)"),),
+         message="The migration appliance could not reach vCenter",
+         category="connectivity",
+         actions=("Check that the vCenter address configured for the dashboard is correct",
+                  "Check that vCenter is running and reachable from the migration appliance",
+                  "Try again once vCenter is reachable")),
+    # Then transport failures, then the HTTP status the service answered, then its wording.
     Rule(_REPLICATION, any_of=("no disks configured",),
          message="The VM has no disks in vCenter, so there is nothing to replicate",
          category="configuration",

@@ -46,7 +46,7 @@ def test_an_error_answer_is_categorised_for_the_retry_policy(oma, httpserver, st
 
 
 def test_a_slow_answer_is_a_timeout(httpserver):
-    oma = OMAClient.from_config({**CONFIG, "API_READ_TIMEOUT": 0.5, "OMA_API_URL": httpserver.url_for("")})
+    oma = OMAClient.from_config({**CONFIG, "OMA_REPLICATION_TIMEOUT": 0.5, "OMA_API_URL": httpserver.url_for("")})
     entered, answer, answered = threading.Event(), threading.Event(), threading.Event()
 
     def slow(request):
@@ -111,11 +111,15 @@ def test_discover_vm_returns_none_when_vcenter_has_no_such_vm(vma, httpserver):
     assert vma.discover_vm("gone", "DC1") is None
 
 
-def test_job_status_is_none_for_a_job_the_vma_does_not_know(vma, httpserver):
-    httpserver.expect_request("/api/v1/jobs/job-1/status").respond_with_json({"error": "not found"}, status=404)
-    httpserver.expect_request("/api/v1/jobs/job-2/status").respond_with_json({"status": "replicating"})
-    assert vma.job_status("job-1") is None
-    assert vma.job_status("job-2") == {"status": "replicating"}
+def test_job_progress_is_not_found_only_when_the_vma_says_so_on_both_routes(vma, httpserver):
+    httpserver.expect_request("/api/v1/progress/job-1").respond_with_data("job not found\n", status=404)
+    httpserver.expect_request("/api/v1/status/job-1").respond_with_data("Job not found: job-1\n", status=404)
+    httpserver.expect_request("/api/v1/progress/job-2").respond_with_json({"job_id": "job-2", "status": "Streaming"})
+    httpserver.expect_request("/api/v1/progress/job-3").respond_with_data("404 page not found\n", status=404)
+    httpserver.expect_request("/api/v1/status/job-3").respond_with_data("404 page not found\n", status=404)
+    assert vma.job_progress("job-1").state == "not_found"
+    assert vma.job_progress("job-2").body == {"job_id": "job-2", "status": "Streaming"}
+    assert vma.job_progress("job-3").state == "unknown"
 
 
 @pytest.mark.parametrize("answer", [

@@ -120,7 +120,24 @@ CASES = [
     ("pre-flight-validation", "disk count mismatch",
      "Pre-flight validation failed - the VM is not ready for this operation", "configuration", "warning",
      "prerequisites"),
-    # Replication service
+    # Replication service: what the VMA says of vCenter comes first (text/plain 500s)
+    ("vma-discovery", "POST http://vma:8081/api/v1/discover returned HTTP 500: Discovery failed: failed to discover "
+                      "VMs from vCenter: failed to connect to vCenter: failed to connect to vCenter: ServerFaultCode: "
+                      "Cannot complete login due to an incorrect user name or password.",
+     "vCenter did not accept the configured user name or password", "configuration", "error", "password"),
+    ("vma-discovery", "POST http://vma:8081/api/v1/discover returned HTTP 500: Discovery failed: failed to discover "
+                      "VMs from vCenter: failed to discover VMs: failed to find datacenter DC9: datacenter 'DC9' not "
+                      "found",
+     "The datacenter was not found in vCenter", "configuration", "error", "datacenter name"),
+    ("vma-discovery", "POST http://vma:8081/api/v1/discover returned HTTP 500: Discovery failed: failed to discover "
+                      "VMs from vCenter: failed to connect to vCenter: failed to connect to vCenter: Post "
+                      "\"https://vcenter.invalid/sdk\": dial tcp: lookup vcenter.invalid on 127.0.0.53:53: no such host",
+     "The migration appliance could not reach vCenter", "connectivity", "error", "vcenter address"),
+    ("vma-discovery", "Discovery failed: failed to discover VMs from vCenter: failed to connect to vCenter: failed to "
+                      "connect to vCenter: Post \"https://10.0.100.231/sdk\": dial tcp 10.0.100.231:443: connect: "
+                      "connection refused",
+     "The migration appliance could not reach vCenter", "connectivity", "error", "reachable"),
+    # Replication service: the dashboard's own calls
     ("vma-discovery", "VMA discovery of db-1 found no disks: the VM has no disks configured",
      "The VM has no disks in vCenter, so there is nothing to replicate", "configuration", "error", "disks"),
     ("replication", REFUSED, "The replication service could not be reached", "connectivity", "error", "running"),
