@@ -27,9 +27,18 @@ JOBS_PER_POLL = 10
 #: A row updated more recently than this is being written by someone else (the OMA's poller).
 QUIET_AFTER = timedelta(seconds=30)
 
-#: vma_progress_client.go:191-207 MapVMAPhaseToStatus.
+#: The OMA poller's phase words (vma_progress_client.go:191-207 MapVMAPhaseToStatus) and the
+#: stages the VMA really reports in `phase` (vma/progress/model.go:100-110, progress_handler.go:112).
 PHASE_TO_STATUS = {"Initializing": "initializing", "Snapshot Creation": "snapshotting", "Copying Data": "replicating",
-                   "Cleanup": "finalizing", "Completed": "completed", "Error": "failed"}
+                   "Cleanup": "finalizing", "Completed": "completed", "Error": "failed",
+                   "Discover": "initializing", "EnableCBT": "initializing", "QueryCBT": "initializing",
+                   "Snapshot": "snapshotting", "PrepareVolumes": "replicating", "StartExports": "replicating",
+                   "Transfer": "replicating", "Finalize": "finalizing", "PersistChangeIDs": "finalizing"}
+#: The VMA's own `status` words (model.go:115-123); the poller expects completed/failed, which only
+#: the `/status` route (running/completed/failed) uses. Both are understood.
+STATUS_TO_STATUS = {"Queued": "initializing", "Preparing": "initializing", "Snapshotting": "snapshotting",
+                    "Streaming": "replicating", "Finalizing": "finalizing", "Succeeded": "completed",
+                    "Failed": "failed", "completed": "completed", "failed": "failed", "running": "replicating"}
 
 # The NBD export names the OMA poller tries before the job id (vma_progress_poller.go:438-466,
 # repository.go:1578-1596): its volume tables are not part of what the dashboard manages, so
@@ -63,7 +72,8 @@ def record(job_id: str, body: dict, now: datetime) -> str:
     phase = body.get("phase") if isinstance(body.get("phase"), str) else ""
     throughput = body.get("throughput") if isinstance(body.get("throughput"), dict) else {}
     timing = body.get("timing") if isinstance(body.get("timing"), dict) else {}
-    status = PHASE_TO_STATUS.get(phase, "replicating")
+    vma_status = body.get("status") if isinstance(body.get("status"), str) else ""
+    status = STATUS_TO_STATUS.get(vma_status) or PHASE_TO_STATUS.get(phase, "replicating")
     current_mbps = float(_number(throughput.get("current_mbps")))
     values = {"status": status, "progress_percent": float(_number(body.get("percentage", body.get("progress_percent")))),
               "current_operation": str(body.get("current_operation") or "")[:1000] or None,
@@ -72,14 +82,13 @@ def record(job_id: str, body: dict, now: datetime) -> str:
               "transfer_speed_bps": int(current_mbps * 1048576), "vma_current_phase": phase[:100] or None,
               "vma_sync_type": str(body.get("sync_type") or "")[:50] or None, "vma_throughput_mbps": current_mbps,
               "vma_eta_seconds": int(_number(timing.get("eta_seconds"))), "vma_last_poll_at": now, "updated_at": now}
-    vma_status = body.get("status")
-    if vma_status == "completed" or phase == "Completed":
+    if status == "completed" or phase == "Completed":
         values.update(status="completed", progress_percent=100.0, current_operation="Completed", completed_at=now)
     errors = body.get("errors") if isinstance(body.get("errors"), list) else []
-    if errors or vma_status == "failed":
+    if errors or status == "failed":
         values["error_message"] = json.dumps(errors) if errors else "Job failed"
         values["vma_error_classification"] = "migration_error"
-        if vma_status == "failed":
+        if status == "failed":
             values.update(status="failed", current_operation="Failed", completed_at=now)
     db.session.execute(update(ReplicationJob).where(ReplicationJob.id == job_id).values(**values)
                        .execution_options(synchronize_session=False))

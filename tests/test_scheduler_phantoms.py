@@ -164,3 +164,26 @@ def test_a_vm_still_copying_keeps_its_current_job(app, vma):
 def test_a_status_the_appliance_is_not_known_to_write_is_treated_as_active(app, vma):
     odd = job(status="verifying", updated_minutes_ago=15)
     assert detect_phantoms(vma, utcnow()) == [(odd.id, "vma_not_found")]
+
+
+@pytest.mark.parametrize("answer, status", [
+    ({"status": "Streaming", "phase": "Transfer", "percentage": 50}, "replicating"),
+    ({"status": "Succeeded", "phase": "PersistChangeIDs", "percentage": 100}, "completed"),
+    ({"status": "Failed", "phase": "Transfer", "percentage": 12, "errors": ["nbd: broken pipe"]}, "failed"),
+    ({"status": "running", "phase": "Copying Data", "percentage": 20}, "replicating"),  # the OMA poller's words
+])
+def test_progress_read_from_the_vma_understands_the_vmas_own_words(app, answer, status):
+    # The VMA reports stages and Succeeded/Failed (vma/progress/model.go:100-123), not the words
+    # the OMA poller maps (vma_progress_client.go:191-207).
+    from scheduler.vma_progress import record
+    row = job(progress=0, updated_minutes_ago=40)
+    vm_id = row.vm_context_id
+    assert record(row.id, {"job_id": row.id, **answer}, utcnow()) == status
+    db.session.expire_all()
+    stored = db.session.get(ReplicationJob, row.id)
+    assert stored.status == status
+    if status == "completed":
+        assert stored.progress_percent == 100 and stored.completed_at is not None
+    if status == "failed":
+        assert stored.error_message == '["nbd: broken pipe"]'
+        assert db.session.get(VMReplicationContext, vm_id).current_status == "failed"
