@@ -30,5 +30,10 @@ def status_command(as_json: bool) -> None:
             click.echo(f"next:             {item['at']}  {item['schedule']}")
         for name, problem in status["invalid_schedules"].items():
             click.echo(f"not fired:        {name}: {problem}")
-    if status["state"] != "running":
+        other = status["other_scheduler"]
+        if other:
+            click.echo(f"OTHER SCHEDULER:  {other['runs_last_24h']} run(s) in 24 h not written by this dashboard "
+                       f"(latest {other['latest_at']}, {other['latest_schedule']}, triggered_by "
+                       f"{other['triggered_by'] or '-'}): turn the appliance's own scheduler off")
+    if status["state"] != "running" or status["other_scheduler"]:
         raise SystemExit(1)

@@ -56,3 +56,14 @@ def test_every_page_and_readyz_say_so(viewer_client):
     assert ready.status_code == 503
     assert ready.get_json()["status"] == "degraded"
     assert ready.get_json()["other_scheduler"]["runs_last_24h"] == 1
+
+
+def test_the_cli_status_names_the_other_scheduler_and_fails(runner):
+    from tests.test_scheduler_health import lead_with_fresh_heartbeat
+    lead_with_fresh_heartbeat()
+    run(make_schedule("weekly"), "0f9e8d7c-0000-4000-8000-000000000006", "scheduler-service")
+    db.session.remove()
+    forget_cached()
+    result = runner.invoke(args=["scheduler", "status"])
+    assert result.exit_code == 1
+    assert "OTHER SCHEDULER:  1 run(s)" in result.output and "weekly" in result.output
