@@ -150,6 +150,25 @@ def test_the_detail_shows_groups_vms_and_per_vm_outcomes(client):
     assert "data-poller" not in page
 
 
+def test_each_vm_outcome_reads_as_what_happened_to_it(client):
+    schedule = make_schedule("outcomes")
+    db.session.add(ScheduleExecution(
+        id="exec-3", schedule_id=schedule.id, scheduled_at=utcnow(), status="running", triggered_by="scheduler",
+        execution_details={"vms": [
+            {"vm_name": "a-1", "outcome": "failed", "reason": "server", "message": "The replication service failed"},
+            {"vm_name": "a-2", "outcome": "dispatching", "reason": "timeout", "unanswered_at": "2026-01-01T00:00:00",
+             "message": "The appliance did not confirm the start; waiting for its job"},
+            {"vm_name": "a-3", "outcome": "skipped", "reason": "active_job",
+             "message": "The appliance says this VM already has a replication job"},
+            {"vm_name": "a-4", "outcome": "queued", "reason": "group_concurrency", "message": "Waiting: group g"}]}))
+    db.session.commit()
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    assert "failed: The replication service failed" in page and "skipped: server" not in page
+    assert "starting: The appliance did not confirm the start" in page and "skipped: timeout" not in page
+    assert "skipped: active job</span> — The appliance says" in page
+    assert "<strong>a-4</strong>:\n            Waiting: group g" in page or "Waiting: group g" in page
+
+
 def test_the_detail_polls_while_an_execution_runs(client):
     schedule = make_schedule("running")
     db.session.add(ScheduleExecution(id="exec-2", schedule_id=schedule.id, scheduled_at=utcnow(), status="running"))
