@@ -12,7 +12,8 @@ from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.plan import plan_job, state_at
 from simulator.progress import ProgressDriver, TickResult
 from simulator.raw_errors import REPLICATION_ERRORS
-from simulator.replications import StartedReplication, create_replication
+from simulator.replications import decode_request
+from simulator.setup import MigrationWorkflow, SetupSettings
 from tests.factories import make_replication_job, make_vm
 from tests.support.polling import eventually
 
@@ -21,10 +22,18 @@ pytestmark = pytest.mark.both_dbs
 SEED = "test"
 
 
-def start_job(vm_name: str = "web-01", now=None) -> StartedReplication:
+class Started(dict):
+    __getattr__ = dict.__getitem__
+
+
+def start_job(vm_name: str = "web-01", now=None) -> Started:
+    """The simulated OMA's workflow, run directly (no HTTP, no setup time)."""
     vm = demo_vm(vm_name)
-    return create_replication({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
-                               "datacenter": vm["datacenter"]}, seed=SEED, now=now)
+    request = decode_request({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
+                              "datacenter": vm["datacenter"]})
+    workflow = MigrationWorkflow(request, SetupSettings(seed=SEED, provision_seconds=0, failure_rate=0),
+                                 **({"clock": lambda: now} if now else {}))
+    return Started(workflow.run())
 
 
 def driver(app, failure_rate: float) -> ProgressDriver:
@@ -55,9 +64,9 @@ def test_progress_never_goes_backwards_and_ends_at_100():
     plan = plan_job("job-x", "initial", seed=SEED, failure_rate=0)
     states = [state_at(plan, second, 10 ** 10, seed=SEED, vm_name="web-01")
               for second in range(0, int(plan.duration_seconds) + 2)]
-    progress = [s["progress_percent"] for s in states]
+    progress = [s.percent for s in states]
     assert progress == sorted(progress)
-    assert states[-1]["status"] == "completed" and progress[-1] == 100.0
+    assert states[-1].status == "Succeeded" and progress[-1] == 100.0
     phases = [s["vma_current_phase"] for s in states]
     assert phases.index("Initializing") < phases.index("Snapshot Creation") < phases.index("Copying Data") \
         < phases.index("Cleanup") < phases.index("Completed")
