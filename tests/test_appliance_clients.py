@@ -111,11 +111,25 @@ def test_discover_vm_returns_none_when_vcenter_has_no_such_vm(vma, httpserver):
     assert vma.discover_vm("gone", "DC1") is None
 
 
-def test_job_status_is_none_for_a_job_the_vma_does_not_know(vma, httpserver):
-    httpserver.expect_request("/api/v1/jobs/job-1/status").respond_with_json({"error": "not found"}, status=404)
-    httpserver.expect_request("/api/v1/jobs/job-2/status").respond_with_json({"status": "replicating"})
-    assert vma.job_status("job-1") is None
-    assert vma.job_status("job-2") == {"status": "replicating"}
+def test_job_progress_is_not_found_only_when_the_vma_itself_says_so(vma, httpserver):
+    """The real VMA's own answers (vma/api/progress_handler.go:200, server.go:383): text/plain 404s
+    "job not found" on /progress and "Job not found: <id>" on /status."""
+    def text(body, status):
+        return Response(body + "\n", status=status, content_type="text/plain; charset=utf-8")
+    httpserver.expect_request("/api/v1/progress/job-1").respond_with_response(text("job not found", 404))
+    httpserver.expect_request("/api/v1/status/job-1").respond_with_response(text("Job not found: job-1", 404))
+    httpserver.expect_request("/api/v1/progress/migration-vol-2").respond_with_response(text("job not found", 404))
+    httpserver.expect_request("/api/v1/progress/job-2").respond_with_json(
+        {"job_id": "job-2", "status": "Streaming", "percent": 42.0})
+    httpserver.expect_request("/api/v1/progress/job-3").respond_with_response(text("404 page not found", 404))
+    httpserver.expect_request("/api/v1/status/job-3").respond_with_response(text("404 page not found", 404))
+
+    gone = vma.job_progress("job-1")
+    assert (gone.state, gone.body) == ("not_found", None)
+    running = vma.job_progress("job-2", ["migration-vol-2"])
+    assert (running.state, running.body["status"], running.body["percent"]) == ("found", "Streaming", 42.0)
+    # A router 404 (a VMA that does not serve the route) is no answer, not "the job is gone".
+    assert vma.job_progress("job-3").state == "unknown"
 
 
 @pytest.mark.parametrize("answer", [
