@@ -15,15 +15,18 @@ from tests.factories import make_replication_job, make_vm
 
 @pytest.fixture
 def vma(httpserver):
-    """A VMA that knows the jobs listed in `known` and answers 404 for others."""
+    """A VMA that knows the jobs listed in `known` and, like the real one, answers its own
+    text/plain 404s for the others: "job not found" on /api/v1/progress/{id}
+    (progress_handler.go:200) and "Job not found: {id}" on /api/v1/status/{job_id} (server.go:383)."""
     known = {}
 
-    def status(request):
-        job_id = request.path.split("/")[-2]
+    def answer(request):
+        route, job_id = request.path.split("/")[-2:]
         if job_id in known:
-            return Response(json.dumps(known[job_id]), 200, content_type="application/json")
-        return Response(json.dumps({"error": "job not found"}), 404, content_type="application/json")
-    httpserver.expect_request(re.compile(r"/api/v1/jobs/.+/status")).respond_with_handler(status)
+            return Response(json.dumps(known[job_id]) + "\n", 200, content_type="application/json")
+        text = "job not found" if route == "progress" else f"Job not found: {job_id}"
+        return Response(text + "\n", 404, content_type="text/plain; charset=utf-8")
+    httpserver.expect_request(re.compile(r"/api/v1/(progress|status)/[^/]+")).respond_with_handler(answer)
     client = VMAClient(httpserver.url_for(""), 0.5, 0.5)
     client.known = known
     return client
