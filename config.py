@@ -108,9 +108,11 @@ class Config:
             "PROGRESS_FROM_VMA": _bool("PROGRESS_FROM_VMA", False),
             "SCHEDULER_SPECS_MAX_AGE_SECONDS": float(os.environ.get("SCHEDULER_SPECS_MAX_AGE_SECONDS", "10")),
             "DEMO": _bool("DEMO", False),
+            # The simulated OMA and VMA listen on two ports (0: a free one each).
             "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
+            "SIMULATOR_VMA_PORT": _int("SIMULATOR_VMA_PORT", 0),
             "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
-            "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "2")),
+            "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "5")),
             "SIMULATOR_PROVISION_SECONDS": float(os.environ.get("SIMULATOR_PROVISION_SECONDS", "3")),
             "SIMULATOR_DISCOVERY_SECONDS": float(os.environ.get("SIMULATOR_DISCOVERY_SECONDS", "0.2")),
             "SIMULATOR_SETUP_FAILURE_RATE": float(os.environ.get("SIMULATOR_SETUP_FAILURE_RATE", "0.03")),

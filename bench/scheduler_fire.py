@@ -2,9 +2,12 @@
 
 Data: 500 cron schedules with the same expression (one slot, about 25 s after the engine
 starts), one group of 10 VMs per schedule (5,000 VMs), on MariaDB. The appliance is the built-in
-simulator over HTTP in processes of its own (gunicorn, as a separate appliance would be), serving VMA discovery
-for the bench's 5,000 VMs (by name, or the whole datacenter in one listing) and the OMA replication API
-unchanged. One scheduler service (lease,
+simulator over HTTP in processes of its own (gunicorn, as a separate appliance would be): its VMA
+serves discovery for the bench's 5,000 VMs (by name, or the whole datacenter in one listing), its
+OMA the replication API unchanged except that the setup neither waits for provisioning nor fails
+(the figure is the scheduler's dispatch rate, not the OMA's). The OMA and the VMA are two hosts;
+here one gunicorn serves both, each request routed by its path to the OMA's or the VMA's app, and
+OMA_API_URL and VMA_API_URL are the same address. One scheduler service (lease,
 APScheduler, pipeline) runs in this process with the production settings.
 
 Figures, read back from the database:
@@ -40,7 +43,9 @@ from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule,
                     VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
 from scheduler import metrics
 from scheduler.engine import SchedulerService
-from simulator.server import Credentials, SimulatorApp
+from simulator.server import Credentials, build_apps
+from simulator.vma_api import VMAApp
+from simulator.wsgi import go_json
 
 SCHEDULES = 500
 VMS_PER_SCHEDULE = 10
@@ -56,6 +61,8 @@ VCENTER_PASSWORD = "bench-vcenter-password"
 SIMULATOR_WORKERS = int(os.environ.get("BENCH_SIMULATOR_WORKERS", "2"))
 SIMULATOR_THREADS = 16
 REPO = Path(__file__).resolve().parents[1]
+# The paths the simulated VMA serves (simulator/vma_api.py); the OMA serves the others.
+VMA_PATHS = ("/api/v1/discover", "/api/v1/status/", "/api/v1/progress/")
 
 
 def bench_vm_spec(name: str) -> dict:
@@ -80,9 +87,9 @@ def serve_simulator(database_url: str, port: int) -> None:
     global interpreter lock instead (dozens of connection threads queueing for one core). So the
     simulator runs under gunicorn: SIMULATOR_WORKERS processes of threads, keep-alive connections.
     """
-    class BenchAppliance(SimulatorApp):
-        """The simulator with a vCenter that knows the bench's VMs (the demo one knows 42): one VM
-        by name (`filter`), or the whole datacenter, as the VMA lists it without a filter."""
+    class BenchVMA(VMAApp):
+        """The simulated VMA with a vCenter that knows the bench's VMs (the demo one knows 42): one
+        VM by name (`filter`), or the whole datacenter, as the VMA lists it without a filter."""
 
         inventory = [bench_vm_spec(f"bench-vm-{s:03d}-{v:02d}") for s in range(SCHEDULES)
                      for v in range(VMS_PER_SCHEDULE)]
@@ -93,8 +100,8 @@ def serve_simulator(database_url: str, port: int) -> None:
                 vms = [bench_vm_spec(payload["filter"])]
             else:
                 vms = self.inventory if payload["datacenter"] == DATACENTER else []
-            body = {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]}, "vms": vms}
-            return Response(json.dumps(body), status=200, mimetype="application/json")
+            return go_json(200, {"vcenter": {"host": payload["vcenter"], "datacenter": payload["datacenter"]},
+                                 "vms": vms})
 
     # One pooled connection per server thread, kept (no overflow connections opened and closed
     # under the herd) and not pinged before each request: the appliance's database is local.
@@ -105,7 +112,15 @@ def serve_simulator(database_url: str, port: int) -> None:
     with app.app_context():
         db.engine.dispose()  # no connection crosses the fork: each worker opens its own
     credentials = Credentials(oma_token=OMA_TOKEN, vcenter_username=VCENTER_USERNAME, vcenter_password=VCENTER_PASSWORD)
-    wsgi = BenchAppliance(app, credentials, seed="bench")
+    oma, vma = build_apps(app, credentials, seed="bench", provision_seconds=0, setup_failure_rate=0)
+    bench_vma = BenchVMA(app, vcenter_username=vma.vcenter_username, vcenter_password=vma.vcenter_password,
+                         seed=vma.seed, failure_rate=vma.failure_rate, discovery_seconds=0)
+
+    def wsgi(environ, start_response):
+        """The VMA's routes (vma_api.py) to the VMA, every other path to the OMA."""
+        path = environ.get("PATH_INFO", "")
+        target = bench_vma if path == "/api/v1/health" or path.startswith(VMA_PATHS) else oma
+        return target(environ, start_response)
 
     class Appliance(BaseApplication):
         def load_config(self):

@@ -1,10 +1,11 @@
 """Built-in simulator of the migration appliance (DEMO mode).
 
-`start_simulator(app)` serves the VMA discovery / job status and OMA replication APIs over HTTP
-on 127.0.0.1, points `OMA_API_URL` and `VMA_API_URL` at it when they are empty, seeds the demo
-inventory into an empty database, and starts the threads that move replications along and now
-and then run a test failover (and its rollback). The scheduler then drives it with the same
-client code it uses against a real appliance.
+`start_simulator(app)` serves the simulated OMA (login, replications) and VMA (discovery, job
+status and progress) on two listeners on 127.0.0.1, points `OMA_API_URL` and `VMA_API_URL` at
+them when they are empty, seeds the demo inventory into an empty database, and starts the
+threads that play the OMA's progress poller and now and then run a test failover (and its
+rollback). The scheduler then drives it with the same client code it uses against a real
+appliance.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from simulator.activity import DemoActivity
 from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
 from simulator.progress import ProgressDriver
 from simulator.seed import seed_demo_data
-from simulator.server import Credentials, SimulatorApp, SimulatorServer
+from simulator.server import Appliance, Credentials, build_apps
 
 log = logging.getLogger(__name__)
 
@@ -29,48 +30,70 @@ DEFAULT_FAILURE_RATE = 0.12
 
 @dataclass
 class Simulator:
-    server: SimulatorServer
+    appliance: Appliance
     driver: ProgressDriver
     activity: DemoActivity
 
     @property
-    def url(self) -> str:
-        return self.server.url
+    def oma_url(self) -> str:
+        return self.appliance.oma.url
+
+    @property
+    def vma_url(self) -> str:
+        return self.appliance.vma.url
+
+    def start_servers(self) -> "Simulator":
+        self.appliance.start()
+        return self
+
+    def restart_oma(self) -> None:
+        """Forget every OMA session, as an OMA restart does."""
+        self.appliance.oma_app.restart()
 
     def stop(self) -> None:
         self.activity.stop()
         self.driver.stop()
-        self.server.stop()
+        self.appliance.stop()
 
 
 def _credentials(app: Flask) -> Credentials:
     """The logins the simulated appliance accepts; demo values fill what is not configured.
 
-    A generated OMA token is only set when the OMA URL is the simulator's too, so the demo
-    exercises the bearer-token path without ever sending a made-up token to a real appliance.
+    Generated secrets are only set when the URL is the simulator's too, so the demo exercises
+    the login path without ever sending a made-up token to a real appliance. The OMA accepts
+    OMA_LOGIN_TOKEN at `POST /api/v1/auth/login`; a configured OMA_API_TOKEN is also taken as a
+    session that already exists (clients that send a static bearer token keep working).
     """
     config = app.config
-    if not config.get("OMA_API_URL") and not config.get("OMA_API_TOKEN"):
-        config["OMA_API_TOKEN"] = secrets.token_urlsafe(24)
+    if not config.get("OMA_API_URL") and not config.get("OMA_LOGIN_TOKEN"):
+        config["OMA_LOGIN_TOKEN"] = secrets.token_urlsafe(24)
+        # Until the OMA client logs in itself it sends OMA_API_TOKEN as its bearer token: a
+        # pre-created session with that token keeps the demo working meanwhile.
+        if not config.get("OMA_API_TOKEN"):
+            config["OMA_API_TOKEN"] = f"sess_{secrets.token_urlsafe(24)}"
     if not config.get("VMA_API_URL") and not config.get("VCENTER_HOST"):
         config["VCENTER_HOST"] = VCENTER_HOST
         config["VCENTER_USERNAME"] = VCENTER_USERNAME
         config["VCENTER_PASSWORD"] = secrets.token_urlsafe(18)
     return Credentials(oma_token=config.get("OMA_API_TOKEN") or "",
+                       oma_login_token=config.get("OMA_LOGIN_TOKEN") or "",
                        vcenter_username=config.get("VCENTER_USERNAME") or "",
                        vcenter_password=config.get("VCENTER_PASSWORD") or "")
 
 
-def build_simulator(app: Flask, *, port: int = 0, failure_rate: float | None = None,
-                    credentials: Credentials | None = None) -> Simulator:
-    """A simulator bound to `app`'s database, not started (tests drive its clock themselves)."""
-    rate = app.config.get("SIMULATOR_FAILURE_RATE", DEFAULT_FAILURE_RATE) if failure_rate is None else failure_rate
+def build_simulator(app: Flask, *, port: int = 0, vma_port: int = 0, failure_rate: float | None = None,
+                    credentials: Credentials | None = None, **numbers) -> Simulator:
+    """A simulator bound to `app`'s database, not started (tests drive its clock themselves).
+    `numbers`: setup_failure_rate, provision_seconds, discovery_seconds over app.config."""
+    rate = float(app.config.get("SIMULATOR_FAILURE_RATE", DEFAULT_FAILURE_RATE) if failure_rate is None
+                 else failure_rate)
     credentials = credentials if credentials is not None else _credentials(app)
-    server = SimulatorServer(SimulatorApp(app, credentials, seed=PLAN_SEED), port=port)
-    driver = ProgressDriver(app, seed=PLAN_SEED, failure_rate=float(rate),
-                            interval_seconds=float(app.config.get("SIMULATOR_TICK_SECONDS", 2)))
+    oma_app, vma_app = build_apps(app, credentials, seed=PLAN_SEED, failure_rate=rate, **numbers)
+    appliance = Appliance.build(oma_app, vma_app, oma_port=port, vma_port=vma_port)
+    driver = ProgressDriver(app, seed=PLAN_SEED, failure_rate=rate,
+                            interval_seconds=float(app.config.get("SIMULATOR_TICK_SECONDS", 5)))
     activity = DemoActivity(app, interval_seconds=float(app.config.get("SIMULATOR_FAILOVER_INTERVAL_SECONDS", 240)))
-    return Simulator(server=server, driver=driver, activity=activity)
+    return Simulator(appliance=appliance, driver=driver, activity=activity)
 
 
 def start_simulator(app: Flask) -> Simulator:
@@ -78,14 +101,17 @@ def start_simulator(app: Flask) -> Simulator:
     existing = app.extensions.get("simulator")
     if existing is not None:
         return existing
-    simulator = build_simulator(app, port=int(app.config.get("SIMULATOR_PORT", 0) or 0))
-    simulator.server.start()
-    for key in ("OMA_API_URL", "VMA_API_URL"):
-        if not app.config.get(key):
-            app.config[key] = simulator.url
+    simulator = build_simulator(app, port=int(app.config.get("SIMULATOR_PORT", 0) or 0),
+                                vma_port=int(app.config.get("SIMULATOR_VMA_PORT", 0) or 0))
+    simulator.start_servers()
+    if not app.config.get("OMA_API_URL"):
+        app.config["OMA_API_URL"] = simulator.oma_url
+    if not app.config.get("VMA_API_URL"):
+        app.config["VMA_API_URL"] = simulator.vma_url
     with app.app_context():
         result = seed_demo_data()
-    log.info("Appliance simulator listening on %s (demo data: %s)", simulator.url, result.summary)
+    log.info("Appliance simulator: OMA on %s, VMA on %s (demo data: %s)", simulator.oma_url, simulator.vma_url,
+             result.summary)
     simulator.driver.start()
     if simulator.activity.interval_seconds > 0:
         simulator.activity.start()

@@ -16,11 +16,22 @@ GIB = 1024 ** 3
 
 _NAMESPACE = uuid.UUID("6f1c5a52-8d1e-4d7f-9a57-0d3c5b1e9a11")
 
-WINDOWS_2019 = ("Microsoft Windows Server 2019 (64-bit)", "windows")
-WINDOWS_2022 = ("Microsoft Windows Server 2022 (64-bit)", "windows")
-UBUNTU = ("Ubuntu Linux (64-bit)", "linux")
-RHEL = ("Red Hat Enterprise Linux 8 (64-bit)", "linux")
-DEBIAN = ("Debian GNU/Linux 12 (64-bit)", "linux")
+# vCenter's guest full names. The VMA reports only a category made from it (discovery.go:147-159
+# [VMA 8b7d59b]: "Windows" in the name -> windows, "Linux" -> linux, else unknown).
+WINDOWS_2019 = "Microsoft Windows Server 2019 (64-bit)"
+WINDOWS_2022 = "Microsoft Windows Server 2022 (64-bit)"
+UBUNTU = "Ubuntu Linux (64-bit)"
+RHEL = "Red Hat Enterprise Linux 8 (64-bit)"
+DEBIAN = "Debian GNU/Linux 12 (64-bit)"
+
+
+def guest_category(guest_full_name: str) -> str:
+    """discovery.go:147-159: the VMA's `OSType`, which client.go:113 sends as `guest_os`."""
+    if "Windows" in guest_full_name:
+        return "windows"
+    if "Linux" in guest_full_name:
+        return "linux"
+    return "unknown"
 
 
 @dataclass(frozen=True)
@@ -28,7 +39,7 @@ class _Template:
     """How one kind of VM looks: OS, size, disks (GiB) and network."""
 
     folder: str
-    os: tuple[str, str]
+    os: str  # vCenter's guest full name
     cpus: int
     memory_mb: int
     disks_gb: tuple[int, ...]
@@ -95,38 +106,47 @@ def _disks(name: str, template: _Template, datacenter: str) -> list[dict]:
             "size_gb": size_gb,
             "capacity_bytes": size_gb * GIB,
             "datastore": datastore,
-            "provisioning_type": "thick" if template.os[1] == "windows" and unit > 0 else "thin",
+            "provisioning_type": "thick" if guest_category(template.os) == "windows" and unit > 0 else "thin",
             "unit_number": unit,
         })
     return disks
 
 
 def _networks(name: str, template: _Template) -> list[dict]:
-    windows = template.os[1] == "windows"
+    windows = guest_category(template.os) == "windows"
     return [{
         "label": "Network adapter 1",
         "network_name": template.network,
         "adapter_type": "e1000e" if windows and name.startswith("win-rdp") else "vmxnet3",
         "mac_address": _mac(name, 0),
         "connected": True,
-        "type": "distributed" if template.network.startswith("VLAN-1") else "standard",
+        "type": "",  # not copied by client.go:98-105 (api.NetworkInfo.Type stays empty)
     }]
 
 
 def _spec(name: str, template: _Template, datacenter: str, powered_on: bool, vm_id: str, path: str) -> dict:
-    guest_os, os_type = template.os
+    """A VM as the real VMA's discovery answers it: client.go:113-123 [VMA 8b7d59b] copies only
+    id, name, path, datacenter, power_state, guest_os (the category), memory_mb, num_cpu,
+    vmx_version, disks and networks into api.VMInfo, so `cpus` is 0 and `os_type`,
+    display_name, annotation, folder_path and vmware_tools_* are empty strings."""
+    category = guest_category(template.os)
     return {
         "id": vm_id,
         "name": name,
         "path": path,
         "datacenter": datacenter,
         "power_state": "poweredOn" if powered_on else "poweredOff",
-        "guest_os": guest_os,
+        "guest_os": category,
         "memory_mb": template.memory_mb,
         "num_cpu": template.cpus,
-        "os_type": os_type,
-        "vmx_version": "vmx-19" if os_type == "windows" else "vmx-17",
-        "vmware_tools_version": "12.3.5" if powered_on else "",
+        "cpus": 0,
+        "os_type": "",
+        "vmx_version": "vmx-19" if category == "windows" else "vmx-17",
+        "display_name": "",
+        "annotation": "",
+        "folder_path": "",
+        "vmware_tools_status": "",
+        "vmware_tools_version": "",
         "disks": _disks(name, template, datacenter),
         "networks": _networks(name, template),
     }

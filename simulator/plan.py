@@ -3,6 +3,11 @@
 Every process that runs the simulator computes the same plan from the job id, so several
 dashboard workers can advance the same jobs without coordinating (their writes agree), and a
 restarted process picks up where the previous one left off.
+
+Two parts: the OMA's synchronous setup (does it stop half-way, and where) and the VMA's copy,
+described as the VMA reports it (stage and status words of vma/progress/model.go:101-122
+[VMA 8b7d59b]) together with the phase word the OMA's poller stores (vma_progress_client.go:191-207
+[OMA 8b7d59b]).
 """
 from __future__ import annotations
 
@@ -12,19 +17,27 @@ from dataclasses import dataclass
 
 from simulator.raw_errors import replication_error
 
-# Fractions of a job's duration at which each VMA phase starts.
-_SNAPSHOT_AT = 0.08
-_COPY_AT = 0.15
+# Fractions of a job's copy at which each VMA stage starts.
+_COPY_AT = 0.12
 _CLEANUP_AT = 0.95
 _THROUGHPUT_BUCKET_SECONDS = 5
+MIB = 1024 * 1024
+
+# The setup phases of StartMigration (migration.go:140-224 [OMA 8b7d59b]): the status each
+# writes and its setup_progress_percent. A failure in the phase after one leaves the row there.
+SETUP_PHASES: tuple[tuple[str, float], ...] = (
+    ("initializing", 10.0), ("analyzing", 20.0), ("provisioning", 60.0), ("attaching", 70.0),
+    ("configuring", 80.0), ("ready_for_sync", 85.0))
+# Where a failed setup leaves the row: after phase 1, 2, 3, 4, or the VMA call (phase 8).
+SETUP_FAILURE_STATUSES = ("initializing", "analyzing", "provisioning", "attaching", "replication_failed")
 
 
 @dataclass(frozen=True)
 class JobPlan:
-    """The fate of one simulated replication, decided when it starts."""
+    """The fate of one simulated replication's copy, decided when it starts."""
 
     job_id: str
-    sync_type: str  # initial | incremental
+    sync_type: str  # the VMA's CBT type: full | incremental
     duration_seconds: float
     fails: bool
     fail_at: float  # fraction of the duration
@@ -32,7 +45,7 @@ class JobPlan:
     curve: float  # > 1 starts slow, < 1 starts fast: transfers are never perfectly linear
 
     def outcome_error(self, vm_name: str) -> tuple[str, str]:
-        """(VMA error classification, raw error text) of a failing job."""
+        """(classification, raw error text) of a failing job."""
         return replication_error(self.error_index, vm_name)
 
 
@@ -41,10 +54,18 @@ def _rng(seed: str, *parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+def setup_failure(job_id: str, *, seed: str, failure_rate: float) -> str | None:
+    """The status a failing setup leaves the job in, or None when the setup succeeds."""
+    rng = _rng(seed, "setup", job_id)
+    if rng.random() >= failure_rate:
+        return None
+    return rng.choice(SETUP_FAILURE_STATUSES)
+
+
 def plan_job(job_id: str, sync_type: str, *, seed: str, failure_rate: float) -> JobPlan:
     """Decide duration and fate of a job: the same answer for the same job id and seed."""
     rng = _rng(seed, "plan", job_id)
-    low, high = (90.0, 180.0) if sync_type == "initial" else (60.0, 150.0)
+    low, high = (90.0, 180.0) if sync_type in ("full", "initial") else (60.0, 150.0)
     return JobPlan(
         job_id=job_id,
         sync_type=sync_type,
@@ -57,8 +78,8 @@ def plan_job(job_id: str, sync_type: str, *, seed: str, failure_rate: float) -> 
 
 
 def bytes_to_transfer(job_id: str, sync_type: str, disk_bytes: int, *, seed: str) -> int:
-    """An initial sync copies every disk; an incremental one only the changed blocks (2-15 %)."""
-    if sync_type == "initial":
+    """A full (initial) sync copies every disk; an incremental one only the changed blocks (2-15 %)."""
+    if sync_type in ("full", "initial"):
         return disk_bytes
     return int(disk_bytes * _rng(seed, "changed", job_id).uniform(0.02, 0.15))
 
@@ -71,44 +92,50 @@ def _copy_fraction(plan: JobPlan, fraction: float) -> float:
     return ((fraction - _COPY_AT) / (_CLEANUP_AT - _COPY_AT)) ** plan.curve
 
 
-def state_at(plan: JobPlan, elapsed_seconds: float, total_bytes: int, *, seed: str, vm_name: str) -> dict:
-    """Column values of `replication_jobs` for a job `elapsed_seconds` after it started."""
+@dataclass(frozen=True)
+class VMAState:
+    """What the VMA knows of a job at one moment."""
+
+    stage: str  # vma/progress/model.go:101-109
+    status: str  # model.go:116-122
+    phase: str  # the OMA's word for it (vma_progress_client.go:191-207)
+    operation: str  # progress_handler.go mapStageToOperation
+    percent: float
+    bytes_transferred: int
+    total_bytes: int
+    throughput_bps: int
+    eta_seconds: int
+    error: str | None = None  # raw text of a failure
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("Succeeded", "Failed")
+
+
+# (stage, status, OMA phase word, operation) per part of the copy.
+_SNAPSHOT = ("Snapshot", "Snapshotting", "Snapshot Creation", "Creating Snapshot")
+_TRANSFER = ("Transfer", "Streaming", "Copying Data", "Transferring Data")
+_FINALIZE = ("Finalize", "Finalizing", "Cleanup", "Finalizing")
+
+
+def state_at(plan: JobPlan, elapsed_seconds: float, total_bytes: int, *, seed: str, vm_name: str) -> VMAState:
+    """The VMA's view of a job `elapsed_seconds` after its copy started."""
     fraction = max(0.0, elapsed_seconds) / plan.duration_seconds
     failed = plan.fails and fraction >= plan.fail_at
     if failed:
         fraction = plan.fail_at
     elif fraction >= 1.0:
-        return {"status": "completed", "progress_percent": 100.0, "bytes_transferred": total_bytes,
-                "current_operation": "Completed", "vma_current_phase": "Completed",
-                "setup_progress_percent": 100.0, "transfer_speed_bps": 0, "vma_throughput_mbps": 0.0,
-                "vma_eta_seconds": 0}
-
+        return VMAState("PersistChangeIDs", "Succeeded", "Completed", "Completed", 100.0, total_bytes, total_bytes,
+                        0, 0)
     copied = int(total_bytes * _copy_fraction(plan, fraction))
-    progress = round(100.0 * copied / total_bytes, 2) if total_bytes else (100.0 if fraction >= _CLEANUP_AT else 0.0)
-    state = {"status": "replicating", "progress_percent": progress, "bytes_transferred": copied,
-             "setup_progress_percent": round(min(1.0, fraction / _SNAPSHOT_AT) * 100.0, 2)}
-    if fraction < _SNAPSHOT_AT:
-        state.update(vma_current_phase="Initializing",
-                     current_operation="Provisioning destination volumes" if fraction < _SNAPSHOT_AT / 2
-                     else "Starting NBD export")
-    elif fraction < _COPY_AT:
-        state.update(vma_current_phase="Snapshot Creation", current_operation="Creating VMware snapshot")
-    elif fraction < _CLEANUP_AT:
-        state.update(vma_current_phase="Copying Data", current_operation="Copying changed blocks"
-                     if plan.sync_type == "incremental" else "Copying disk data")
-    else:
-        state.update(vma_current_phase="Cleanup", current_operation="Removing VMware snapshot")
-
-    speed = _throughput(plan, elapsed_seconds, total_bytes, seed) if state["vma_current_phase"] == "Copying Data" else 0
-    remaining_seconds = plan.duration_seconds * (1.0 - fraction)
-    state.update(transfer_speed_bps=speed, vma_throughput_mbps=round(speed / 1_000_000, 2),
-                 vma_eta_seconds=int(remaining_seconds))
+    percent = round(100.0 * copied / total_bytes, 2) if total_bytes else (100.0 if fraction >= _CLEANUP_AT else 0.0)
+    stage = _SNAPSHOT if fraction < _COPY_AT else _TRANSFER if fraction < _CLEANUP_AT else _FINALIZE
+    speed = _throughput(plan, elapsed_seconds, total_bytes, seed) if stage is _TRANSFER else 0
+    eta = int(min(86400, (total_bytes - copied) / speed)) if speed and copied else 0  # calculateETA
     if failed:
-        classification, raw = plan.outcome_error(vm_name)
-        state.update(status="failed", current_operation="Failed", transfer_speed_bps=0,
-                     vma_throughput_mbps=0.0, vma_eta_seconds=None, error_message=raw,
-                     vma_error_classification=classification, vma_error_details=raw)
-    return state
+        _classification, raw = plan.outcome_error(vm_name)
+        return VMAState(stage[0], "Failed", "Error", "Failed", percent, copied, total_bytes, 0, 0, error=raw)
+    return VMAState(*stage, percent, copied, total_bytes, speed, eta)
 
 
 def _throughput(plan: JobPlan, elapsed_seconds: float, total_bytes: int, seed: str) -> int:

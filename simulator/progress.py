@@ -1,8 +1,14 @@
-"""Advance simulated replications over time, as the real VMA and OMA would report them.
+"""The simulated OMA's VMA progress poller: copies the VMA's view of each job into the database.
 
-`ProgressDriver.tick(now)` is the whole behaviour: it reads every running simulated job, puts
-each where its plan says it is at `now`, and finishes the ones whose time has come. Tests call
-`tick` with a clock of their own; in the app a daemon thread calls it every few seconds.
+Real: oma/services/vma_progress_poller.go [OMA 8b7d59b]: every 5 s (:49), at most 10 jobs at
+once (:50, :117-118), for each job ask the VMA and write `updateJobWithVMAData` (:314-360):
+status from the phase word (`MapVMAPhaseToStatus`, vma_progress_client.go:191-207: Snapshot
+Creation -> snapshotting, Copying Data -> replicating, Cleanup -> finalizing, Completed ->
+completed, Error -> failed), progress, bytes, throughput, sync type and the replication type it
+implies; on completion or failure the context recount (:352-357, simulator/context_after_job.py).
+
+`ProgressDriver.tick(now)` is one poll of every job the poller follows. Tests call it with a
+clock of their own; in the app a daemon thread calls it every SIMULATOR_TICK_SECONDS.
 """
 from __future__ import annotations
 
@@ -13,19 +19,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import select, update
 
 from extensions import db
-from models import ReplicationJob, VMReplicationContext, utcnow
-from simulator.plan import plan_job, state_at
+from models import ReplicationJob, utcnow
+from simulator.context_after_job import update_context_after_job
+from simulator.plan import MIB, VMAState
+from simulator.raw_errors import VMA_FAILURE_CLASSIFICATION, vma_failure_columns
+from simulator.vma_jobs import vma_state
 
 log = logging.getLogger(__name__)
 
-# The one status of a simulated job between start and end (another actor, such as the phantom
-# check, may end it meanwhile: every write below is guarded by it).
-RUNNING = "replicating"
-_PROGRESS_COLUMNS = ("progress_percent", "bytes_transferred", "current_operation", "vma_current_phase",
-                     "setup_progress_percent", "transfer_speed_bps", "vma_throughput_mbps", "vma_eta_seconds")
+# The statuses the poller writes while a copy runs; a job in another status was ended by
+# someone else (the phantom check, an operator) and is left alone: every write is guarded.
+POLLED = ("replicating", "snapshotting", "finalizing")
+POLL_INTERVAL_SECONDS = 5.0  # vma_progress_poller.go:49
+MAX_POLLED_JOBS = 10  # vma_progress_poller.go:50
 
 
 @dataclass(frozen=True)
@@ -35,75 +44,73 @@ class TickResult:
     failed: int = 0
 
 
+def _status_of(state: VMAState) -> str:
+    return {"Snapshot Creation": "snapshotting", "Copying Data": "replicating", "Cleanup": "finalizing",
+            "Completed": "completed", "Error": "failed"}.get(state.phase, "replicating")
+
+
+def job_columns(state: VMAState, sync_type: str, now: datetime) -> dict:
+    """The columns `updateJobWithVMAData` writes for one poll."""
+    mbps = state.throughput_bps / MIB
+    columns = {"status": _status_of(state), "progress_percent": state.percent,
+               "current_operation": state.operation, "bytes_transferred": state.bytes_transferred,
+               "total_bytes": state.total_bytes, "transfer_speed_bps": int(mbps * 1048576),
+               "vma_sync_type": sync_type, "vma_current_phase": state.phase,
+               "vma_throughput_mbps": round(mbps, 2), "vma_eta_seconds": state.eta_seconds,
+               "vma_last_poll_at": now, "updated_at": now,
+               # mapVMASyncTypeToReplicationType (:469-479)
+               "replication_type": "incremental" if sync_type == "incremental" else "initial"}
+    if state.status == "Succeeded":
+        columns.update(completed_at=now, progress_percent=100.0, current_operation="Completed", status="completed")
+    elif state.status == "Failed":
+        message, details = vma_failure_columns(state.error or "")
+        columns.update(status="failed", completed_at=now, current_operation="Failed", error_message=message,
+                       vma_error_classification=VMA_FAILURE_CLASSIFICATION, vma_error_details=details)
+    return columns
+
+
 class ProgressDriver:
     """Moves simulated jobs along their plans; safe to run in several processes at once."""
 
-    def __init__(self, app: Flask, *, seed: str, failure_rate: float, interval_seconds: float = 2.0,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, app: Flask, *, seed: str, failure_rate: float, interval_seconds: float = POLL_INTERVAL_SECONDS,
+                 clock: Callable[[], datetime] = utcnow, max_jobs: int = MAX_POLLED_JOBS):
         self.app = app
         self.seed = seed
         self.failure_rate = failure_rate
         self.interval_seconds = interval_seconds
         self.clock = clock
+        self.max_jobs = max_jobs
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self, now: datetime | None = None) -> TickResult:
-        """Bring every running simulated job to its state at `now` (in the current app context)."""
+        """One poll (in the current app context): the `max_jobs` longest-running copies are brought
+        to their state at `now`; the others wait for a free slot, as they do on the real OMA."""
         now = now or self.clock()
         jobs = db.session.execute(
             select(ReplicationJob.id, ReplicationJob.started_at, ReplicationJob.vma_sync_type,
-                   ReplicationJob.total_bytes, ReplicationJob.source_vm_name, ReplicationJob.vm_context_id)
-            .where(ReplicationJob.status == RUNNING, ReplicationJob.vma_current_phase.is_not(None))
-            .order_by(ReplicationJob.id)).all()
-        progress_rows, finished = [], []
+                   ReplicationJob.total_bytes, ReplicationJob.source_vm_name, ReplicationJob.source_vm_path)
+            .where(ReplicationJob.status.in_(POLLED), ReplicationJob.nbd_export_name.is_not(None),
+                   ReplicationJob.started_at.is_not(None))
+            .order_by(ReplicationJob.started_at, ReplicationJob.id).limit(self.max_jobs)).all()
+        advanced = completed = failed = 0
         for job in jobs:
-            plan = plan_job(job.id, job.vma_sync_type or "incremental", seed=self.seed,
-                            failure_rate=self.failure_rate)
-            elapsed = (now - (job.started_at or now)).total_seconds()
-            state = state_at(plan, elapsed, int(job.total_bytes or 0), seed=self.seed, vm_name=job.source_vm_name)
-            if state["status"] in ("completed", "failed"):
-                finished.append((job, state))
+            state = vma_state(job, seed=self.seed, failure_rate=self.failure_rate, now=now)
+            won = db.session.execute(
+                update(ReplicationJob).where(ReplicationJob.id == job.id, ReplicationJob.status.in_(POLLED))
+                .values(**job_columns(state, job.vma_sync_type or "full", now))
+                .execution_options(synchronize_session=False)).rowcount == 1
+            if not won:
+                continue
+            if state.finished:
+                update_context_after_job(job.id, now)
+                completed += state.status == "Succeeded"
+                failed += state.status == "Failed"
+                log.info("Replication job %s %s vm=%s", job.id, _status_of(state), job.source_vm_name)
             else:
-                progress_rows.append({"b_id": job.id, **{c: state[c] for c in _PROGRESS_COLUMNS}})
-        if progress_rows:
-            table = ReplicationJob.__table__
-            db.session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"), table.c.status == RUNNING)
-                .values(**{c: bindparam(c) for c in _PROGRESS_COLUMNS}, updated_at=now, vma_last_poll_at=now),
-                progress_rows)
-        completed = failed = 0
-        for job, state in finished:
-            if self._finish(job, state, now):
-                completed += state["status"] == "completed"
-                failed += state["status"] == "failed"
+                advanced += 1
         db.session.commit()
-        return TickResult(advanced=len(progress_rows), completed=completed, failed=failed)
-
-    def _finish(self, job, state: dict, now: datetime) -> bool:
-        """End a job exactly once (compare-and-set on its status), then update its VM's counters."""
-        won = db.session.execute(
-            update(ReplicationJob)
-            .where(ReplicationJob.id == job.id, ReplicationJob.status == RUNNING)
-            .values(**state, completed_at=now, updated_at=now, vma_last_poll_at=now)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if not won or not job.vm_context_id:
-            return won
-        ctx = VMReplicationContext
-        succeeded = state["status"] == "completed"
-        counters = ({"successful_jobs": func.coalesce(ctx.successful_jobs, 0) + 1, "last_successful_job_id": job.id}
-                    if succeeded else {"failed_jobs": func.coalesce(ctx.failed_jobs, 0) + 1})
-        is_current = (ctx.current_job_id == job.id) & (ctx.current_status == "replicating")
-        db.session.execute(
-            update(ctx).where(ctx.context_id == job.vm_context_id)
-            .values(**counters, last_job_at=now, updated_at=now,
-                    current_status=case((is_current, "ready_for_failover" if succeeded else "failed"),
-                                        else_=ctx.current_status),
-                    last_status_change=case((is_current, now), else_=ctx.last_status_change))
-            .execution_options(synchronize_session=False))
-        log.info("Replication job %s %s vm=%s", job.id, state["status"], job.source_vm_name)
-        return True
+        return TickResult(advanced=advanced, completed=completed, failed=failed)
 
     # --- background thread -------------------------------------------------------------------
 

@@ -5,6 +5,18 @@ the dashboard's sanitization is visible in the demo: operators must never see th
 """
 from __future__ import annotations
 
+import json
+
+# What the OMA's poller writes for a VMA-reported failure (vma_progress_poller.go:322-339
+# [OMA 8b7d59b]): `error_message` is json.Marshal of the VMA's `errors` array, the
+# classification a fixed word, `vma_error_details` json.Marshal of `last_error`.
+VMA_FAILURE_CLASSIFICATION = "migration_error"
+
+
+def vma_failure_columns(raw: str) -> tuple[str, str]:
+    """(error_message, vma_error_details) of a failed job whose VMA reported `raw`."""
+    return json.dumps([raw]), json.dumps(raw)
+
 # (VMA error classification, raw text); `{vm}` and `{disk}` are filled in per job.
 REPLICATION_ERRORS: tuple[tuple[str, str], ...] = (
     ("storage", "nbdkit: error: pwrite: /dev/vdb: Input/output error (nbd export migration-vol-{vm}, "
@@ -103,3 +115,21 @@ def replication_error(index: int, vm_name: str, disk_id: str = "disk-2000") -> t
     """The `index`-th raw replication error (wrapping), filled in for one VM."""
     classification, text = REPLICATION_ERRORS[index % len(REPLICATION_ERRORS)]
     return classification, text.format(vm=vm_name, disk=disk_id)
+
+
+# Why a replication's setup stops half-way, by the status the job row is left in: the error of
+# the phase after it (migration.go:148-224 [OMA 8b7d59b]; the handler answers 500 with
+# `details` = that error, replication.go:435-439). The phases are the real ones; the texts are
+# shaped after the CloudStack, Volume Daemon and VMA errors each phase wraps.
+SETUP_ERRORS: dict[str, str] = {
+    "initializing": "failed to create VM disk record for disk disk-2000: Error 1205 (HY000): Lock wait timeout "
+                    "exceeded; try restarting transaction",
+    "analyzing": "failed to provision volume for disk disk-2000: CloudStack API error 530: Failed to create "
+                 "volume: insufficient capacity on primary storage pool ps-ossea-01",
+    "provisioning": "failed to attach volume 5dbff3d8-531a-4a80-9977-c5ae25b9c4ae: Volume Daemon operation "
+                    "op-attach-7f3b2c1d timed out after 300s",
+    "attaching": "no NBD export found for volume 5dbff3d8-531a-4a80-9977-c5ae25b9c4ae: GET "
+                 "http://localhost:8090/api/v1/exports/5dbff3d8: 404 Not Found",
+    "replication_failed": "VMA API call failed: Post \"http://localhost:9081/api/v1/replicate\": dial tcp "
+                          "127.0.0.1:9081: connect: connection refused",
+}

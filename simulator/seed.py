@@ -22,7 +22,7 @@ from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGr
 from simulator.failover import seed_failover_history
 from simulator.inventory import DEMO_VMS, VCENTER_HOST, total_disk_bytes
 from simulator.plan import bytes_to_transfer
-from simulator.raw_errors import replication_error
+from simulator.raw_errors import VMA_FAILURE_CLASSIFICATION, replication_error, vma_failure_columns
 from simulator.replications import NBD_PORT, new_job_id
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _context(vm: dict, now: datetime) -> VMReplicationContext:
     return VMReplicationContext(
         context_id=f"ctx-{vm['name']}-{added:%Y%m%d-%H%M%S}", vm_name=vm["name"], vmware_vm_id=vm["id"],
         vm_path=vm["path"], vcenter_host=VCENTER_HOST, datacenter=vm["datacenter"], current_status="discovered",
-        cpu_count=vm["num_cpu"], memory_mb=vm["memory_mb"], os_type=vm["os_type"], power_state=vm["power_state"],
+        cpu_count=vm["num_cpu"], memory_mb=vm["memory_mb"], os_type=vm["guest_os"], power_state=vm["power_state"],
         vm_tools_version=vm["vmware_tools_version"] or None, ossea_config_id=1, scheduler_enabled=True,
         auto_added=True, created_at=added, updated_at=added, last_status_change=added,
         total_jobs_run=0, successful_jobs=0, failed_jobs=0)
@@ -151,14 +151,14 @@ def _job(context: VMReplicationContext, vm: dict, started: datetime, sync_type: 
         replication_type=sync_type, target_network="default", ossea_config_id=1, nbd_port=NBD_PORT,
         nbd_export_name=f"migration-vol-{uuid.UUID(int=rng.getrandbits(128))}", target_device="/dev/vdb",
         total_bytes=total, created_at=started, started_at=started, completed_at=done, updated_at=done,
-        vma_sync_type=sync_type, vma_last_poll_at=done, setup_progress_percent=100.0, **scheduler_metadata)
+        vma_sync_type="full" if sync_type == "initial" else "incremental", vma_last_poll_at=done, setup_progress_percent=100.0, **scheduler_metadata)
     if failed:
-        classification, raw = replication_error(rng.randrange(1000), vm["name"])
+        _classification, raw = replication_error(rng.randrange(1000), vm["name"])
         copied = int(total * rng.uniform(0.1, 0.8))
         job.status, job.current_operation, job.vma_current_phase = "failed", "Failed", "Copying Data"
         job.bytes_transferred, job.progress_percent = copied, round(100.0 * copied / total, 2) if total else 0.0
-        job.error_message = job.vma_error_details = raw
-        job.vma_error_classification = classification
+        job.error_message, job.vma_error_details = vma_failure_columns(raw)
+        job.vma_error_classification = VMA_FAILURE_CLASSIFICATION
     else:
         job.status, job.current_operation, job.vma_current_phase = "completed", "Completed", "Completed"
         job.bytes_transferred, job.progress_percent = total, 100.0
@@ -168,11 +168,12 @@ def _job(context: VMReplicationContext, vm: dict, started: datetime, sync_type: 
 
 
 def _record(context: VMReplicationContext, job: ReplicationJob) -> None:
-    """Update the VM's counters as the OMA does when one of its jobs ends."""
+    """Update the VM's counters as the OMA does when one of its jobs ends (repository.go:1911-1990
+    [OMA 8b7d59b]: no job left active, so `current_job_id` is cleared)."""
     context.total_jobs_run = (context.total_jobs_run or 0) + 1
     context.first_job_at = context.first_job_at or job.started_at
     context.last_job_at = job.completed_at
-    context.current_job_id = job.id
+    context.current_job_id = None
     context.last_status_change = job.completed_at
     if job.status == "completed":
         context.successful_jobs = (context.successful_jobs or 0) + 1

@@ -151,14 +151,18 @@ def test_bad_bulk_add_filters_name_their_field(app, data, field):
     assert field in excinfo.value.errors
 
 
-# What each VMA answers for a datacenter vCenter does not have: the simulator a JSON 404, the
-# real VMA a text/plain 500 carrying govmomi's "datacenter 'X' not found".
+# What each VMA answers for a datacenter vCenter does not have: both the simulator and the real
+# VMA a text/plain 500 "Discovery failed: ..." carrying govmomi's "datacenter 'X' not found"
+# (vma/api/server.go handleDiscover; the wrapping of client.go, service.go and discovery.go). The
+# "bare" answer is the innermost error alone, as an older VMA build or a proxy might pass it on.
+_DISCOVERY_FAILED_DC9 = ("Discovery failed: failed to discover VMs from vCenter: failed to discover VMs: "
+                         "failed to find datacenter DC9: datacenter 'DC9' not found\n")
 UNKNOWN_DATACENTER_ANSWERS = {
-    "simulator": lambda request: Response(json.dumps({"error": "Datacenter not found",
-                                                      "details": "datacenter 'DC9' not found"}),
-                                          status=404, content_type="application/json"),
-    "real VMA": lambda request: Response("failed to find datacenter DC9: datacenter 'DC9' not found\n",
-                                         status=500, content_type="text/plain; charset=utf-8"),
+    "simulator and real VMA": lambda request: Response(_DISCOVERY_FAILED_DC9, status=500,
+                                                       content_type="text/plain; charset=utf-8",
+                                                       headers={"X-Content-Type-Options": "nosniff"}),
+    "bare": lambda request: Response("failed to find datacenter DC9: datacenter 'DC9' not found\n",
+                                     status=500, content_type="text/plain; charset=utf-8"),
 }
 
 
@@ -181,9 +185,9 @@ def test_an_unknown_datacenter_is_not_found_and_names_the_known_ones(app, httpse
 def test_an_unknown_datacenter_of_the_built_in_simulator_is_not_found(app):
     make_vm("pg-01", vcenter_host=VCENTER_HOST, datacenter=DATACENTERS[0])
     simulator = build_simulator(app, failure_rate=0.0, credentials=Credentials("", VCENTER_USERNAME, "pw"))
-    simulator.server.start()
+    simulator.start_servers()
     try:
-        app.config.update(VMA_API_URL=simulator.url, VCENTER_HOST=VCENTER_HOST, VCENTER_USERNAME=VCENTER_USERNAME,
+        app.config.update(VMA_API_URL=simulator.vma_url, VCENTER_HOST=VCENTER_HOST, VCENTER_USERNAME=VCENTER_USERNAME,
                           VCENTER_PASSWORD="pw")
         with pytest.raises(NotFound) as excinfo:
             discovery.discover_vms("Atlantis")

@@ -7,9 +7,10 @@ over, the interrupted execution must be settled, and across the whole run every 
 exactly one execution row and no VM may be sent to the OMA twice for one slot. Each test below
 checks one of those properties on what the scenario recorded.
 
-The appliance is the built-in simulator, served from this test process behind a gate that can
-hold replication requests in flight; a "finisher" thread plays the OMA completing replications
-after a second, so the VMs are free again for the next slots.
+The appliance is the built-in simulator, its OMA and VMA served from this test process (the OMA
+behind a gate that can hold replication requests in flight); a "finisher" thread plays the OMA's
+progress poller completing replications after a second, with the context recount that frees the
+VMs again for the next slots.
 """
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ stop_scheduler()
 
 
 class GatedAppliance:
-    """The simulator's WSGI app behind a gate: records every replication request and, while
+    """The simulated OMA's WSGI app behind a gate: records every replication request and, while
     `holding`, keeps them waiting until `release()` (the first is then passed on, the others
     answered 502 without reaching the OMA, as if the connection had dropped)."""
 
@@ -97,7 +98,9 @@ class GatedAppliance:
 
 
 class Finisher:
-    """Plays the OMA finishing replications: a job running for a second completes."""
+    """Plays the OMA's poller finishing replications: a job running for a second completes, and
+    its context's `current_job_id` is cleared as the OMA's recount does (context_after_job.py);
+    otherwise the simulated OMA would refuse the VM's next replication with a 409."""
 
     def __init__(self, url: str):
         self.engine = create_engine(url)
@@ -116,6 +119,11 @@ class Finisher:
                              .where(ReplicationJob.status == "replicating",
                                     ReplicationJob.started_at < now - timedelta(seconds=1))
                              .values(status="completed", progress_percent=100, completed_at=now, updated_at=now))
+                finished = select(ReplicationJob.id).where(ReplicationJob.status == "completed")
+                conn.execute(update(VMReplicationContext)
+                             .where(VMReplicationContext.current_job_id.in_(finished))
+                             .values(current_job_id=None, current_status="ready_for_failover",
+                                     last_status_change=now, updated_at=now))
 
     def stop(self) -> None:
         self._stop.set()
@@ -188,7 +196,7 @@ def _seed(engine) -> str:
 def scenario(mariadb_template, tmp_path_factory):
     from app import create_app
     from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
-    from simulator.server import Credentials, SimulatorApp, SimulatorServer
+    from simulator.server import Credentials, SimulatorServer, build_apps
 
     url = mariadb_template.fresh_url()
     workdir = tmp_path_factory.mktemp("multiprocess")
@@ -196,16 +204,22 @@ def scenario(mariadb_template, tmp_path_factory):
     schedule_id = _seed(engine)
 
     host_app = create_app({"TESTING": True, "SECRET_KEY": "multiprocess", "SQLALCHEMY_DATABASE_URI": url,
-                           "BACKGROUND_SERVICES": False, "SCHEDULER_ENABLED": False, "INSTANCE_PATH": str(workdir)})
+                           "BACKGROUND_SERVICES": False, "SCHEDULER_ENABLED": False, "INSTANCE_PATH": str(workdir),
+                           # the setup answers at once and never fails: the dashboards' 3 s read
+                           # timeout below is for the scheduler's timings, not the OMA's provisioning
+                           "SIMULATOR_PROVISION_SECONDS": 0, "SIMULATOR_SETUP_FAILURE_RATE": 0})
+    # OMA_TOKEN is a session that exists from the start: the dashboards send it as their bearer token.
     credentials = Credentials(oma_token=OMA_TOKEN, vcenter_username=VCENTER_USERNAME,
                               vcenter_password=VCENTER_PASSWORD)
-    gate = GatedAppliance(SimulatorApp(host_app, credentials, seed="multiprocess"))
-    appliance = SimulatorServer(gate).start()
+    oma_app, vma_app = build_apps(host_app, credentials, seed="multiprocess")
+    gate = GatedAppliance(oma_app)
+    oma = SimulatorServer(gate, name="simulator-oma").start()
+    vma = SimulatorServer(vma_app, name="simulator-vma").start()
     finisher = Finisher(url).start()
 
     config = {"SECRET_KEY": "multiprocess", "SQLALCHEMY_DATABASE_URI": url, "BACKGROUND_SERVICES": True,
               "SCHEDULER_ENABLED": True, "DEMO": False, "MIN_SCHEDULE_INTERVAL_SECONDS": 1,
-              "OMA_API_URL": appliance.url, "VMA_API_URL": appliance.url, "OMA_API_TOKEN": OMA_TOKEN,
+              "OMA_API_URL": oma.url, "VMA_API_URL": vma.url, "OMA_API_TOKEN": OMA_TOKEN,
               "VCENTER_HOST": VCENTER_HOST, "VCENTER_USERNAME": VCENTER_USERNAME,
               "VCENTER_PASSWORD": VCENTER_PASSWORD, "API_CONNECT_TIMEOUT": 1, "API_READ_TIMEOUT": 3}
     processes: dict[int, subprocess.Popen] = {}
@@ -298,7 +312,8 @@ def scenario(mariadb_template, tmp_path_factory):
                 process.wait(5)
         finisher.stop()
         gate.release()
-        appliance.stop()
+        oma.stop()
+        vma.stop()
 
     with engine.connect() as conn:
         rows = conn.execute(select(ScheduleExecution.id, ScheduleExecution.scheduled_at, ScheduleExecution.status,

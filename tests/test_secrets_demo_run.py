@@ -38,11 +38,11 @@ def demo(app, caplog):
     from simulator import build_simulator
     from simulator.seed import seed_demo_data
     simulator = build_simulator(app)
-    simulator.server.start()
-    app.config.update(OMA_API_URL=simulator.url, VMA_API_URL=simulator.url)
+    simulator.start_servers()
+    app.config.update(OMA_API_URL=simulator.oma_url, VMA_API_URL=simulator.vma_url)
     seed_demo_data()
     yield simulator
-    simulator.server.stop()
+    simulator.stop()
 
 
 def run_demo_cycle(app, simulator) -> None:

@@ -12,7 +12,8 @@ from simulator.inventory import VCENTER_HOST, demo_vm
 from simulator.plan import plan_job, state_at
 from simulator.progress import ProgressDriver, TickResult
 from simulator.raw_errors import REPLICATION_ERRORS
-from simulator.replications import StartedReplication, create_replication
+from simulator.replications import decode_request
+from simulator.setup import MigrationWorkflow, SetupSettings
 from tests.factories import make_replication_job, make_vm
 from tests.support.polling import eventually
 
@@ -21,10 +22,18 @@ pytestmark = pytest.mark.both_dbs
 SEED = "test"
 
 
-def start_job(vm_name: str = "web-01", now=None) -> StartedReplication:
+class Started(dict):
+    __getattr__ = dict.__getitem__
+
+
+def start_job(vm_name: str = "web-01", now=None) -> Started:
+    """The simulated OMA's workflow, run directly (no HTTP, no setup time)."""
     vm = demo_vm(vm_name)
-    return create_replication({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
-                               "datacenter": vm["datacenter"]}, seed=SEED, now=now)
+    request = decode_request({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
+                              "datacenter": vm["datacenter"]})
+    workflow = MigrationWorkflow(request, SetupSettings(seed=SEED, provision_seconds=0, failure_rate=0),
+                                 **({"clock": lambda: now} if now else {}))
+    return Started(workflow.run())
 
 
 def driver(app, failure_rate: float) -> ProgressDriver:
@@ -55,20 +64,49 @@ def test_progress_never_goes_backwards_and_ends_at_100():
     plan = plan_job("job-x", "initial", seed=SEED, failure_rate=0)
     states = [state_at(plan, second, 10 ** 10, seed=SEED, vm_name="web-01")
               for second in range(0, int(plan.duration_seconds) + 2)]
-    progress = [s["progress_percent"] for s in states]
+    progress = [s.percent for s in states]
     assert progress == sorted(progress)
-    assert states[-1]["status"] == "completed" and progress[-1] == 100.0
-    phases = [s["vma_current_phase"] for s in states]
-    assert phases.index("Initializing") < phases.index("Snapshot Creation") < phases.index("Copying Data") \
-        < phases.index("Cleanup") < phases.index("Completed")
+    assert states[-1].status == "Succeeded" and progress[-1] == 100.0
+    # The VMA's copy starts with the snapshot (the OMA's setup phases come before it, see
+    # test_the_setup_walks_the_real_phases); the phase words are the ones the OMA's poller stores.
+    phases = [s.phase for s in states]
+    assert phases[0] == "Snapshot Creation"
+    assert phases.index("Snapshot Creation") < phases.index("Copying Data") < phases.index("Cleanup") \
+        < phases.index("Completed")
+    assert [s.stage for s in states if s.phase == "Copying Data"][0] == "Transfer"
+    assert [s.bytes_transferred for s in states] == sorted(s.bytes_transferred for s in states)
+
+
+def test_the_setup_walks_the_real_phases_before_the_copy(app):
+    """Before the VMA's copy (which starts at "Snapshot Creation") the OMA's synchronous setup
+    writes its own statuses, "initializing" first (migration.go:140-224 [OMA 8b7d59b])."""
+    seen = []
+
+    def sleep(_seconds):  # the workflow waits before each status: record the one written last
+        seen.append((db.session.execute(db.select(ReplicationJob.status, ReplicationJob.setup_progress_percent)
+                                        .where(ReplicationJob.status.is_not(None))).one()))
+
+    vm = demo_vm("web-03")
+    request = decode_request({"source_vm": vm, "ossea_config_id": 1, "vcenter_host": VCENTER_HOST,
+                              "datacenter": vm["datacenter"]})
+    result = MigrationWorkflow(request, SetupSettings(seed=SEED, provision_seconds=1, failure_rate=0),
+                               sleep=sleep).run()
+
+    assert [status for status, _percent in seen] == [
+        "initializing", "analyzing", "provisioning", "attaching", "configuring", "ready_for_sync"]
+    assert [percent for _status, percent in seen] == [10.0, 20.0, 60.0, 70.0, 80.0, 85.0]
+    row = reload(result["job_id"])
+    assert (result["status"], row.status, row.progress_percent) == ("replicating", "replicating", 0.0)
+    assert row.vma_current_phase is None  # the poller writes the VMA's phase words from its first poll on
 
 
 def test_a_failing_plan_ends_with_a_raw_technical_error():
     plan = plan_job("job-y", "initial", seed=SEED, failure_rate=1.0)
     state = state_at(plan, plan.duration_seconds, 10 ** 10, seed=SEED, vm_name="web-01")
-    assert state["status"] == "failed"
-    assert state["error_message"] in {text.format(vm="web-01", disk="disk-2000") for _, text in REPLICATION_ERRORS}
-    assert find_forbidden(state["error_message"])  # raw on purpose: the dashboard must sanitize it
+    assert (state.status, state.phase, state.finished) == ("Failed", "Error", True)
+    assert state.percent < 100
+    assert state.error in {text.format(vm="web-01", disk="disk-2000") for _, text in REPLICATION_ERRORS}
+    assert find_forbidden(state.error)  # raw on purpose: the dashboard must sanitize it
 
 
 def test_a_tick_moves_a_running_job_along_its_plan(app):
@@ -166,8 +204,12 @@ def test_the_next_replication_after_a_success_is_incremental(app):
     first = start_job("web-02", now=started)
     driver(app, 0.0).tick(started + timedelta(minutes=4))
     second = start_job("web-02", now=started + timedelta(minutes=5))
-    assert (first.replication_type, second.replication_type) == ("initial", "incremental")
-    assert second.total_bytes < first.total_bytes
+    # The OMA's answer does not say the type: the job rows do (and the VMA's CBT sync type).
+    first_row, second_row = reload(first.job_id), reload(second.job_id)
+    assert (first_row.replication_type, second_row.replication_type) == ("initial", "incremental")
+    assert (first_row.vma_sync_type, second_row.vma_sync_type) == ("full", "incremental")
+    assert first.created_volumes and not second.created_volumes  # an incremental reuses the volumes
+    assert second_row.total_bytes < first_row.total_bytes
 
 
 @pytest.mark.parametrize("failure_rate", [0.0, 1.0])
