@@ -13,6 +13,8 @@ is wrapped and answered as `http.Error(w, "Discovery failed: "+err, 500)`.
 """
 from __future__ import annotations
 
+import ipaddress
+
 from sqlalchemy import select
 
 from extensions import db
@@ -41,6 +43,14 @@ def _known_datacenters(vcenter: str) -> tuple[str, ...]:
     return tuple(db.session.scalars(select(ctx.datacenter).where(ctx.vcenter_host == vcenter).distinct()).all())
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def connect(vcenter: str, username: str, password: str, *, expected_username: str, expected_password: str,
             same) -> tuple[str, ...]:
     """The datacenters of `vcenter` after a govmomi login; raises DiscoveryFailed with govmomi's
@@ -50,6 +60,9 @@ def connect(vcenter: str, username: str, password: str, *, expected_username: st
         raise DiscoveryFailed(_CONNECT + 'Post "https:///sdk": http: no Host in request URL')
     datacenters = _known_datacenters(vcenter)
     if not datacenters:
+        if _is_address(vcenter):  # nothing to look up: the TCP connect itself is refused
+            raise DiscoveryFailed(_CONNECT + f'Post "https://{vcenter}/sdk": dial tcp {vcenter}:443: connect: '
+                                             "connection refused")
         raise DiscoveryFailed(_CONNECT + f'Post "https://{vcenter}/sdk": dial tcp: lookup {vcenter}: no such host')
     if not (same(username, expected_username) and same(password, expected_password)):
         # govmomi's soap fault text: "<faultcode>: <faultstring>" (vim25/soap/error.go).

@@ -67,6 +67,11 @@ def progress_body(job, state: VMAState, now: datetime | None = None) -> dict:
                     "cbt_enabled": (job.vma_sync_type or "") in ("full", "incremental")},
         "phases": [{"name": state.stage, "status": state.status, "start_time": rfc3339(started), "end_time": "",
                     "duration_ms": elapsed_ms}],
+        # One entry for the VM's disks together: the simulated copy is not followed disk by disk
+        # (the real list comes from migratekit's per-disk reports, :161-176).
+        "disk_progresses": [{"disk_id": "disk-2000", "label": "Hard disk 1", "bytes_transferred": state.bytes_transferred,
+                             "total_bytes": state.total_bytes, "percent": state.percent, "throughput_mbps": mbps,
+                             "status": state.status}],
         "errors": [], "last_error": None,
     }
 

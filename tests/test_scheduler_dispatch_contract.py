@@ -14,6 +14,7 @@ from models import ReplicationJob, ScheduleExecution, VMReplicationContext, utcn
 from scheduler.contexts import release_context
 from scheduler.pipeline import Pipeline
 from tests.factories import make_replication_job, make_vm
+from tests.support.contract import load_fixture, request_problems
 from tests.test_scheduler_pipeline import (SLOT, advance, app_config, appliance, fire, outcomes,  # noqa: F401
                                            pipeline, schedule_with_vms)
 
@@ -159,3 +160,12 @@ def test_a_context_is_recomputed_like_the_omas_completion_step(app):
             context.total_jobs_run, context.successful_jobs, context.failed_jobs) == \
         (None, "failed", older.id, 2, 1, 1)
     assert release_context(vm.context_id) is False  # nothing left to change
+
+
+def test_the_replication_request_decodes_into_the_real_struct_with_nothing_dropped(appliance, pipeline):
+    # CreateMigrationRequest / models.VMInfo (oma/api/handlers/replication.go:41-66): no key the
+    # OMA would drop, no JSON type it would refuse.
+    schedule, _, _ = schedule_with_vms(1)
+    fire(schedule, pipeline)
+    (request,) = appliance.replication_requests
+    assert request_problems(request, load_fixture("oma_replication_201")) == ([], [])
