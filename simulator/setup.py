@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from extensions import db
 from models import ReplicationJob, VMReplicationContext, utcnow
@@ -47,6 +47,22 @@ class SetupSettings:
     provision_seconds: float = 3.0
     failure_rate: float = 0.03
     default_vcenter_host: str = ""  # the credential service's default vCenter (replication.go:379-386)
+
+
+def _write_retrying(statement, attempts: int = 3) -> None:
+    """One single-row update, committed; tried again when the database picked it as a deadlock
+    victim (the poller updates the same rows), as an OMA that retried would."""
+    for attempt in range(attempts):
+        try:
+            db.session.execute(statement)
+            db.session.commit()
+            return
+        except OperationalError as exc:
+            db.session.rollback()
+            code = getattr(exc.orig, "args", (None,))[0]
+            if code not in (1205, 1213) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def _db_error(exc: IntegrityError) -> str:
@@ -110,6 +126,10 @@ class MigrationWorkflow:
             refuse_if_busy(request)
             raise OMAError(500, _WORKFLOW_FAILED, "failed to create replication job: failed to create/update VM "
                                                   f"context: failed to create VM context: {_db_error(exc)}") from None
+        # Lock the context first: the job insert takes a shared lock on it (the foreign key) and
+        # the claim below an exclusive one, which two racing requests would deadlock on.
+        db.session.execute(select(VMReplicationContext.context_id)
+                           .where(VMReplicationContext.context_id == context_id).with_for_update())
         try:
             db.session.execute(insert(ReplicationJob.__table__).values(
                 id=self.job_id, vm_context_id=context_id, source_vm_id=vm["id"], source_vm_name=vm["name"],
@@ -155,10 +175,9 @@ class MigrationWorkflow:
 
     def _status(self, status: str, setup_percent: float) -> None:
         """updateSetupProgress (migration.go:724-747)."""
-        db.session.execute(update(ReplicationJob).where(ReplicationJob.id == self.job_id)
-                           .values(status=status, setup_progress_percent=setup_percent, updated_at=self.clock())
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
+        _write_retrying(update(ReplicationJob).where(ReplicationJob.id == self.job_id)
+                        .values(status=status, setup_progress_percent=setup_percent, updated_at=self.clock())
+                        .execution_options(synchronize_session=False))
 
     def _store_specs(self) -> None:
         """updateVMContextWithSpecs (migration.go:465-489): the request's values as sent, so a
@@ -182,15 +201,14 @@ class MigrationWorkflow:
         sync_type = ("incremental" if replication_type == "incremental"
                      and determine_replication_type(self.vm["path"]) == "incremental" else "full")
         export = f"migration-vol-{uuid.uuid4()}"
-        db.session.execute(update(ReplicationJob).where(ReplicationJob.id == self.job_id).values(
-            status="replicating", progress_percent=0.0, setup_progress_percent=SETUP_PHASES[-1][1], nbd_port=NBD_PORT, nbd_export_name=export,
-            target_device="/dev/vdb", started_at=now, updated_at=now, bytes_transferred=0,
+        _write_retrying(update(ReplicationJob).where(ReplicationJob.id == self.job_id).values(
+            status="replicating", progress_percent=0.0, setup_progress_percent=SETUP_PHASES[-1][1],
+            nbd_port=NBD_PORT, nbd_export_name=export, target_device="/dev/vdb", started_at=now, updated_at=now, bytes_transferred=0,
             # The VMA's CBT type and the bytes it will copy; the real poller writes them at its
             # first poll (vma_progress_poller.go:316-323), the simulator's plan needs them now.
             vma_sync_type=sync_type,
             total_bytes=bytes_to_transfer(self.job_id, sync_type, total_disk_bytes(self.vm), seed=self.settings.seed))
             .execution_options(synchronize_session=False))
-        db.session.commit()
         return self._result(replication_type)
 
     def _result(self, replication_type: str) -> dict:

@@ -221,7 +221,8 @@ def scenario(mariadb_template, tmp_path_factory):
               "SCHEDULER_ENABLED": True, "DEMO": False, "MIN_SCHEDULE_INTERVAL_SECONDS": 1,
               "OMA_API_URL": oma.url, "VMA_API_URL": vma.url, "OMA_API_TOKEN": OMA_TOKEN,
               "VCENTER_HOST": VCENTER_HOST, "VCENTER_USERNAME": VCENTER_USERNAME,
-              "VCENTER_PASSWORD": VCENTER_PASSWORD, "API_CONNECT_TIMEOUT": 1, "API_READ_TIMEOUT": 3}
+              "VCENTER_PASSWORD": VCENTER_PASSWORD, "API_CONNECT_TIMEOUT": 1, "API_READ_TIMEOUT": 3,
+              "OMA_REPLICATION_TIMEOUT": 3, "VMA_DISCOVERY_TIMEOUT": 3, "SCHEDULER_DISPATCH_GRACE_SECONDS": 5}
     processes: dict[int, subprocess.Popen] = {}
     log_files = {}
     for number in range(3):
