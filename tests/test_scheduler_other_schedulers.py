@@ -52,6 +52,7 @@ def test_every_page_and_readyz_say_so(viewer_client):
     forget_cached()  # logging in rendered a page a moment ago; the answer is kept for a minute
     page = viewer_client.get("/").get_data(as_text=True)
     assert "Another scheduler is running these schedules" in page and "hourly copy" in page
+    assert "1 run(s) in 24 h not started by this dashboard" in page  # the overview's scheduler panel
     ready = viewer_client.get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["status"] == "degraded"
