@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from cron import parse_cron
 from models import (DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution,
@@ -113,17 +114,23 @@ class Finisher:
 
     def _run(self) -> None:
         while not self._stop.wait(0.3):
-            now = utcnow()
-            with self.engine.begin() as conn:
-                conn.execute(update(ReplicationJob)
-                             .where(ReplicationJob.status == "replicating",
-                                    ReplicationJob.started_at < now - timedelta(seconds=1))
-                             .values(status="completed", progress_percent=100, completed_at=now, updated_at=now))
-                finished = select(ReplicationJob.id).where(ReplicationJob.status == "completed")
-                conn.execute(update(VMReplicationContext)
-                             .where(VMReplicationContext.current_job_id.in_(finished))
-                             .values(current_job_id=None, current_status="ready_for_failover",
-                                     last_status_change=now, updated_at=now))
+            try:
+                self._finish_once()
+            except OperationalError:  # a deadlock victim against the dashboards' writes: next round
+                continue
+
+    def _finish_once(self) -> None:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(update(ReplicationJob)
+                         .where(ReplicationJob.status == "replicating",
+                                ReplicationJob.started_at < now - timedelta(seconds=1))
+                         .values(status="completed", progress_percent=100, completed_at=now, updated_at=now))
+            finished = select(ReplicationJob.id).where(ReplicationJob.status == "completed")
+            conn.execute(update(VMReplicationContext)
+                         .where(VMReplicationContext.current_job_id.in_(finished))
+                         .values(current_job_id=None, current_status="ready_for_failover",
+                                 last_status_change=now, updated_at=now))
 
     def stop(self) -> None:
         self._stop.set()
