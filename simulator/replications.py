@@ -163,10 +163,13 @@ def refuse_if_busy(request: CreateRequest):
     return existing
 
 
-def determine_replication_type(vm_path: str) -> str:
-    """replication.go:735-775 `determineReplicationType`: incremental once a job of this VM path
-    left a change ID, which the simulated VMA does at every completed copy; else initial."""
-    done = db.session.scalar(select(ReplicationJob.id).where(ReplicationJob.source_vm_path == vm_path,
+def determine_replication_type(vm_context_id: str | None) -> str:
+    """replication.go:735-775 `determineReplicationType`: incremental once a job of this VM left
+    a change ID, which the simulated VMA does at every completed copy; else initial. Read by the
+    VM's context (an indexed column), not by its path: the OMA looks in `vm_disks`, per VM."""
+    if not vm_context_id:
+        return "initial"
+    done = db.session.scalar(select(ReplicationJob.id).where(ReplicationJob.vm_context_id == vm_context_id,
                                                              ReplicationJob.status == "completed").limit(1))
     return "incremental" if done else "initial"
 

@@ -86,10 +86,12 @@ class MigrationWorkflow:
         self.vcenter_host = request.vcenter_host or settings.default_vcenter_host or FALLBACK_VCENTER_HOST
         self.datacenter = request.datacenter or DEFAULT_DATACENTER  # replication.go:387-389
         self.job_id = ""
+        self.known_context: str | None = None
 
     def run(self) -> dict:
-        refuse_if_busy(self.request)
-        replication_type = self.request.replication_type or determine_replication_type(self.vm["path"])
+        existing = refuse_if_busy(self.request)
+        self.known_context = existing.context_id if existing is not None else None
+        replication_type = self.request.replication_type or determine_replication_type(self.known_context)
         self.job_id = new_job_id(self.clock())
         self._phase_1(replication_type)
         fails_after = setup_failure(self.job_id, seed=self.settings.seed, failure_rate=self.settings.failure_rate)
@@ -202,7 +204,7 @@ class MigrationWorkflow:
         """Phase 8 done (the VMA took the job): updateJobStatusWithNBDExport (migration.go:225-229)."""
         now = self.clock()
         sync_type = ("incremental" if replication_type == "incremental"
-                     and determine_replication_type(self.vm["path"]) == "incremental" else "full")
+                     and determine_replication_type(self.known_context) == "incremental" else "full")
         export = f"migration-vol-{uuid.uuid4()}"
         _write_retrying(update(ReplicationJob).where(ReplicationJob.id == self.job_id).values(
             status="replicating", progress_percent=0.0, setup_progress_percent=SETUP_PHASES[-1][1],
