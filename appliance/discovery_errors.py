@@ -12,8 +12,8 @@ import re
 
 from appliance.errors import ApplianceError
 
-# govmomi's finder error (find.NotFoundError: "%s '%s' not found"), which both the real VMA (in a
-# text/plain 500) and the simulator (in a JSON 404) pass on when vCenter has no such datacenter.
+# govmomi's finder error (find.NotFoundError: "%s '%s' not found"), which the VMA passes on in
+# its text/plain 500 when vCenter has no such datacenter.
 _DATACENTER_NOT_FOUND = re.compile(r"datacenter '([^']*)' not found")
 # vCenter's InvalidLogin fault, as govmomi's soap fault error prints it:
 # "ServerFaultCode: Cannot complete login due to an incorrect user name or password."

@@ -72,15 +72,13 @@ class JSONClient:
         return text
 
     def request(self, method: str, path: str, *, json: dict | None = None,
-                expected: tuple[int, ...] = (200,), allow_404: bool = False,
-                read_timeout: float | None = None) -> dict | None:
-        """Call the API and return the decoded JSON body; None for a 404 when `allow_404`.
+                expected: tuple[int, ...] = (200,), read_timeout: float | None = None) -> dict:
+        """Call the API and return the decoded JSON body.
 
         With a renewable `auth`, a 401 renews the session once and sends the request once more:
         the OMA's auth middleware refuses before any handler runs (oma/api/server.go:316-343),
         so the retry cannot start anything twice.
         """
-        self.require_url()
         token = self._auth.token(self) if self._auth is not None else None
         response = self.send(method, path, json=json, read_timeout=read_timeout, token=token)
         renewed = False
@@ -89,8 +87,6 @@ class JSONClient:
             if fresh:
                 renewed = True
                 response = self.send(method, path, json=json, read_timeout=read_timeout, token=fresh)
-        if allow_404 and response.status_code == 404:
-            return None
         if response.status_code not in expected:
             raise self.status_error(method, path, response,
                                     " after logging in again" if renewed and response.status_code == 401 else "")

@@ -15,6 +15,8 @@ from appliance.errors import ApplianceError
 #: Sent as the login request's `version` (AuthRequest.Version, a free string the OMA only logs).
 DASHBOARD_VERSION = "replication-dashboard/1.0.0"
 LOGIN_PATH = "/api/v1/auth/login"
+#: The step of every error of a login (the sanitizer reads it as the replication service's).
+LOGIN_STEP = "oma-login"
 
 
 class SessionLogin:
@@ -53,6 +55,14 @@ class SessionLogin:
             return self._session_token
 
     def _login(self, client) -> str:
+        try:
+            return self._ask(client)
+        except ApplianceError as exc:
+            # Whatever went wrong, the request it was for was not sent: callers tell the two apart.
+            exc.step = LOGIN_STEP
+            raise
+
+    def _ask(self, client) -> str:
         body = {"appliance_id": self.appliance_id, "token": self._login_token, "version": self.version}
         response = client.send("POST", LOGIN_PATH, json=body)
         who = f"as appliance {self.appliance_id!r}"

@@ -73,9 +73,10 @@ class VMAClient(JSONClient):
         (oma/services/vma_progress_poller.go:211-262 [8b7d59b]; like the poller, a failed name
         moves on to the next); then `GET /api/v1/status/{job_id}`, the tracker `/replicate`
         fills (vma/api/server.go:378-389). "not_found" only when the VMA itself said so for the
-        job id on both routes, in its own words, and nothing else went wrong: "job not found" (progress_handler.go:200) and
-        "Job not found: <job_id>" (server.go:383). A 404 of the router ("404 page not found": a
-        VMA that does not serve the route), any other body or an HTTP error is "unknown".
+        job id on both routes, in its own words, and nothing else went wrong: "job not found"
+        (progress_handler.go:200) and "Job not found: <job_id>" (server.go:383). A 404 of the
+        router ("404 page not found": a VMA that does not serve the route), any other body or an
+        HTTP error is "unknown".
         Transport failures (no answer at all) raise.
         """
         names = list(dict.fromkeys(n for n in (*export_names, job_id) if n))

@@ -42,7 +42,7 @@ STEP_FAMILIES: dict[str, tuple[str, ...]] = {
                   "cloudstack-volume-snapshot-creation", "snapshot-creation", "cloudstack-snapshot-rollback",
                   "cloudstack-snapshot-deletion", "snapshot-cleanup", "multi-volume-cleanup"),
     "validation": ("validation", "pre-flight-validation"),
-    "replication": ("replication", "replication-dispatch", "vma-discovery"),
+    "replication": ("replication", "replication-dispatch", "vma-discovery", "oma-login"),
 }
 
 _FAMILY_BY_STEP = {step: family for family, steps in STEP_FAMILIES.items() for step in steps}

@@ -53,6 +53,8 @@ STEPS: tuple[Step, ...] = (
          "Reading the source VM's configuration from vCenter", "🔍"),
     Step(("vma-discovery",), "Discovering VMs in vCenter", "setup",
          "Reading VM details from vCenter through the source appliance", "🔍"),
+    Step(("oma-login",), "Logging In to the Replication Service", "setup",
+         "Getting a session from the migration appliance before starting a replication", "🔑"),
     Step(("replication-dispatch",), "Starting Replication", "setup",
          "Asking the replication service to start copying the VM", "📤"),
     # Preparation

@@ -24,19 +24,64 @@ BATCH = 200
 
 
 def release_context(vm_context_id: str | None) -> bool:
-    """Recompute the context from its jobs as the OMA's completion step does: the newest active
+    """Recompute one context from its jobs as the OMA's completion step does: the newest active
     job stays current (a VM still copying stays blocked); otherwise `current_job_id` is cleared
     and the status follows the newest job. A failed-over VM keeps its status. Commits; True if
     the context changed."""
     if not vm_context_id:
         return False
-    context = db.session.get(VMReplicationContext, vm_context_id)
-    if context is None:
-        return False
-    jobs = db.session.execute(
-        select(ReplicationJob.id, ReplicationJob.status).where(ReplicationJob.vm_context_id == vm_context_id)
-        .order_by(ReplicationJob.created_at.desc(), ReplicationJob.id.desc())).all()
-    states = [(job_id, replication_state(status)) for job_id, status in jobs]
+    return bool(release_contexts([vm_context_id]))
+
+
+def release_finished_holders() -> list[str]:
+    """Contexts whose `current_job_id` names a job that ended, or no job at all, are released.
+
+    Catches what no completion step cleared: a setup the OMA failed half-way
+    (`replication_failed`, migration.go:141-225), a job another tool ended, every job of an OMA
+    without its progress poller. Returns the context ids released."""
+    job = ReplicationJob
+    held = db.session.scalars(
+        select(VMReplicationContext.context_id)
+        .outerjoin(job, job.id == VMReplicationContext.current_job_id)
+        .where(VMReplicationContext.current_job_id.is_not(None), VMReplicationContext.current_job_id != "")
+        .where((job.id.is_(None)) | ~replication_active(job.status))
+        .limit(BATCH)).all()
+    return release_contexts(held)
+
+
+def release_contexts(context_ids: list[str]) -> list[str]:
+    """Recount `context_ids` (two reads for all of them, one update per context that changes)."""
+    if not context_ids:
+        return []
+    contexts = {c.context_id: c for c in db.session.scalars(
+        select(VMReplicationContext).where(VMReplicationContext.context_id.in_(context_ids)))}
+    jobs: dict[str, list[tuple[str, str]]] = {context_id: [] for context_id in contexts}
+    for context_id, job_id, status in db.session.execute(
+            select(ReplicationJob.vm_context_id, ReplicationJob.id, ReplicationJob.status)
+            .where(ReplicationJob.vm_context_id.in_(list(contexts)))
+            .order_by(ReplicationJob.created_at.desc(), ReplicationJob.id.desc())):
+        jobs[context_id].append((job_id, replication_state(status)))
+    released = []
+    now = utcnow()
+    for context_id, context in contexts.items():
+        changed = _recount(context, jobs[context_id])
+        if not changed:
+            continue
+        if "current_status" in changed:
+            changed["last_status_change"] = now
+        db.session.execute(update(VMReplicationContext).where(VMReplicationContext.context_id == context_id)
+                           .values(**changed, updated_at=now).execution_options(synchronize_session=False))
+        released.append(context_id)
+        if "current_job_id" in changed:
+            log.info("VM %s is no longer held by job %s (it ended); the appliance accepts its next replication",
+                     context.vm_name, context.current_job_id)
+    db.session.commit()
+    return released
+
+
+def _recount(context: VMReplicationContext, states: list[tuple[str, str]]) -> dict:
+    """The columns UpdateVMContextAfterJobCompletion would write that differ from `context`;
+    `states` are (job id, replication_state) newest first."""
     current = next((job_id for job_id, state in states if state in ("active", "unknown")), None)
     last_success = next((job_id for job_id, state in states if state == "completed"), None)
     if current is not None:
@@ -52,35 +97,4 @@ def release_context(vm_context_id: str | None) -> bool:
     values = {"current_job_id": current, "last_successful_job_id": last_success or context.last_successful_job_id,
               "total_jobs_run": len(states), "successful_jobs": sum(1 for _, s in states if s == "completed"),
               "failed_jobs": sum(1 for _, s in states if s == "failed"), "current_status": status}
-    changed = {key: value for key, value in values.items() if getattr(context, key) != value}
-    if not changed:
-        return False
-    if "current_status" in changed:
-        changed["last_status_change"] = utcnow()
-    db.session.execute(update(VMReplicationContext).where(VMReplicationContext.context_id == vm_context_id)
-                       .values(**changed, updated_at=utcnow()).execution_options(synchronize_session=False))
-    db.session.commit()
-    if "current_job_id" in changed:
-        log.info("VM %s is no longer held by job %s (it ended); the appliance accepts its next replication",
-                 context.vm_name, context.current_job_id)
-    return True
-
-
-def release_finished_holders() -> list[str]:
-    """Contexts whose `current_job_id` names a job that ended, or no job at all, are released.
-
-    Catches what no completion step cleared: a setup the OMA failed half-way
-    (`replication_failed`, migration.go:141-225), a job another tool ended. Returns the
-    context ids released."""
-    job = ReplicationJob
-    held = db.session.execute(
-        select(VMReplicationContext.context_id, job.id)
-        .outerjoin(job, job.id == VMReplicationContext.current_job_id)
-        .where(VMReplicationContext.current_job_id.is_not(None), VMReplicationContext.current_job_id != "")
-        .where((job.id.is_(None)) | ~replication_active(job.status))
-        .limit(BATCH)).all()
-    released = []
-    for context_id, _job_id in held:
-        if release_context(context_id):
-            released.append(context_id)
-    return released
+    return {key: value for key, value in values.items() if getattr(context, key) != value}

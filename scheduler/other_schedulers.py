@@ -50,14 +50,14 @@ def find_other_scheduler(now: datetime | None = None) -> OtherScheduler | None:
     """Runs within the last 24 hours that the dashboard did not write, or None."""
     now = now or utcnow()
     execution = ScheduleExecution
-    since = now - WINDOW
-    recent = (execution.started_at >= since) | (execution.scheduled_at >= since)
+    # The Go scheduler writes started_at with every run it records (scheduler_service.go:579, :1030):
+    # the window is read down idx_schedule_executions_started_at.
+    recent = execution.started_at >= now - WINDOW
     latest = db.session.execute(
-        select(execution.triggered_by, func.coalesce(execution.started_at, execution.scheduled_at),
-               ReplicationSchedule.name)
+        select(execution.triggered_by, execution.started_at, ReplicationSchedule.name)
         .outerjoin(ReplicationSchedule, ReplicationSchedule.id == execution.schedule_id)
         .where(recent, _foreign())
-        .order_by(func.coalesce(execution.started_at, execution.scheduled_at).desc()).limit(1)).first()
+        .order_by(execution.started_at.desc()).limit(1)).first()
     if latest is None:
         return None
     runs = db.session.scalar(select(func.count()).select_from(execution).where(recent, _foreign())) or 0

@@ -22,6 +22,7 @@ refused by the OMA for good and its execution can finish.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -30,7 +31,7 @@ from appliance import ApplianceError, VMAClient
 from extensions import db
 from models import SETUP_REPLICATION_STATUSES, ReplicationJob, replication_active
 from scheduler import metrics
-from scheduler.contexts import release_context, release_finished_holders
+from scheduler.contexts import release_contexts, release_finished_holders
 from scheduler.vma_progress import export_names, record
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,13 @@ def reason(rule: str, setup_stuck_after: timedelta = SETUP_STUCK_AFTER) -> str:
     return REASONS[rule].format(minutes=int(setup_stuck_after.total_seconds() // 60))
 
 
-def vma_answer(vma: VMAClient | None, job) -> tuple[str, dict | None]:
+def vma_answer(vma: VMAClient | None, job, names: Sequence[str] = ()) -> tuple[str, dict | None]:
     """("found", body), ("not_found", None) or ("no_data", None): no VMA configured, unreachable,
     or an answer that says nothing about the job."""
     if vma is None or not vma.configured:
         return "no_data", None
     try:
-        answer = vma.job_progress(job.id, export_names(job))
+        answer = vma.job_progress(job.id, names)
     except ApplianceError as exc:
         log.info("VMA has no data on job %s (%s)", job.id, exc.category)
         return "no_data", None
@@ -77,8 +78,8 @@ def vma_answer(vma: VMAClient | None, job) -> tuple[str, dict | None]:
 
 
 def phantom_rule(job, now: datetime, vma: VMAClient | None, setup_stuck_after: timedelta = SETUP_STUCK_AFTER,
-                 progress_from_vma: bool = False) -> str | None:
-    """The first phantom rule a job matches, or None."""
+                 progress_from_vma: bool = False, names: Sequence[str] = ()) -> str | None:
+    """The first phantom rule a job matches, or None; `names` are the job's NBD export names."""
     status = (job.status or "pending").lower()
     progress = float(job.progress_percent or 0)
     if status == "completed":
@@ -92,7 +93,7 @@ def phantom_rule(job, now: datetime, vma: VMAClient | None, setup_stuck_after: t
         and now - started > ZERO_PROGRESS_AFTER
     if not quiet and not zero_too_long:
         return None
-    state, body = vma_answer(vma, job)
+    state, body = vma_answer(vma, job, names)
     if state == "found":
         if progress_from_vma:
             record(job.id, body, now)
@@ -115,9 +116,11 @@ def detect_phantoms(vma: VMAClient | None, now: datetime, setup_stuck_after: tim
                               (job.status == "completed") & (job.completed_at >= now - COMPLETED_WINDOW)
                               & (job.progress_percent < 100)))
         .order_by(job.updated_at).limit(BATCH)).all()
-    marked = []
+    marked: list[tuple[str, str]] = []
+    released: list[str] = []
+    names = export_names(candidates)
     for candidate in candidates:
-        rule = phantom_rule(candidate, now, vma, setup_stuck_after, progress_from_vma)
+        rule = phantom_rule(candidate, now, vma, setup_stuck_after, progress_from_vma, names[candidate.id])
         if rule is None:
             continue
         words = reason(rule, setup_stuck_after)
@@ -132,6 +135,7 @@ def detect_phantoms(vma: VMAClient | None, now: datetime, setup_stuck_after: tim
             metrics.PHANTOMS.labels(rule).inc()
             log.warning("Job %s marked failed: %s", candidate.id, words)
             marked.append((candidate.id, rule))
-            release_context(candidate.vm_context_id)
+            released.append(candidate.vm_context_id)
+    release_contexts([context_id for context_id in dict.fromkeys(released) if context_id])
     release_finished_holders()
     return marked

@@ -36,7 +36,7 @@ from scheduler import metrics
 from scheduler.chains import validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
-from scheduler.contexts import release_context
+from scheduler.contexts import release_contexts
 from scheduler.ids import chain_execution_id, retry_execution_id
 from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING, SETTLED, SKIPPED,
                                 SUPERSEDED, job_outcome)
@@ -211,8 +211,7 @@ class Pipeline:
             self._write(execution, details, entries)
             db.session.commit()
         self._finish_if_settled(execution, schedule, details, entries)
-        for vm_context_id in ended:
-            release_context(vm_context_id)
+        release_contexts(ended)
 
     @staticmethod
     def _drop_superseded(execution: ScheduleExecution, schedule: ReplicationSchedule, pending: list[Candidate],
@@ -291,11 +290,11 @@ class Pipeline:
             return
         category = entry.get("reason") if entry.get("reason") in UNANSWERED else "timeout"
         entry.pop("unanswered_at", None)
-        sanitized = sanitize_error("replication", f"replication request {category}: no job appeared")
         minutes = max(1, round(self.unanswered_grace.total_seconds() / 60))
         _set(entry, FAILED, reason=category, retryable=True,
              message=f"The appliance did not confirm the start, and no job appeared within {minutes} minute(s)",
-             actionable_steps=list(sanitized.actionable_steps))
+             actionable_steps=["Check that the migration appliance is not overloaded",
+                               "Let the retry or the next scheduled run replicate the VM"])
 
     def _dispatching_here(self, vm_context_id: str) -> bool:
         with self._plan_lock:

@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from appliance import ApplianceError, VMAClient
@@ -43,23 +43,30 @@ STATUS_TO_STATUS = {"Queued": "initializing", "Preparing": "initializing", "Snap
 # The NBD export names the OMA poller tries before the job id (vma_progress_poller.go:438-466,
 # repository.go:1578-1596): its volume tables are not part of what the dashboard manages, so
 # the query runs only where they exist.
-_EXPORT_NAMES = text("SELECT ov.volume_id FROM vm_disks vd JOIN ossea_volumes ov ON vd.ossea_volume_id = ov.id "
-                     "WHERE vd.job_id = :job_id")
-_volume_tables = {"present": None}
+_EXPORT_NAMES = text("SELECT vd.job_id, ov.volume_id FROM vm_disks vd JOIN ossea_volumes ov "
+                     "ON vd.ossea_volume_id = ov.id WHERE vd.job_id IN :job_ids").bindparams(
+    bindparam("job_ids", expanding=True))
+#: Whether each database (by URL) has the OMA's volume tables, learnt at the first query.
+_volume_tables: dict[str, bool] = {}
 
 
-def export_names(job) -> list[str]:
-    """The job's NBD export names: its `nbd_export_name`, then `migration-vol-<volume>` of its disks."""
-    names = [name for name in (job.nbd_export_name or "").split(",") if name.strip()]
-    if _volume_tables["present"] is not False:
+def export_names(jobs) -> dict[str, list[str]]:
+    """Each job's NBD export names: its `nbd_export_name`, then `migration-vol-<volume>` of its
+    disks, for all `jobs` in one statement."""
+    names = {job.id: [name.strip() for name in (job.nbd_export_name or "").split(",") if name.strip()]
+             for job in jobs}
+    database = str(db.engine.url)
+    if names and _volume_tables.get(database) is not False:
         try:
             with db.session.begin_nested():
-                volumes = db.session.execute(_EXPORT_NAMES, {"job_id": job.id}).scalars().all()
-            _volume_tables["present"] = True
-            names += [f"migration-vol-{volume}" for volume in volumes if volume]
+                rows = db.session.execute(_EXPORT_NAMES, {"job_ids": list(names)}).all()
+            _volume_tables[database] = True
+            for job_id, volume in rows:
+                if volume:
+                    names[job_id].append(f"migration-vol-{volume}")
         except SQLAlchemyError:
-            _volume_tables["present"] = False
-    return list(dict.fromkeys(name.strip() for name in names))
+            _volume_tables[database] = False
+    return {job_id: list(dict.fromkeys(found)) for job_id, found in names.items()}
 
 
 def _number(value, default=0):
@@ -109,9 +116,10 @@ def poll_quiet_jobs(vma: VMAClient, now: datetime) -> int:
         select(job).where(job.status.in_(COPY_REPLICATION_STATUSES), job.updated_at < now - QUIET_AFTER)
         .order_by(job.updated_at).limit(JOBS_PER_POLL)).all()
     written = 0
+    names = export_names(quiet)
     for row in quiet:
         try:
-            answer = vma.job_progress(row.id, export_names(row))
+            answer = vma.job_progress(row.id, names[row.id])
         except ApplianceError as exc:
             log.info("VMA progress of job %s not read (%s)", row.id, exc.category)
             continue

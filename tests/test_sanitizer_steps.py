@@ -67,6 +67,7 @@ REPLICATION_DISPLAY_NAMES = {
     "replication": "Data Replication",
     "replication-dispatch": "Starting Replication",
     "vma-discovery": "Discovering VMs in vCenter",
+    "oma-login": "Logging In to the Replication Service",
 }
 
 ALL_TABLE_NAMES = [name for step in STEPS for name in step.names]

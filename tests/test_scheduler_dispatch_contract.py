@@ -169,3 +169,20 @@ def test_the_replication_request_decodes_into_the_real_struct_with_nothing_dropp
     fire(schedule, pipeline)
     (request,) = appliance.replication_requests
     assert request_problems(request, load_fixture("oma_replication_201")) == ([], [])
+
+
+def test_a_login_that_fails_is_a_failure_at_once_not_a_request_waiting_for_its_job(app, appliance, httpserver):
+    # The replication request was never sent: there is no job row to wait for.
+    httpserver.expect_request("/api/v1/auth/login", method="POST").respond_with_json({"error": "down"}, status=503)
+    app.config["OMA_LOGIN_TOKEN"] = "appliance-login-token"
+    patient = Pipeline(app, "test-host:1:abcd")
+    patient.unanswered_grace = timedelta(minutes=5)
+    schedule, _, _ = schedule_with_vms(1, retry_attempts=1, retry_delay_minutes=1)
+    try:
+        execution = fire(schedule, patient)
+        entry = execution.execution_details["vms"][0]
+        assert (entry["outcome"], entry["reason"], entry["retryable"]) == ("failed", "server", True)
+        assert "unanswered_at" not in entry and appliance.replication_requests == []
+        assert execution.status == "failed" and len(retries()) == 1
+    finally:
+        patient.shutdown()

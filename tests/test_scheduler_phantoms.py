@@ -187,3 +187,19 @@ def test_progress_read_from_the_vma_understands_the_vmas_own_words(app, answer, 
     if status == "failed":
         assert stored.error_message == '["nbd: broken pipe"]'
         assert db.session.get(VMReplicationContext, vm_id).current_status == "failed"
+
+
+def test_a_job_the_vma_follows_by_its_volumes_export_name_is_found_there(app, vma):
+    # The OMA poller asks by migration-vol-<volume> first (vma_progress_poller.go:438-466), from
+    # its vm_disks and ossea_volumes tables (repository.go:1578-1596) where the database has them.
+    from sqlalchemy import text
+    for statement in ("CREATE TABLE ossea_volumes (id INTEGER PRIMARY KEY, volume_id VARCHAR(64))",
+                      "CREATE TABLE vm_disks (id INTEGER PRIMARY KEY, job_id VARCHAR(191), ossea_volume_id INTEGER)"):
+        db.session.execute(text(statement))
+    quiet = job(progress=0, updated_minutes_ago=150, started_minutes_ago=150)
+    db.session.execute(text("INSERT INTO ossea_volumes (id, volume_id) VALUES (7, 'b6f1c2d3-vol')"))
+    db.session.execute(text("INSERT INTO vm_disks (job_id, ossea_volume_id) VALUES (:job, 7)"), {"job": quiet.id})
+    db.session.commit()
+    vma.known["migration-vol-b6f1c2d3-vol"] = {"status": "Streaming", "phase": "Transfer", "percentage": 12}
+    assert detect_phantoms(vma, utcnow()) == []
+    assert state(quiet)[0] == "replicating"
