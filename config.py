@@ -119,6 +119,7 @@ class Config:
             "SIMULATOR_FAILOVER_INTERVAL_SECONDS": float(os.environ.get("SIMULATOR_FAILOVER_INTERVAL_SECONDS", "240")),
             "DISPLAY_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "UTC"),
             "PAGE_POLL_INTERVAL_SECONDS": _int("PAGE_POLL_INTERVAL_SECONDS", 2),
+            "PAGE_IDLE_POLL_INTERVAL_SECONDS": _int("PAGE_IDLE_POLL_INTERVAL_SECONDS", 20),
             "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", ""),
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",

@@ -54,9 +54,14 @@ def test_the_job_detail_shows_friendly_step_names_and_sanitized_errors(client):
 def test_a_running_jobs_detail_polls_and_a_finished_one_does_not(client):
     job = make_replication_job(make_vm(), status="replicating", progress_percent=20)
     assert "data-poller" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert client.get(f"/jobs/{job.id}/poll").status_code in (200, 204)
     job.status = "completed"
     db.session.commit()
-    assert "data-poller" not in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    # The job's end reaches an open page once (286 with the last changes), then it stops for good.
+    finished = client.get(f"/jobs/{job.id}/poll")
+    assert finished.status_code == 286 and 'id="job-progress"' in finished.get_data(as_text=True)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "data-poller" not in page and "Finished · updated <time>" in page
 
 
 def test_an_unknown_job_is_a_404_page(client):

@@ -18,10 +18,13 @@ def test_the_overview_shows_a_running_job_with_an_accessible_progress_bar(client
     assert 'role="progressbar" aria-valuenow="42" aria-valuemin="0" aria-valuemax="100"' in page
 
 
-def test_the_overview_polls_only_while_something_runs(client):
-    assert 'data-poller' not in client.get("/").get_data(as_text=True)
+def test_the_overview_polls_slowly_while_idle_and_fast_while_something_runs(client):
+    idle = client.get("/").get_data(as_text=True)
+    assert 'data-poller' in idle and 'data-poll-active="0"' in idle
+    assert 'data-poll-interval="2" data-poll-idle-interval="20"' in idle
+    assert re.search(r"Updated <time>\d\d:\d\d:\d\d UTC</time>", idle)
     make_replication_job(make_vm(), status="replicating")
-    assert 'data-poller' in client.get("/").get_data(as_text=True)
+    assert 'data-poll-active="1"' in client.get("/").get_data(as_text=True)
 
 
 def test_a_failure_is_shown_in_operator_words_with_what_to_do(client):
@@ -79,14 +82,22 @@ def test_the_poll_answers_204_when_nothing_changed_and_only_the_changed_fragment
     assert 'aria-valuenow="60"' in body
 
 
-def test_the_poll_answers_286_once_nothing_runs_any_more(client):
+def test_the_poll_keeps_going_once_nothing_runs_and_says_the_page_is_idle(client):
     job = make_replication_job(make_vm(), status="replicating")
     versions = _versions(client.get("/").get_data(as_text=True))
     job.status = "completed"
     db.session.commit()
     response = client.get("/overview/poll", query_string={f"v.{k}": v for k, v in versions.items()})
-    assert response.status_code == 286
+    assert response.status_code == 200  # never 286: the 02:00 run must still show up on this page
+    assert response.headers["X-Poll-Active"] == "0"
+    assert re.fullmatch(r"\d\d:\d\d:\d\d UTC", response.headers["X-Poll-Updated"])
     assert 'id="overview-running"' in response.get_data(as_text=True)
+    versions = _versions(client.get("/").get_data(as_text=True))
+    quiet = client.get("/overview/poll", query_string={f"v.{k}": v for k, v in versions.items()})
+    assert quiet.status_code == 204 and quiet.headers["X-Poll-Active"] == "0"
+    make_replication_job(make_vm(), status="replicating")
+    woken = client.get("/overview/poll", query_string={f"v.{k}": v for k, v in versions.items()})
+    assert woken.status_code == 200 and woken.headers["X-Poll-Active"] == "1"
 
 
 def test_the_overview_runs_the_same_number_of_statements_for_1_or_30_running_jobs(client):

@@ -147,7 +147,7 @@ def test_the_detail_shows_groups_vms_and_per_vm_outcomes(client):
     page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
     assert "db-tier" in page and "db-01" in page
     assert "skipped: vm in failover" in page and "job-1" in page
-    assert "data-poller" not in page
+    assert 'data-poller' in page and 'data-poll-active="0"' in page  # idle, but it still goes live
 
 
 def test_each_vm_outcome_reads_as_what_happened_to_it(client):

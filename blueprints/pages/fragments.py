@@ -6,8 +6,14 @@ fragments for the first paint with the `panel` macro of `_macros.html`; the page
 endpoint renders the very same fragments, compares each version with the one the browser
 reports (`v.<fragment id>` query parameters, added by static/js/app.js) and answers with only the
 fragments that changed, through the same macro as out-of-band swaps (`_poll.html`). 204 means
-nothing changed; 286 tells htmx to stop polling because nothing on the page is running any more
-(the response still carries the last changes).
+nothing changed.
+
+A live page never stops polling because nothing runs right now: an Overview left open overnight
+must show the 02:00 run start. Every answer says whether something on the page is running
+(`X-Poll-Active`), and the browser polls every PAGE_POLL_INTERVAL_SECONDS while it is, every
+PAGE_IDLE_POLL_INTERVAL_SECONDS while it is not; `X-Poll-Updated` is the time of the answer in
+the operator's display zone, shown as the page's freshness ("updated 22:41:07"). 286 is kept for
+a page whose subject is finished for good (a completed job's detail page): the browser stops.
 """
 from __future__ import annotations
 
@@ -18,8 +24,13 @@ from typing import Callable, Iterable
 from flask import current_app, make_response, render_template, request
 from markupsafe import Markup
 
+from blueprints.pages.context import format_time
+from models import utcnow
+
 STOP_POLLING = 286
 DEFAULT_POLL_INTERVAL_SECONDS = 2
+DEFAULT_IDLE_POLL_INTERVAL_SECONDS = 20
+FRESHNESS_FORMAT = "%H:%M:%S"
 
 
 @dataclass(frozen=True)
@@ -74,9 +85,10 @@ def render_panels(panels: Iterable[Panel]) -> dict[str, Fragment]:
     return by_id(panel.render() for panel in panels)
 
 
-def poll_panels(panels: Iterable[Panel], *, active: bool):
+def poll_panels(panels: Iterable[Panel], *, active: bool, finished: bool = False):
     """`poll_response` for panels: only those whose state changed are loaded and rendered."""
-    return poll_response([panel.render() for panel in panels if _changed(panel)], active=active)
+    return poll_response([panel.render() for panel in panels if _changed(panel)], active=active,
+                         finished=finished)
 
 
 def minute_of(now) -> str:
@@ -85,8 +97,24 @@ def minute_of(now) -> str:
 
 
 def poll_interval() -> int:
-    """Seconds between two polls of a page (PAGE_POLL_INTERVAL_SECONDS, default 2)."""
-    return int(current_app.config.get("PAGE_POLL_INTERVAL_SECONDS") or DEFAULT_POLL_INTERVAL_SECONDS)
+    """Seconds between two polls of a page while something on it runs (PAGE_POLL_INTERVAL_SECONDS)."""
+    return max(1, int(current_app.config.get("PAGE_POLL_INTERVAL_SECONDS") or DEFAULT_POLL_INTERVAL_SECONDS))
+
+
+def idle_poll_interval() -> int:
+    """Seconds between two polls of a page while nothing on it runs (PAGE_IDLE_POLL_INTERVAL_SECONDS)."""
+    return max(1, int(current_app.config.get("PAGE_IDLE_POLL_INTERVAL_SECONDS") or DEFAULT_IDLE_POLL_INTERVAL_SECONDS))
+
+
+def poll_context(url: str, *, active: bool, finished: bool = False) -> dict:
+    """What a live page's template needs for its poller (the `poller` macro of `_macros.html`)."""
+    return {"poll": {"url": url, "active": active, "finished": finished, "interval": poll_interval(),
+                     "idle_interval": idle_poll_interval(), "updated": freshness()}}
+
+
+def freshness() -> str:
+    """The time of this answer in the operator's display zone: what "updated 22:41:07" shows."""
+    return format_time(utcnow(), FRESHNESS_FORMAT)
 
 
 def _changed(item: Fragment | Panel) -> bool:
@@ -94,13 +122,16 @@ def _changed(item: Fragment | Panel) -> bool:
     return request.args.get(f"v.{item.id}") != item.version
 
 
-def poll_response(fragments: Iterable[Fragment], *, active: bool):
-    """Answer one poll: changed fragments as OOB swaps, 204 if none, 286 once nothing runs."""
+def poll_response(fragments: Iterable[Fragment], *, active: bool, finished: bool = False):
+    """Answer one poll: changed fragments as OOB swaps, 204 if none; 286 once the page's subject
+    is finished for good (the answer still carries the last changes)."""
     changed = [fragment for fragment in fragments if _changed(fragment)]
-    status = 200 if active else STOP_POLLING
-    if not changed and active:
-        status = 204
+    status = 200 if changed else 204
+    if finished:
+        status = STOP_POLLING
     response = make_response(render_template("_poll.html", fragments=changed) if changed else "", status)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Poll-Active"] = "1" if active and not finished else "0"
+    response.headers["X-Poll-Updated"] = freshness()
     response.vary.add("HX-Request")
     return response

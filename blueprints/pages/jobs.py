@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, render_template, request, url_for
 
 import jobs
-from blueprints.pages.fragments import (Panel, by_id, minute_of, poll_interval, poll_panels, poll_response,
+from blueprints.pages.fragments import (Panel, by_id, minute_of, poll_context, poll_panels, poll_response,
                                         render_fragment, render_panels)
 from blueprints.pages.forms import field_errors, page_number
 from blueprints.pages.timeline import build_timeline
@@ -88,11 +88,10 @@ def index():
         rendered = render_panels(panels)
     except ValidationError as exc:
         return render_template("jobs/index.html", filters=filters, panels={}, errors=field_errors(exc, LABELS),
-                               windows=WINDOWS, job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES,
-                               poll_active=False), 422
+                               windows=WINDOWS, job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES), 422
     return render_template("jobs/index.html", filters=filters, panels=rendered, errors={}, windows=WINDOWS,
-                           job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES, poll_active=active,
-                           poll_interval=poll_interval(), poll_url=url_for("jobs.poll", **request.args))
+                           job_types=jobs.JOB_TYPES, statuses=jobs.UNIFIED_STATUSES,
+                           **poll_context(url_for("jobs.poll", **request.args), active=active))
 
 
 @bp.get("/poll")
@@ -121,12 +120,12 @@ def _detail_fragments(job_id: str):
 @bp.get("/<path:job_id>/poll")
 def detail_poll(job_id: str):
     fragments, progress = _detail_fragments(job_id)
-    return poll_response(fragments, active=progress["is_active"])
+    return poll_response(fragments, active=progress["is_active"], finished=not progress["is_active"])
 
 
 @bp.get("/<path:job_id>")
 def detail(job_id: str):
     fragments, progress = _detail_fragments(job_id)
     return render_template("jobs/detail.html", job=progress["job"], panels=by_id(fragments),
-                           poll_active=progress["is_active"], poll_interval=poll_interval(),
-                           poll_url=url_for("jobs.detail_poll", job_id=job_id))
+                           **poll_context(url_for("jobs.detail_poll", job_id=job_id), active=progress["is_active"],
+                                          finished=not progress["is_active"]))

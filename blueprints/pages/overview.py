@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, render_template, url_for
 
 import jobs
-from blueprints.pages.fragments import Panel, minute_of, poll_interval, poll_panels, render_panels
+from blueprints.pages.fragments import Panel, minute_of, poll_context, poll_panels, render_panels
 from models import utcnow
 from scheduler.health import banner_state, scheduler_status
 
@@ -56,8 +56,8 @@ def _panels():
 @bp.get("/")
 def index():
     panels, active = _panels()
-    return render_template("overview/index.html", panels=render_panels(panels), poll_active=active,
-                           poll_url=url_for("overview.poll"), poll_interval=poll_interval())
+    return render_template("overview/index.html", panels=render_panels(panels),
+                           **poll_context(url_for("overview.poll"), active=active))
 
 
 @bp.get("/overview/poll")

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 import grouping
 import schedules
-from blueprints.pages.fragments import by_id, poll_interval, poll_response, render_fragment
+from blueprints.pages.fragments import by_id, poll_context, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
@@ -172,8 +172,7 @@ def detail(schedule_id: str):
                            next_run=schedules.schedules.next_run_of(schedule),
                            problem=schedule_problem(schedule),
                            parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
-                           poll_active=running, poll_interval=poll_interval(),
-                           poll_url=url_for("schedules.poll", schedule_id=schedule.id, page=page))
+                           **poll_context(url_for("schedules.poll", schedule_id=schedule.id, page=page), active=running))
 
 
 @bp.get("/<schedule_id>/poll")

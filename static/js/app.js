@@ -3,30 +3,73 @@
   "use strict";
 
   // ---- The page poller -------------------------------------------------------------------
-  // One element per page ([data-poller]) polls the page's poll endpoint. Each request reports the
-  // version of every fragment on the page so that the server answers with only what changed.
-  // Polling pauses while the tab is hidden and stops for good when the server answers 286.
+  // One element per page ([data-poller], the freshness line) polls the page's poll endpoint. Each
+  // request reports the version of every fragment on the page so that the server answers with
+  // only what changed. The page polls every data-poll-interval seconds while something on it runs
+  // and every data-poll-idle-interval seconds while nothing does (each answer says which, in
+  // X-Poll-Active), pauses while the tab is hidden, and stops for good on 286 (the page's subject
+  // is finished). The freshness line shows the time of the last answer (X-Poll-Updated).
   function poller() { return document.querySelector("[data-poller]"); }
+
+  function setFreshness(elt, text, stale) {
+    var line = elt.querySelector("[data-poll-freshness]");
+    if (line) { line.textContent = text; }
+    elt.classList.toggle("stale", !!stale);
+  }
+
+  function scheduleNextPoll(elt) {
+    window.clearTimeout(elt._pollTimer);
+    if (elt.hasAttribute("data-poll-stopped")) { return; }
+    var active = elt.getAttribute("data-poll-active") === "1";
+    var seconds = parseFloat(elt.getAttribute(active ? "data-poll-interval" : "data-poll-idle-interval"));
+    if (!(seconds > 0)) { seconds = active ? 2 : 20; }
+    elt._pollTimer = window.setTimeout(function () {
+      if (document.hidden) { elt.setAttribute("data-poll-due", ""); return; }
+      window.htmx.trigger(elt, "poll-now");
+    }, seconds * 1000);
+  }
+
+  function pollAnswered(evt) {
+    var elt = evt.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poller") || elt._pollAnswered === evt.detail.xhr) { return; }
+    elt._pollAnswered = evt.detail.xhr;
+    var xhr = evt.detail.xhr, status = xhr ? xhr.status : 0;
+    var updated = xhr && xhr.getResponseHeader("X-Poll-Updated");
+    if (status === 286) {
+      elt.setAttribute("data-poll-stopped", "");
+      setFreshness(elt, "Finished · updated " + (updated || ""), false);
+    } else if (status >= 200 && status < 300 && updated) {
+      elt.setAttribute("data-poll-active", xhr.getResponseHeader("X-Poll-Active") === "1" ? "1" : "0");
+      elt.setAttribute("data-poll-updated", updated);
+      setFreshness(elt, "Updated " + updated, false);
+    } else {
+      var since = elt.getAttribute("data-poll-updated") || (elt.querySelector("time") || {}).textContent || "";
+      setFreshness(elt, "Not updated since " + since + ": the dashboard is not answering; trying again.", true);
+    }
+    scheduleNextPoll(elt);
+  }
 
   document.addEventListener("htmx:configRequest", function (evt) {
     var elt = evt.detail.elt;
     if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-poller")) { return; }
-    if (document.hidden || elt.hasAttribute("data-poll-stopped")) { evt.preventDefault(); return; }
+    if (elt.hasAttribute("data-poll-stopped")) { evt.preventDefault(); return; }
     document.querySelectorAll("[data-fragment-version]").forEach(function (fragment) {
       if (fragment.id) { evt.detail.parameters["v." + fragment.id] = fragment.getAttribute("data-fragment-version"); }
     });
   });
 
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    var elt = evt.detail.elt;
-    if (elt && elt.hasAttribute && elt.hasAttribute("data-poller") && evt.detail.xhr && evt.detail.xhr.status === 286) {
-      elt.setAttribute("data-poll-stopped", "");
-    }
+  document.addEventListener("htmx:afterRequest", pollAnswered);
+  document.addEventListener("htmx:sendError", pollAnswered);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var elt = poller();
+    if (elt && window.htmx) { scheduleNextPoll(elt); }
   });
 
   document.addEventListener("visibilitychange", function () {
     var elt = poller();
-    if (!document.hidden && elt && !elt.hasAttribute("data-poll-stopped") && window.htmx) {
+    if (!document.hidden && elt && elt.hasAttribute("data-poll-due") && !elt.hasAttribute("data-poll-stopped") && window.htmx) {
+      elt.removeAttribute("data-poll-due");
       window.htmx.trigger(elt, "poll-now");
     }
   });

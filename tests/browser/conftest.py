@@ -35,7 +35,8 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "PAGE_POLL_INTERVAL_SECONDS": 1, "RATELIMIT_ENABLED": False}
+    return {**app_config, "PAGE_POLL_INTERVAL_SECONDS": 1, "PAGE_IDLE_POLL_INTERVAL_SECONDS": 3,
+            "RATELIMIT_ENABLED": False}
 
 
 @pytest.fixture
