@@ -20,6 +20,8 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.install
 ## run: migrate the embedded SQLite database and serve http://127.0.0.1:$(PORT) with demo data
 run: $(VENV)/.installed
 	$(VENV)/bin/flask --app app db upgrade
+	@echo "Starting the dashboard on http://127.0.0.1:$(PORT) (built-in appliance simulator and demo data;"
+	@echo "on the first start, the password of the user 'admin' is printed below)."
 	DEMO=$${DEMO:-1} $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT) --no-reload
 
 ## system-deps: MariaDB server and Chromium from Debian packages (installed when missing, as root)

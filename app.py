@@ -19,6 +19,7 @@ from joblog import init_joblog
 from runtime import gunicorn_master, serving_process
 from scheduler import start_scheduler
 from security import init_security
+from simulator.chatter import LOG_FORMAT, is_chatter
 from simulator import start_simulator
 
 
@@ -76,11 +77,25 @@ def _forget_connections_in_forked_children(app: Flask) -> None:
     os.register_at_fork(after_in_child=after_in_child)
 
 
+class _ConsoleFilter(logging.Filter):
+    """The console says what runs, where, and real warnings: unless LOG_LEVEL is DEBUG it leaves
+    out the simulated appliance's chatter (in its own log file, see simulator/chatter.py) and
+    the development server's line per request (pages poll every few seconds)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if is_chatter(record):
+            return False
+        return not (record.name == "werkzeug" and record.levelno <= logging.INFO and " - - [" in str(record.msg))
+
+
 def _configure_logging(app: Flask) -> None:
     level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=level, format=LOG_FORMAT)
+        if level > logging.DEBUG:
+            for handler in root.handlers:
+                handler.addFilter(_ConsoleFilter())
     root.setLevel(level)
 
 

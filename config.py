@@ -111,6 +111,8 @@ class Config:
             # The simulated OMA and VMA listen on two ports (0: a free one each).
             "SIMULATOR_PORT": _int("SIMULATOR_PORT", 0),
             "SIMULATOR_VMA_PORT": _int("SIMULATOR_VMA_PORT", 0),
+            # Where the simulated appliance logs (default: simulator.log in the instance folder).
+            "SIMULATOR_LOG_FILE": os.environ.get("SIMULATOR_LOG_FILE", ""),
             "SIMULATOR_FAILURE_RATE": float(os.environ.get("SIMULATOR_FAILURE_RATE", "0.12")),
             "SIMULATOR_TICK_SECONDS": float(os.environ.get("SIMULATOR_TICK_SECONDS", "5")),
             "SIMULATOR_PROVISION_SECONDS": float(os.environ.get("SIMULATOR_PROVISION_SECONDS", "3")),

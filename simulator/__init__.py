@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask
 
 from simulator.activity import DemoActivity
+from simulator.chatter import log_to_file, simulated
 from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
 from simulator.progress import ProgressDriver
 from simulator.seed import seed_demo_data
@@ -108,10 +110,12 @@ def start_simulator(app: Flask) -> Simulator:
         app.config["OMA_API_URL"] = simulator.oma_url
     if not app.config.get("VMA_API_URL"):
         app.config["VMA_API_URL"] = simulator.vma_url
-    with app.app_context():
+    chatter = app.config.get("SIMULATOR_LOG_FILE") or str(Path(app.instance_path) / "simulator.log")
+    log_to_file(chatter)
+    with app.app_context(), simulated():
         result = seed_demo_data()
-    log.info("Appliance simulator: OMA on %s, VMA on %s (demo data: %s)", simulator.oma_url, simulator.vma_url,
-             result.summary)
+    log.info("Appliance simulator: OMA on %s, VMA on %s (demo data: %s); its own log: %s", simulator.oma_url,
+             simulator.vma_url, result.summary, chatter)
     simulator.driver.start()
     if simulator.activity.interval_seconds > 0:
         simulator.activity.start()

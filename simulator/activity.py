@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from extensions import db
 from models import JobTracking, VMGroupMembership, VMReplicationContext, utcnow
+from simulator.chatter import simulated
 from simulator.failover import FAILURE_RATE, FailoverOutcome, choose_failing_step, run_operation
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class DemoActivity:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_seconds * self.rng.uniform(0.7, 1.3)):
             try:
-                with self.app.app_context():
+                with self.app.app_context(), simulated():
                     self.act()
             except Exception:  # the demo goes on after a transient database error
                 log.exception("Demo failover activity failed")

@@ -74,6 +74,13 @@ _VMS: tuple[tuple[str, str, int, bool], ...] = (
     ("kafka-01", "infra", 1, True), ("kafka-02", "infra", 1, True), ("elastic-01", "infra", 1, True),
     ("monitor-01", "infra", 0, True), ("vpn-01", "infra", 0, True), ("legacy-erp-01", "app", 0, True),
 )
+# VMs the simulated vCenter reports that the demo does not manage yet: discovery lists them as
+# "not managed yet", so adding a VM (with or without a first replication) can be tried.
+_UNMANAGED_VMS: tuple[tuple[str, str, int, bool], ...] = (
+    ("crm-01", "app", 0, True), ("crm-02", "app", 0, True), ("web-07", "web", 0, True),
+    ("win-test-01", "win", 0, False), ("analytics-01", "pg", 1, True), ("ci-runner-01", "infra", 1, True),
+    ("print-01", "win", 1, True),
+)
 _DATASTORES = {"London-DC1": ("ds-lon-ssd-01", "ds-lon-ssd-02"), "Frankfurt-DC2": ("ds-fra-ssd-01", "ds-fra-nl-01")}
 
 
@@ -166,7 +173,9 @@ def managed_vm(name: str, datacenter: str, vm_id: str, path: str, powered_on: bo
     return _spec(name, _TEMPLATES[kind], datacenter, powered_on, vm_id, path)
 
 
-DEMO_VMS: tuple[dict, ...] = tuple(_vm(*row) for row in _VMS)
+MANAGED_DEMO_VMS: tuple[dict, ...] = tuple(_vm(*row) for row in _VMS)
+UNMANAGED_DEMO_VMS: tuple[dict, ...] = tuple(_vm(*row) for row in _UNMANAGED_VMS)
+DEMO_VMS: tuple[dict, ...] = MANAGED_DEMO_VMS + UNMANAGED_DEMO_VMS
 _BY_NAME = {vm["name"]: vm for vm in DEMO_VMS}
 
 

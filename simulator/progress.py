@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from extensions import db
 from models import ReplicationJob, utcnow
+from simulator.chatter import simulated
 from simulator.context_after_job import update_context_after_job
 from simulator.plan import MIB, VMAState
 from simulator.raw_errors import VMA_FAILURE_CLASSIFICATION, vma_failure_columns
@@ -129,7 +130,7 @@ class ProgressDriver:
     def _run(self) -> None:
         while not self._stop.wait(self.interval_seconds):
             try:
-                with self.app.app_context():
+                with self.app.app_context(), simulated():
                     self.tick()
             except Exception:  # keep the demo alive through a transient database error
                 log.exception("Simulator progress tick failed")

@@ -1,4 +1,5 @@
-"""Demo data for an empty database: the inventory as managed VMs, schedules, groups, history.
+"""Demo data for an empty database: most of the inventory as managed VMs (a few stay for discovery
+to add), schedules, groups, history.
 
 Seeding happens once: only when no VM, schedule or group exists yet, and in a single
 transaction whose unique keys (VM name per vCenter, schedule and group names) make a second
@@ -20,7 +21,7 @@ from extensions import db
 from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext, utcnow)
 from simulator.failover import seed_failover_history
-from simulator.inventory import DEMO_VMS, VCENTER_HOST, total_disk_bytes
+from simulator.inventory import MANAGED_DEMO_VMS, VCENTER_HOST, total_disk_bytes
 from simulator.plan import bytes_to_transfer
 from simulator.raw_errors import VMA_FAILURE_CLASSIFICATION, replication_error, vma_failure_columns
 from simulator.replications import NBD_PORT, new_job_id
@@ -97,7 +98,7 @@ def seed_demo_data(now: datetime | None = None, rng: random.Random | None = None
 
 
 def _seed(now: datetime, rng: random.Random) -> dict:
-    contexts = {vm["name"]: _context(vm, now) for vm in DEMO_VMS}
+    contexts = {vm["name"]: _context(vm, now) for vm in MANAGED_DEMO_VMS}
     db.session.add_all(contexts.values())
     schedules = {}
     for name, cron, tz, rtype, max_jobs, retries, delay, description in _SCHEDULES:
@@ -194,7 +195,7 @@ def _last_slot(now: datetime, hour: int, tz: str) -> datetime:
 
 def _history(now: datetime, rng: random.Random, contexts: dict, schedules: dict, groups: dict) -> int:
     """Initial copies of most VMs days ago, and last night's run of the nightly schedule."""
-    by_name = {vm["name"]: vm for vm in DEMO_VMS}
+    by_name = {vm["name"]: vm for vm in MANAGED_DEMO_VMS}
     members_of = {name: members for name, _schedule, _max, _priority, members in _GROUPS}
     never_replicated = {"pgtest3", "win-rdp-02", "vpn-01", "kafka-02"}
     jobs: list[ReplicationJob] = []

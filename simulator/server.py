@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from simulator.chatter import SimulatedWSGI
 from simulator.oma_api import OMAApp
 from simulator.sessions import SessionStore
 from simulator.setup import SetupSettings
@@ -66,8 +67,8 @@ class Appliance:
 
     @classmethod
     def build(cls, oma_app: OMAApp, vma_app: VMAApp, *, oma_port: int = 0, vma_port: int = 0) -> "Appliance":
-        return cls(SimulatorServer(oma_app, oma_port, name="simulator-oma"),
-                   SimulatorServer(vma_app, vma_port, name="simulator-vma"), oma_app, vma_app)
+        return cls(SimulatorServer(SimulatedWSGI(oma_app), oma_port, name="simulator-oma"),
+                   SimulatorServer(SimulatedWSGI(vma_app), vma_port, name="simulator-vma"), oma_app, vma_app)
 
     def start(self) -> "Appliance":
         self.oma.start()

@@ -173,3 +173,13 @@ def test_two_processes_starting_together_seed_one_demo(app):
     db.session.expire_all()
     assert count(ReplicationSchedule) == 3 and count(VMMachineGroup) == 4
     assert count(JobTracking) == 5
+
+
+def test_the_simulated_vcenter_reports_vms_the_demo_does_not_manage_yet(seeded):
+    from simulator.inventory import DATACENTERS, demo_vms
+    managed = set(db.session.scalars(select(VMReplicationContext.vm_name)))
+    for datacenter in DATACENTERS:
+        reported = {vm["name"] for vm in demo_vms(datacenter)}
+        # Discovery of each datacenter has something to add: "not managed yet" is never 0.
+        assert len(reported - managed) >= 2, datacenter
+        assert reported & managed, datacenter
