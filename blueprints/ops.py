@@ -1,10 +1,10 @@
-"""Probes for orchestrators and monitoring: /healthz, /readyz, /metrics.
+"""Probes for orchestrators and monitoring: /healthz, /readyz, /metrics; and /favicon.ico.
 
 All three are public: probes and Prometheus scrape without a session (the access guard accepts
 bearer tokens only under /api/), and none of them carries a name, an id or a secret — only
 states, counts and durations. Restrict them at the reverse proxy if the network calls for it.
 """
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify, send_from_directory
 from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +16,14 @@ from scheduler.metrics import REGISTRY
 from security import public
 
 bp = Blueprint("ops", __name__)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The page icon, for browsers and tools that ask for /favicon.ico whatever the page names."""
+    response = send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    return response
 
 
 @bp.get("/healthz")

@@ -104,6 +104,13 @@ def test_healthz_answers_without_login(anon_client):
     assert response.get_json()["status"] == "ok"
 
 
+def test_the_page_icon_is_served_to_anyone_and_named_by_every_page(anon_client, client):
+    icon = anon_client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
+    assert 'rel="icon" href="/static/favicon.svg"' in anon_client.get("/login").get_data(as_text=True)
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
 def test_an_unknown_api_path_answers_a_json_404(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404

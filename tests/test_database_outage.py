@@ -13,8 +13,8 @@ from tests.support.routes import sample_value
 
 PAGE_MESSAGE = "The database is not reachable; this page retries by itself"
 # Routes that answer without asking the database: the liveness probe, the login form, static
-# files, the OpenAPI document.
-WITHOUT_DATABASE = {("GET", "/healthz"), ("GET", "/login"), ("GET", "/static/css/app.css"),
+# files and the page icon, the OpenAPI document.
+WITHOUT_DATABASE = {("GET", "/healthz"), ("GET", "/login"), ("GET", "/static/css/app.css"), ("GET", "/favicon.ico"),
                     ("GET", "/api/v1/openapi.json")}
 
 

@@ -35,6 +35,19 @@ def test_a_failure_is_shown_in_operator_words_with_what_to_do(client):
     assert "virt-v2v" not in page and "/dev/vdb" not in page and "libguestfs" not in page
 
 
+def test_the_same_failure_of_several_vms_is_one_problem_listing_each_vm(client):
+    for name in ("db-11", "db-12", "db-13"):
+        make_replication_job(make_vm(name), status="failed", error_message="connection refused by 10.0.0.5:443")
+    make_replication_job(make_vm("web-11"), status="failed", error_message="virt-v2v: error: libguestfs failed")
+    page = client.get("/").get_data(as_text=True)
+    failures = page[page.index('id="overview-failures"'):]
+    assert failures.count('class="failure"') == 2
+    assert "3 jobs" in failures
+    for name in ("db-11", "db-12", "db-13", "web-11"):
+        assert f">{name}</a>" in failures
+    assert failures.count("<summary>What you can do</summary>") == 2
+
+
 def test_the_next_run_of_an_enabled_schedule_is_listed_with_its_zone_named(client):
     make_schedule("nightly", "0 30 2 * * *", timezone="Europe/London")
     page = client.get("/").get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, url_for
 
 import jobs
 from blueprints.pages.fragments import Panel, minute_of, poll_context, poll_panels, render_panels
+from jobs.failures import group_failures
 from models import utcnow
 from scheduler.health import banner_state, scheduler_status
 
@@ -46,8 +47,8 @@ def _panels():
         Panel("overview-next-runs", "overview/_next_runs.html", scheduler_state,
               lambda: {"runs": scheduler_health()["next_fires"]}, label="Next scheduled runs"),
         Panel("overview-failures", "overview/_failures.html", jobs_state,
-              lambda: {"failures": jobs.list_jobs(jobs.build_filter(status="failed", since=since),
-                                                  per_page=FAILURE_LIMIT).items},
+              lambda: {"failures": group_failures(jobs.list_jobs(jobs.build_filter(status="failed", since=since),
+                                                                 per_page=FAILURE_LIMIT).items)},
               label="Recent failures"),
     ]
     return panels, fingerprint.active
