@@ -1,0 +1,30 @@
+"""Down to 768 px wide, no page scrolls sideways and Log out stays on screen."""
+from playwright.sync_api import expect
+
+from tests.browser.conftest import shoot
+from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
+
+PAGES = ("/", "/schedules/", "/schedules/new", "/groups/", "/groups/new", "/assignment/", "/jobs/", "/vms/",
+         "/discovery/", "/preferences")
+
+
+def test_every_page_fits_768_px_and_keeps_log_out_on_screen(page):
+    schedule = make_schedule("a schedule with a rather long name for a narrow window",
+                             description="Replicates the databases and application servers every night")
+    for n in range(4):
+        vm = make_vm(f"narrow-vm-with-a-long-name-{n:02d}")
+        add_member(make_group(f"Group {n} with a long name", schedule), vm)
+        make_replication_job(vm, status="replicating" if n % 2 else "failed", progress_percent=40,
+                             error_message=None if n % 2 else "connection refused")
+    page.set_viewport_size({"width": 768, "height": 900})
+    overflowing = []
+    for path in (*PAGES, f"/schedules/{schedule.id}", "/vms/narrow-vm-with-a-long-name-01"):
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 768:
+            overflowing.append(f"{path}: {width} px")
+        log_out = page.get_by_role("button", name="Log out")
+        expect(log_out).to_be_in_viewport()
+        shoot(page, "narrow-" + (path.strip("/").replace("/", "-") or "overview"))
+    assert not overflowing, overflowing
