@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from domain_errors import NotFound, ValidationError
 from extensions import db
-from jobs.items import step_to_dict
+from jobs.items import KNOWN_STEPS, step_to_dict
 from jobs.lookup import JobRef, resolve_any_id
 from jobs.unified import load_items
 from models import JOBLOG_ACTIVE_STATUSES, JobStep, LogEvent
@@ -44,7 +44,8 @@ def job_progress(any_id: Any) -> dict[str, Any]:
         "current_step": item["current_step"],
         "steps": steps,
         "steps_completed": completed,
-        "steps_total": len(steps),
+        # The steps the operation runs, not those recorded so far ("0 of 8" as a rollback starts).
+        "steps_total": max(len(steps), len(KNOWN_STEPS.get(item["job_type"], ()))),
         "is_active": item["status"] in JOBLOG_ACTIVE_STATUSES,
     }
 

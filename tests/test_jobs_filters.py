@@ -107,3 +107,25 @@ def test_the_vm_filter_finds_part_of_a_name_in_any_case_and_takes_wildcards_lite
     assert names("nothing-like-it") == []
     listing = client.get("/jobs/?vm=Pg").get_data(as_text=True).split('id="jobs-list"')[1]
     assert "PG-Prod-01" in listing and "web-pg-2" in listing and "mail_01" not in listing
+
+
+def test_a_starting_rollback_counts_its_steps_out_of_all_it_will_run(client):
+    job = make_operation(make_vm("rb-1"), kind="rollback", status="running",
+                         steps=[("failover-job-retrieval", "running", None)])
+    progress = jobs.job_progress(job.id)
+    total = len(jobs.items.KNOWN_STEPS["rollback"])
+    assert total > 1 and (progress["steps_completed"], progress["steps_total"]) == (0, total)
+    assert f"0 of {total} done" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+
+
+def test_the_vm_page_counts_failovers_and_rollbacks_with_its_replications(client):
+    from extensions import db
+    vm = make_vm("counted", total_jobs_run=3, successful_jobs=2, failed_jobs=1)
+    make_operation(vm, kind="test", status="completed", minutes=1)
+    make_operation(vm, kind="rollback", status="failed", minutes=2)
+    make_operation(vm, kind="live", status="completed", minutes=3)
+    make_operation(make_vm("other"), kind="test", status="completed")
+    db.session.commit()
+    page = client.get("/vms/counted").get_data(as_text=True)
+    assert "6 run · 4 succeeded · 2 failed" in page
+    assert "3 replication(s) (2 succeeded, 1 failed) · 3 failover(s) and rollback(s) (2 succeeded, 1 failed)" in page

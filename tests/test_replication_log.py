@@ -9,8 +9,13 @@ from extensions import db
 from models import LogEvent, ReplicationJob
 from sanitizer import find_forbidden
 from scheduler.phantoms import detect_phantoms
-from tests.test_scheduler_pipeline import (advance, app_config, appliance, fire, pipeline,  # noqa: F401
-                                           schedule_with_vms)
+from tests import test_scheduler_pipeline as stand_in
+from tests.test_scheduler_pipeline import advance, fire, schedule_with_vms
+
+# The stand-in appliance and the pipeline of the pipeline tests, over real HTTP.
+app_config = stand_in.app_config
+appliance = stand_in.appliance
+pipeline = stand_in.pipeline
 
 pytestmark = pytest.mark.both_dbs
 
