@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, literal, or_, select, union_all
+from sqlalchemy import String, cast, func, literal, or_, select, type_coerce, union_all
 
 from extensions import db
 from jobs.items import REPLICATION_STATUS_MAP, TIMELINE_JOBLOG_TYPES
@@ -33,6 +33,17 @@ class Fingerprint:
     active: bool  # some job is pending or running
 
 
+def _text(value):
+    """A literal typed as plain text: a UNION takes each column's type from its first SELECT,
+    and an untyped "" under a status column would be decoded through that column's ENUM."""
+    return literal(value, String)
+
+
+def _plain(column):
+    """A column read as plain text, whichever SELECT of the union comes first."""
+    return type_coerce(column, String)
+
+
 def jobs_fingerprint(flt: JobFilter | None = None, since: datetime | None = None) -> Fingerprint:
     """A short hash that changes whenever the jobs `flt` selects change visibly.
 
@@ -40,17 +51,25 @@ def jobs_fingerprint(flt: JobFilter | None = None, since: datetime | None = None
     filter is ignored, which keeps the fingerprint a superset. One statement: a UNION ALL of
     indexed reads.
     """
+    rows = sorted((tuple(row) for row in db.session.execute(fingerprint_statement(flt, since)).all()), key=repr)
+    active_rows = sum(1 for row in rows if row[0] in ("r", "j"))
+    return Fingerprint(hashlib.blake2b(repr(rows).encode(), digest_size=8).hexdigest(), active_rows > 0)
+
+
+def fingerprint_statement(flt: JobFilter | None = None, since: datetime | None = None):
+    """The one statement behind `jobs_fingerprint`. Every column of every SELECT is plain text,
+    so no row is decoded through a type it does not belong to (a status ENUM, say)."""
     flt = flt or JobFilter()
     parts = []
     if not flt.job_types or "replication" in flt.job_types:
-        active = select(literal("r").label("kind"), ReplicationJob.id.label("id"),
-                        ReplicationJob.status.label("status"),
+        active = select(_text("r").label("kind"), _plain(ReplicationJob.id).label("id"),
+                        _plain(ReplicationJob.status).label("status"),
                         cast(ReplicationJob.progress_percent, String).label("progress"),
                         (func.coalesce(ReplicationJob.current_operation, "") + "|"
                          + func.coalesce(ReplicationJob.vma_current_phase, "")).label("detail"),
                         cast(ReplicationJob.updated_at, String).label("at")).where(
             or_(ReplicationJob.status.in_(_ACTIVE_REPLICATION), ReplicationJob.status.is_(None)))
-        finished = select(literal("R"), literal(""), literal(""), cast(func.count(), String), literal(""),
+        finished = select(_text("R"), _text(""), _text(""), cast(func.count(), String), _text(""),
                           cast(func.max(ReplicationJob.completed_at), String)).where(
             ReplicationJob.status.in_(_FINISHED_REPLICATION))
         if flt.context_ids is not None:
@@ -65,15 +84,14 @@ def jobs_fingerprint(flt: JobFilter | None = None, since: datetime | None = None
         scope = [JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES), JobTracking.parent_job_id.is_(None)]
         if flt.context_ids is not None:
             scope.append(JobTracking.context_id.in_(flt.context_ids))
-        active = select(literal("j"), JobTracking.id, JobTracking.status, cast(JobTracking.percent_complete, String),
+        active = select(_text("j"), _plain(JobTracking.id), _plain(JobTracking.status),
+                        cast(JobTracking.percent_complete, String),
                         cast(newest_step, String), cast(JobTracking.updated_at, String)).where(
             JobTracking.status.in_(JOBLOG_ACTIVE_STATUSES), *scope)
-        finished = select(literal("J"), literal(""), literal(""), cast(func.count(), String), literal(""),
+        finished = select(_text("J"), _text(""), _text(""), cast(func.count(), String), _text(""),
                           cast(func.max(JobTracking.completed_at), String)).where(
             JobTracking.status.in_(_FINISHED_JOBLOG), *scope)
         if since is not None:
             finished = finished.where(JobTracking.completed_at >= since)
         parts += [active, finished]
-    rows = sorted((tuple(row) for row in db.session.execute(union_all(*parts)).all()), key=repr)
-    active_rows = sum(1 for row in rows if row[0] in ("r", "j"))
-    return Fingerprint(hashlib.blake2b(repr(rows).encode(), digest_size=8).hexdigest(), active_rows > 0)
+    return union_all(*parts)

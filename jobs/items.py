@@ -24,6 +24,18 @@ DATA_SOURCES = ("replication_jobs", "job_tracking")
 TIMELINE_JOBLOG_TYPES = ("failover", "cleanup")
 DISPLAY_NAMES = {"replication": "Replication", "test_failover": "Test Failover",
                  "live_failover": "Live Failover", "rollback": "Rollback"}
+# The steps the appliance runs for each operation, in order (the OMA's unified failover engine
+# and its rollback); a job's step total comes from here, not from the steps recorded so far.
+KNOWN_STEPS: dict[str, tuple[str, ...]] = {
+    "test_failover": ("validation", "multi-volume-snapshot-creation", "virtio-driver-injection", "vm-creation",
+                      "volume-attachment", "network-configuration", "vm-startup-and-validation"),
+    "live_failover": ("validation", "source-vm-power-off", "final-sync", "multi-volume-snapshot-creation",
+                      "virtio-driver-injection", "vm-creation", "volume-attachment", "network-configuration",
+                      "vm-startup-and-validation"),
+    "rollback": ("failover-job-retrieval", "test-vm-shutdown", "test-vm-deletion", "volume-detachment",
+                 "cloudstack-snapshot-rollback", "volume-reattachment-to-oma", "cloudstack-snapshot-deletion",
+                 "vm-context-status-update"),
+}
 # Raw replication statuses behind each unified status (anything else passes through as is).
 REPLICATION_STATUS_MAP = {
     "pending": ("pending",),

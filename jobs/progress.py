@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from domain_errors import NotFound, ValidationError
 from extensions import db
-from jobs.items import step_to_dict
+from jobs.items import KNOWN_STEPS, step_to_dict
 from jobs.lookup import JobRef, resolve_any_id
 from jobs.unified import load_items
 from models import JOBLOG_ACTIVE_STATUSES, JobStep, LogEvent
-from sanitizer import scrub_text, step_display_name
+from sanitizer import step_display_name
+from sanitizer.loglines import log_line_words
 
 MAX_LOG_LINES = 500
 
@@ -43,14 +44,16 @@ def job_progress(any_id: Any) -> dict[str, Any]:
         "current_step": item["current_step"],
         "steps": steps,
         "steps_completed": completed,
-        "steps_total": len(steps),
+        # The steps the operation runs, not those recorded so far ("0 of 8" as a rollback starts).
+        "steps_total": max(len(steps), len(KNOWN_STEPS.get(item["job_type"], ()))),
         "is_active": item["status"] in JOBLOG_ACTIVE_STATUSES,
     }
 
 
 def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200, *, tail: bool = False,
              ref: JobRef | None = None) -> dict[str, Any]:
-    """Log lines of a job after `after_id` (oldest first), scrubbed for operators.
+    """Log lines of a job after `after_id` (oldest first), in operator words (step names shown
+    as operators know them, raw errors as their sanitized message: sanitizer.loglines).
 
     Poll with the returned `last_id` as the next `after_id` to follow a running job. With
     `tail`, the newest `limit` lines instead (still oldest first): what a live page shows.
@@ -71,7 +74,7 @@ def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200, *, tail: bool = F
     else:
         rows = db.session.execute(query.order_by(LogEvent.id).limit(limit)).all()
     lines = [{"id": row_id, "ts": ts.isoformat() if ts else None, "level": level,
-              "message": scrub_text(message), "step": step_display_name(step) if step else None}
+              "message": log_line_words(message, step, level), "step": step_display_name(step) if step else None}
              for row_id, ts, level, message, step in rows]
     return {"job_id": ref.job_id, "logs": lines, "last_id": lines[-1]["id"] if lines else after_id,
             "has_more": len(lines) == limit}

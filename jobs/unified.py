@@ -78,7 +78,8 @@ class JobPage:
 
 def build_filter(job_type: Any = None, status: Any = None, vm: Any = None, since: datetime | None = None,
                  until: datetime | None = None) -> JobFilter:
-    """Check filter values (comma-separated lists allowed) and resolve `vm` (name or context id)."""
+    """Check filter values (comma-separated lists allowed) and resolve `vm`: a context id, or part
+    of a VM's name in any case ("pg" finds "PG-01" and "web-pg")."""
     types = _split("job_type", job_type, JOB_TYPES)
     statuses = _split("status", status, UNIFIED_STATUSES)
     context_ids = None
@@ -87,10 +88,17 @@ def build_filter(job_type: Any = None, status: Any = None, vm: Any = None, since
             raise ValidationError("vm", "must be a VM name or context id")
         context_ids = tuple(db.session.scalars(
             select(VMReplicationContext.context_id).where(
-                or_(VMReplicationContext.vm_name == vm, VMReplicationContext.context_id == vm))).all()) or (vm,)
+                or_(func.lower(VMReplicationContext.vm_name).like(f"%{like_escape(vm.lower())}%", escape="!"),
+                    VMReplicationContext.context_id == vm))).all()) or (vm,)
     if since and until and since >= until:
         raise ValidationError("since", "must be before until")
     return JobFilter(types, statuses, context_ids, since, until)
+
+
+def like_escape(text: str) -> str:
+    """`text` with the LIKE wildcards (and the escape character, "!") taken literally: "!" rather
+    than a backslash, which MySQL string literals would escape once more."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def _split(name: str, raw: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
@@ -101,7 +109,7 @@ def _split(name: str, raw: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
     values = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
     bad = [value for value in values if value not in allowed]
     if bad:
-        raise ValidationError(name, f"'{bad[0]}' is not one of {', '.join(allowed)}")
+        raise ValidationError(name, f"must be one of {', '.join(allowed)} (not '{bad[0][:40]}')")
     return values
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import or_, select, update
 from appliance import ApplianceError, VMAClient
 from extensions import db
 from models import SETUP_REPLICATION_STATUSES, ReplicationJob, replication_active
-from scheduler import metrics
+from scheduler import job_lines, metrics
 from scheduler.contexts import release_contexts, release_finished_holders
 from scheduler.vma_progress import export_names, record
 
@@ -52,6 +52,15 @@ REASONS = {
     "stale": "Phantom job: no progress update for 2 hours and no data from the VMA (marked failed by the scheduler)",
     "zero_progress": "Phantom job: still at 0% 30 minutes after it started (marked failed by the scheduler)",
     "inconsistent": "Inconsistent job: reported completed below 100% (marked failed by the scheduler)",
+}
+
+#: What each phantom check saw, for the job's own log.
+PHANTOM_CHECKS = {
+    "setup_stuck": "its setup did not move for too long",
+    "vma_not_found": "the source appliance does not know this job",
+    "stale": "no progress for 2 hours and no data from the source appliance",
+    "zero_progress": "still at 0 % 30 minutes after it started",
+    "inconsistent": "reported completed below 100 %",
 }
 
 
@@ -134,6 +143,8 @@ def detect_phantoms(vma: VMAClient | None, now: datetime, setup_stuck_after: tim
         if won:
             metrics.PHANTOMS.labels(rule).inc()
             log.warning("Job %s marked failed: %s", candidate.id, words)
+            job_lines.record(candidate.id, job_lines.WARN, f"Phantom check: {PHANTOM_CHECKS[rule]}; the scheduler "
+                                                           "marked the job failed and released the VM")
             marked.append((candidate.id, rule))
             released.append(candidate.vm_context_id)
     release_contexts([context_id for context_id in dict.fromkeys(released) if context_id])

@@ -32,7 +32,7 @@ from domain_errors import ChainCycle
 from extensions import db
 from models import DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from sanitizer import sanitize_error
-from scheduler import metrics
+from scheduler import job_lines, metrics
 from scheduler.chains import validate_chain
 from scheduler.collect import Candidate, collect_vms
 from scheduler.conflicts import current_load, first_conflict
@@ -246,7 +246,9 @@ class Pipeline:
             job = latest.get(entry["vm_context_id"])
             if job is not None and (entry.get("job_id") in (None, job.id)):
                 was = entry.get("outcome")
+                unanswered = bool(entry.get("unanswered_at"))
                 apply_job(entry, job)
+                log_what_changed(entry, job, was, unanswered)
                 if entry["outcome"] == FAILED and was != FAILED:
                     ended.append(entry["vm_context_id"])
             elif entry["outcome"] == DISPATCHING and entry.get("unanswered_at"):
@@ -334,7 +336,9 @@ class Pipeline:
                 # (migration.go:323 [OMA]); the original scheduler refused (scheduler_service.go:1163).
                 raise ApplianceError("client", f"VMA discovery of {candidate.vm_name} found no disks: the VM has "
                                                "no disks configured", step="vma-discovery")
-            body = self.oma.create_replication(replication_request(candidate, spec, config, **fields))
+            request = replication_request(candidate, spec, config, **fields)
+            asked_at = utcnow()
+            body = self.oma.create_replication(request)
             job_id = body.get("job_id")
             if not isinstance(job_id, str) or not job_id:
                 raise ApplianceError("protocol", "OMA answered the replication request without a job_id")
@@ -362,7 +366,15 @@ class Pipeline:
                     "actionable_steps": list(sanitized.actionable_steps), "retryable": exc.retryable,
                     "_raw": exc.raw}
         metrics.DISPATCHED.inc()
-        return {"outcome": RUNNING, "job_id": job_id, "progress": body.get("progress_percent") or 0}
+        progress = body.get("progress_percent") or 0
+        job_lines.record(job_id, job_lines.INFO, job_lines.describe_request(request, candidate.vm_name),
+                         app=self.app, at=asked_at)
+        status = body.get("status")
+        job_lines.record(job_id, job_lines.INFO, "The appliance accepted the request and started this job"
+                         + (f" (status: {job_lines.status_words(status)})" if isinstance(status, str) else ""),
+                         app=self.app)
+        return {"outcome": RUNNING, "job_id": job_id, "progress": progress,
+                "seen": job_lines.seen_key(status if isinstance(status, str) else None, progress)}
 
     def _write(self, execution: ScheduleExecution, details: dict, entries: list[dict]) -> None:
         details["vms"] = entries
@@ -399,13 +411,23 @@ class Pipeline:
     def _schedule_retry(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,
                         entries: list[dict], now: datetime) -> None:
         """Step 6: failed VMs run again after retry_delay_minutes * 2^(n-1) (n = retry number)."""
-        failed = [e["vm_context_id"] for e in entries if e["outcome"] == FAILED and e.get("retryable", True)]
+        retrying = [e for e in entries if e["outcome"] == FAILED and e.get("retryable", True)]
+        failed = [e["vm_context_id"] for e in retrying]
         previous = details.get("retry") or {}
         attempt = int(previous.get("attempt", 0)) + 1
-        if not failed or attempt > schedule.within_limits("retry_attempts"):
+        limit = schedule.within_limits("retry_attempts")
+        if failed and attempt > limit:
+            for entry in retrying:
+                job_lines.record(entry.get("job_id"), job_lines.WARN,
+                                 f"No retry left: the schedule allows {limit} retr{'y' if limit == 1 else 'ies'}")
+        if not failed or attempt > limit:
             return
         root = previous.get("root_execution_id", execution.id)
         delay = timedelta(minutes=schedule.within_limits("retry_delay_minutes") * 2 ** (attempt - 1))
+        for entry in retrying:
+            job_lines.record(entry.get("job_id"), job_lines.INFO,
+                             f"The scheduler will try this VM again at {local_time(now + delay, schedule.zone)} "
+                             f"(retry {attempt} of {limit})")
         insert_scheduled_execution(
             retry_execution_id(root, attempt), schedule.id, now + delay, "retry",
             {"retry": {"root_execution_id": root, "previous_execution_id": execution.id, "attempt": attempt},
@@ -527,6 +549,35 @@ def replication_request(candidate: Candidate, spec: dict, config, *, execution_i
     if oma_type:
         request["replication_type"] = oma_type
     return request
+
+
+def log_what_changed(entry: dict, job, was: str | None, unanswered: bool) -> None:
+    """Log lines for what changed in a job since the entry last saw it (`entry["seen"]`): the
+    appliance's late answer, a new status, a quarter of the copy, the end. Nothing otherwise."""
+    before = entry.get("seen")
+    key = job_lines.seen_key(job.status, job.progress_percent)
+    entry["seen"] = key
+    if unanswered:
+        job_lines.record(job.id, job_lines.WARN, "The appliance had not confirmed the start of this replication; "
+                                                 "the scheduler found its job afterwards")
+    if key == before:
+        return
+    progress = int(float(job.progress_percent or 0))
+    outcome = entry["outcome"]
+    if outcome == COMPLETED and was != COMPLETED:
+        job_lines.record(job.id, job_lines.INFO, f"Replication completed ({progress} %)")
+    elif outcome == FAILED and was != FAILED:
+        job_lines.record(job.id, job_lines.ERROR, f"Replication failed: {entry.get('message') or 'it stopped'}")
+        if entry.get("actionable_steps"):
+            job_lines.record(job.id, job_lines.INFO, "What you can do: " + "; ".join(entry["actionable_steps"]))
+    elif outcome not in (COMPLETED, FAILED):
+        old_status = before.split("|", 1)[0] if before else None
+        if old_status != (job.status or "pending"):
+            change = f"{job_lines.status_words(old_status)} → " if old_status else ""
+            job_lines.record(job.id, job_lines.INFO,
+                             f"Status: {change}{job_lines.status_words(job.status)} ({progress} %)")
+        else:
+            job_lines.record(job.id, job_lines.INFO, f"Progress: {progress} %")
 
 
 def apply_job(entry: dict, job) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from appliance import ApplianceError, VMAClient
 from extensions import db
 from models import COPY_REPLICATION_STATUSES, ReplicationJob
+from scheduler import job_lines
 from scheduler.contexts import release_context
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,9 @@ def record(job_id: str, body: dict, now: datetime) -> str:
                        .execution_options(synchronize_session=False))
     db.session.commit()
     if values["status"] in ("completed", "failed"):
+        job_lines.record(job_id, job_lines.INFO if values["status"] == "completed" else job_lines.ERROR,
+                         "The source appliance reports the copy " + (
+                             "completed" if values["status"] == "completed" else "failed"))
         context_id = db.session.scalar(select(ReplicationJob.vm_context_id).where(ReplicationJob.id == job_id))
         release_context(context_id)
     return values["status"]

@@ -21,20 +21,13 @@ from joblog import StepFailure, get_tracker
 from models import (JobStep, JobTracking, LogEvent, ReplicationJob, VMReplicationContext, replication_active,
                     utcnow)
 from simulator.raw_errors import FAILOVER_STEP_ERRORS
+from jobs.items import KNOWN_STEPS
 from jobs.summary import write_operation_summary
 
 log = logging.getLogger(__name__)
 
 OPERATIONS = ("test_failover", "live_failover", "rollback")
-STEPS: dict[str, tuple[str, ...]] = {
-    "test_failover": ("validation", "multi-volume-snapshot-creation", "virtio-driver-injection", "vm-creation",
-                      "volume-attachment", "network-configuration", "vm-startup-and-validation"),
-    "live_failover": ("validation", "source-vm-power-off", "final-sync", "multi-volume-snapshot-creation",
-                      "virtio-driver-injection", "vm-creation", "volume-attachment", "network-configuration",
-                      "vm-startup-and-validation"),
-    "rollback": ("failover-job-retrieval", "test-vm-shutdown", "test-vm-deletion", "volume-detachment", "cloudstack-snapshot-rollback",
-                 "volume-reattachment-to-oma", "cloudstack-snapshot-deletion", "vm-context-status-update"),
-}
+STEPS: dict[str, tuple[str, ...]] = KNOWN_STEPS
 # Where the VM must be for the operation, and where it ends up when the operation succeeds / fails.
 _FROM_STATUSES = {"test_failover": ("ready_for_failover",), "live_failover": ("ready_for_failover",),
                   "rollback": ("failed_over_test",)}

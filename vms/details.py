@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from domain_errors import NotFound
 from extensions import db
+from jobs.items import TIMELINE_JOBLOG_TYPES
 from jobs.unified import recent_jobs_for_context
-from models import (JOBLOG_ACTIVE_STATUSES, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
+from models import (JOBLOG_ACTIVE_STATUSES, JobTracking, ReplicationSchedule, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext)
 from sanitizer import scrub_text
 from vms.records import vm_to_dict
@@ -70,8 +71,27 @@ def vm_context_details(vm_name: str) -> dict[str, Any]:
     history = recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)
     current = next((item for item in history if item["status"] in JOBLOG_ACTIVE_STATUSES), None)
     details: dict[str, Any] = {"context": vm_to_dict(vm), "group": group, "current_job": current,
-                               "job_history": history, "failed_over": is_failed_over(vm.current_status)}
+                               "job_history": history, "failed_over": is_failed_over(vm.current_status),
+                               "job_counts": job_counts(vm)}
     last = operator_summary(vm.last_operation_summary)
     if last is not None:
         details["last_operation"] = last
     return details
+
+
+def job_counts(vm: VMReplicationContext) -> dict[str, int]:
+    """How many jobs the VM has had: its replications (the appliance's counters on the context)
+    and its failovers and rollbacks (JobLog operations, counted by status in one indexed read)."""
+    by_status = dict(db.session.execute(
+        select(JobTracking.status, func.count())
+        .where(JobTracking.context_id == vm.context_id, JobTracking.job_type.in_(TIMELINE_JOBLOG_TYPES),
+               JobTracking.parent_job_id.is_(None))
+        .group_by(JobTracking.status)).all())
+    replications = vm.total_jobs_run or 0
+    operations = sum(by_status.values())
+    return {"replications": replications, "replications_succeeded": vm.successful_jobs or 0,
+            "replications_failed": vm.failed_jobs or 0, "operations": operations,
+            "operations_succeeded": by_status.get("completed", 0), "operations_failed": by_status.get("failed", 0),
+            "total": replications + operations,
+            "succeeded": (vm.successful_jobs or 0) + by_status.get("completed", 0),
+            "failed": (vm.failed_jobs or 0) + by_status.get("failed", 0)}

@@ -20,7 +20,7 @@ PER_PAGE = 25
 ACTIVE_LIMIT = 50
 TIMELINE_LIMIT = 100
 LOG_TAIL_LINES = 100
-LABELS = {"job_type": "Type", "status": "Status", "vm": "VM", "since": "Time"}
+LABELS = {"job_type": "Type", "status": "Status", "vm": "VM", "since": "Time", "window": "Started"}
 
 
 def _filters() -> dict[str, str]:

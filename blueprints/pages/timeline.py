@@ -49,6 +49,11 @@ class Timeline:
     axis_height: int = AXIS_HEIGHT
 
     @property
+    def bars(self) -> list[Bar]:
+        """Every bar, lane by lane: the chart's jobs as a list."""
+        return [bar for lane in self.lanes for bar in lane.bars]
+
+    @property
     def height(self) -> int:
         return self.axis_height + max(1, len(self.lanes)) * self.lane_height
 

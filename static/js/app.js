@@ -126,3 +126,38 @@
     if (question && !window.confirm(question)) { evt.preventDefault(); }
   }, true);
 })();
+
+// ---- Log tail --------------------------------------------------------------------------------
+// A log box ([data-log-tail], newest line last) shows its newest lines and keeps following them
+// as refreshes add lines, unless the operator scrolled up: then it stays where they are until
+// they scroll back to the bottom. The state survives the box being replaced by a refresh.
+(function () {
+  "use strict";
+  var seen = {};  // box id -> {follow: bool, top: number}
+
+  function atBottom(box) { return box.scrollHeight - box.scrollTop - box.clientHeight < 8; }
+
+  function remember(box) { seen[box.id] = {follow: atBottom(box), top: box.scrollTop}; }
+
+  function initLogs(root) {
+    if (!root || !root.querySelectorAll) { return; }
+    var boxes = Array.prototype.slice.call(root.querySelectorAll("[data-log-tail]"));
+    if (root.matches && root.matches("[data-log-tail]")) { boxes.push(root); }
+    boxes.forEach(function (box) {
+      if (box.hasAttribute("data-log-ready")) { return; }
+      box.setAttribute("data-log-ready", "");
+      var state = seen[box.id];
+      if (!state || state.follow) {
+        box.scrollTop = box.scrollHeight;
+        seen[box.id] = {follow: true, top: box.scrollTop};
+      } else {
+        box.scrollTop = state.top;
+      }
+      box.addEventListener("scroll", function () { remember(box); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { initLogs(document); });
+  document.addEventListener("htmx:load", function (evt) { initLogs(evt.detail.elt); });
+  document.addEventListener("htmx:afterSettle", function () { initLogs(document); });
+})();
