@@ -158,9 +158,17 @@
   });
 
   // ---- Confirmation of destructive forms (data-confirm="question") ----------------------------
+  // Asked here, the answer goes with the post (confirm=yes); without JavaScript the server asks
+  // on a page of its own instead.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { evt.preventDefault(); }
+    if (!question) { return; }
+    if (!window.confirm(question)) { evt.preventDefault(); return; }
+    if (!form.querySelector('input[name="confirm"]')) {
+      var yes = document.createElement("input");
+      yes.type = "hidden"; yes.name = "confirm"; yes.value = "yes";
+      form.appendChild(yes);
+    }
   }, true);
 })();
