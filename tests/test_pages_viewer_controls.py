@@ -31,7 +31,7 @@ PAGES = ["/assignment/", "/groups/", "/schedules/", "/schedules/{schedule}", "/v
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_a_viewer_sees_no_controls_it_cannot_use(viewer_client, client, fleet, vma, url):
+def test_a_viewer_sees_no_controls_it_cannot_use(viewer_client, client, fleet, vma, url):  # noqa: F811
     url = url.format(schedule=fleet["schedule"].id)
     viewer = _main(viewer_client.get(url).get_data(as_text=True))
     assert 'type="checkbox"' not in viewer
@@ -42,7 +42,7 @@ def test_a_viewer_sees_no_controls_it_cannot_use(viewer_client, client, fleet, v
     assert not re.search(r'<select [^>]*name="group_id"', viewer), url
 
 
-def test_an_operator_still_sees_them(client, fleet, vma):
+def test_an_operator_still_sees_them(client, fleet, vma):  # noqa: F811
     assert 'type="checkbox"' in _main(client.get("/assignment/").get_data(as_text=True))
     discovered = _main(client.get("/discovery/?datacenter=DC1").get_data(as_text=True))
     assert "Add ticked VMs" in discovered and "Add matching VMs" in discovered
