@@ -1,15 +1,20 @@
 """Admin pages: users and API tokens, and the audit trail. Every view needs the admin role."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.context import display_zone
 from models import ROLES
 from security import require_role
-from security.audit import changed_fields, parse_audit_filters, search_audit_events
-from security.tokens import TokenError, create_token_for, list_tokens, revoke_token
-from security.users import UserError, create_user, list_users, set_password, update_user
+from security.audit import describe_events, parse_audit_filters, search_audit_events
+from security.tokens import TokenError, create_token_for, list_tokens, revocable_token, revoke_token
+from security.users import UserError, create_user, get_user, list_users, set_password, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+# A new API token waits here, in the signed session of the admin who created it, for the one
+# page that shows it (post/redirect/get: a reload cannot create a second token).
+NEW_TOKEN_KEY = "_new_api_token"
 
 
 def _users_page(status: int = 200, **context):
@@ -24,7 +29,13 @@ def _users_page(status: int = 200, **context):
 @bp.get("/users")
 @require_role("admin")
 def users():
-    return _users_page()
+    new = session.pop(NEW_TOKEN_KEY, None)
+    if not isinstance(new, dict):
+        return _users_page()
+    rows = {token.id: token for token, _ in list_tokens()}
+    html, status = _users_page(new_token=new.get("plain"), new_token_row=rows.get(new.get("id")))
+    # The token is in this page only: not kept by the browser's cache or shown again on reload.
+    return html, status, {"Cache-Control": "no-store"}
 
 
 @bp.post("/users")
@@ -44,6 +55,15 @@ def create_user_view():
 def update_user_view(user_id: int):
     role = request.form.get("role") or None
     active = {"1": True, "0": False}.get(request.form.get("active", ""))
+    if active is False and not confirmed():
+        try:
+            user = get_user(user_id)
+        except UserError as error:
+            flash(error.message, "error")
+            return _users_page(error.status)
+        return confirmation_page(f"Disable user {user.username}?", url_for(".users"), button=f"Disable {user.username}",
+                                 detail="They are logged out at once and cannot log in until enabled again; "
+                                        "their API tokens stop working too.")
     try:
         user = update_user(user_id, role=role, active=active)
     except UserError as error:
@@ -76,14 +96,20 @@ def create_token_view():
         token, plain = create_token_for(form["user"], form["label"])
     except TokenError as error:
         return _users_page(error.status, token_form=form, token_errors={error.field: error.message})
-    # Shown in this response only: it is not stored anywhere it could be shown from again.
-    return _users_page(201, new_token=plain, new_token_row=token)
+    # Shown once, by the page this redirects to; never in a URL, and never stored server-side.
+    session[NEW_TOKEN_KEY] = {"id": token.id, "plain": plain}
+    flash(f"Token {token.label} created.")
+    return redirect(url_for(".users"))
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @require_role("admin")
 def revoke_token_view(token_id: int):
     try:
+        if not confirmed():
+            token = revocable_token(token_id)
+            return confirmation_page(f"Revoke token {token.label}?", url_for(".users"), button=f"Revoke {token.label}",
+                                     detail="Programs that use it are refused from then on; this cannot be undone.")
         token = revoke_token(token_id)
     except TokenError as error:
         flash(error.message, "error")
@@ -98,4 +124,4 @@ def audit():
     filters = parse_audit_filters(request.args, display_zone())
     page = search_audit_events(filters)
     return render_template("admin/audit.html", filters=filters, result=page,
-                           changed_fields=changed_fields), 400 if filters.errors else 200
+                           descriptions=describe_events(page.events)), 400 if filters.errors else 200

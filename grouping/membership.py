@@ -67,12 +67,21 @@ class AssignmentBoard:
     groups_pages: int = 1
     column_limit: int | None = None
     expanded: str | None = None
+    # With a filter: how many of each shown group's VMs match it, and how many ungrouped VMs
+    # there are in all (`ungrouped_total` then counts the matching ones).
+    filtered: bool = False
+    matching: dict[str, int] = field(default_factory=dict)
+    ungrouped_all: int = 0
+
+    def matching_count(self, summary: GroupSummary) -> int:
+        """The VMs of a column the board can show: those matching the filter, else all of them."""
+        return self.matching.get(summary.group.id, 0) if self.filtered else summary.vm_count
 
     def is_truncated(self, summary: GroupSummary) -> bool:
-        """Whether a column shows only the first of its VMs."""
+        """Whether a column shows only the first of its (matching) VMs."""
         shown = len(self.members.get(summary.group.id, []))
         return (self.column_limit is not None and summary.group.id != self.expanded
-                and shown >= self.column_limit and summary.vm_count > shown)
+                and shown >= self.column_limit and self.matching_count(summary) > shown)
 
 
 def member_to_dict(row: MemberRow) -> dict[str, Any]:
@@ -120,7 +129,8 @@ def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_
                      column_limit: int | None = None, expanded: str | None = None, ungrouped_page: int = 1,
                      ungrouped_per_page: int | None = None) -> AssignmentBoard:
     """The board in at most five queries: group names, the shown groups with counts, the shown
-    members of the shown columns, one page of ungrouped VMs and their total.
+    members of the shown columns, one page of ungrouped VMs and their total (two more with a
+    filter: the matching VMs of each shown group, and the ungrouped VMs in all).
 
     Without limits every group, member and ungrouped VM is included; a page passes limits so
     that a fleet of thousands of VMs renders as a few hundred cards.
@@ -162,8 +172,19 @@ def assignment_board(search: str | None = None, *, groups_page: int = 1, groups_
     else:
         ungrouped = list(db.session.scalars(ungrouped_query).all())
         total, ungrouped_pages, ungrouped_page = len(ungrouped), 1, 1
+    matching: dict[str, int] = {}
+    ungrouped_all = total
+    if search:
+        if shown:
+            matching = dict(db.session.execute(
+                select(VMGroupMembership.group_id, func.count())
+                .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
+                .where(VMGroupMembership.group_id.in_(list(members)), _search_condition(search))
+                .group_by(VMGroupMembership.group_id)).all())
+        ungrouped_all = db.session.scalar(_ungrouped_query(None).with_only_columns(func.count()).order_by(None)) or 0
     return AssignmentBoard(shown, members, ungrouped, all_groups, total, ungrouped_page, ungrouped_pages,
-                           groups_page, groups_pages, column_limit, expanded)
+                           groups_page, groups_pages, column_limit, expanded, filtered=bool(search),
+                           matching=matching, ungrouped_all=ungrouped_all)
 
 
 def _load_vms(context_ids: Iterable[str], field_name: str, lock: bool = False) -> dict[str, VMReplicationContext]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import g, has_request_context, request
 
 from extensions import db
-from models import DashboardAuditEvent
+from models import DashboardAuditEvent, VMReplicationContext
 from paging import page_count
 
 PER_PAGE = 50
@@ -163,3 +163,88 @@ def search_audit_events(filters: AuditFilters, per_page: int = PER_PAGE) -> Audi
     object_types = list(db.session.execute(
         db.select(event.object_type).distinct().order_by(event.object_type)).scalars())
     return AuditPage(events=events, total=total, page=page, pages=pages, object_types=object_types)
+
+
+# ---- The trail in plain words ---------------------------------------------------------------
+# Known change shapes read as sentences ("Moved web-01 to position 3 in Web"); any other change
+# as its changed fields, each value in words (never raw JSON).
+
+@dataclass
+class AuditDescription:
+    sentences: list[str]
+    fields: list[tuple[str, str, str]]
+
+
+def plain_value(value: Any) -> str:
+    """A stored value as an operator reads it: "—", "yes"/"no", "a, b", "key: value; key: value"."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain_value(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {plain_value(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _ranks(priorities: Any) -> list[str] | None:
+    """VM ids in priority order (lower runs first), or None for a shape this does not know."""
+    if not isinstance(priorities, dict) or not all(isinstance(p, (int, float)) and not isinstance(p, bool)
+                                                   for p in priorities.values()):
+        return None
+    return [cid for cid, _ in sorted(priorities.items(), key=lambda item: (item[1], str(item[0])))]
+
+
+def _reorder_sentences(before: list[str], after: list[str], group: str, names: dict[str, str]) -> list[str]:
+    name = lambda cid: names.get(cid, cid)  # noqa: E731 - a VM deleted since keeps its id
+    if before == after:
+        return [f"Kept the order of {group}."]
+    if sorted(before) == sorted(after):
+        for cid in after:  # one VM taken out and put back elsewhere explains the whole change
+            if [c for c in before if c != cid] == [c for c in after if c != cid]:
+                return [f"Moved {name(cid)} to position {after.index(cid) + 1} in {group} "
+                        f"(was {before.index(cid) + 1})."]
+    old = {cid: index for index, cid in enumerate(before)}
+    return [f"Moved {name(cid)} to position {index + 1} in {group}"
+            + (f" (was {old[cid] + 1})." if cid in old else ".")
+            for index, cid in enumerate(after) if old.get(cid) != index]
+
+
+def _group_name(snapshot: Any) -> str | None:
+    return snapshot.get("group_name") or snapshot.get("group_id") if isinstance(snapshot, dict) else None
+
+
+def describe_event(event: DashboardAuditEvent, vm_names: dict[str, str] | None = None) -> AuditDescription:
+    """What an audit row says, in plain words."""
+    before, after, names = event.before, event.after, vm_names or {}
+    group = event.object_name or event.object_id or "the group"
+    if event.action == "group.reorder" and isinstance(before, dict) and isinstance(after, dict):
+        old, new = _ranks(before.get("priorities")), _ranks(after.get("priorities"))
+        if old is not None and new is not None:
+            return AuditDescription(_reorder_sentences(old, new, group, names), [])
+    if event.action in ("vm.assign", "vm.move", "vm.unassign"):
+        source, target = _group_name(before), _group_name(after)
+        if event.action == "vm.assign" and target:
+            return AuditDescription([f"Assigned to group {target}."], [])
+        if event.action == "vm.move" and source and target:
+            return AuditDescription([f"Moved from group {source} to group {target}."], [])
+        if event.action == "vm.unassign" and source:
+            return AuditDescription([f"Removed from group {source}; now ungrouped."], [])
+    if event.action == "user.password":
+        return AuditDescription(["Password changed."], [])
+    fields = [(name, plain_value(old), plain_value(new)) for name, old, new in changed_fields(
+        before if isinstance(before, dict) else {"value": before} if before is not None else None,
+        after if isinstance(after, dict) else {"value": after} if after is not None else None)]
+    return AuditDescription([], fields)
+
+
+def describe_events(events: list[DashboardAuditEvent]) -> dict[int, AuditDescription]:
+    """Plain words for a page of events, by event id (one query for the names of reordered VMs)."""
+    ids = {str(cid) for event in events if event.action == "group.reorder"
+           for snapshot in (event.before, event.after) if isinstance(snapshot, dict)
+           and isinstance(snapshot.get("priorities"), dict) for cid in snapshot["priorities"]}
+    names = dict(db.session.execute(
+        db.select(VMReplicationContext.context_id, VMReplicationContext.vm_name)
+        .where(VMReplicationContext.context_id.in_(ids))).all()) if ids else {}
+    return {event.id: describe_event(event, names) for event in events}

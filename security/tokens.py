@@ -97,13 +97,19 @@ def list_tokens() -> list[tuple[DashboardApiToken, str]]:
     return [(token, username) for token, username in rows]
 
 
-def revoke_token(token_id: int) -> DashboardApiToken:
-    """Revoke a token; raises TokenError when it does not exist (404) or is already revoked (409)."""
+def revocable_token(token_id: int) -> DashboardApiToken:
+    """The token with this id; TokenError when it does not exist (404) or is already revoked (409)."""
     row = db.session.get(DashboardApiToken, token_id)
     if row is None:
         raise TokenError("token_id", f"There is no token with id {token_id}.", status=404)
     if row.revoked_at is not None:
         raise TokenError("token_id", f"The token {row.label!r} is already revoked.", status=409)
+    return row
+
+
+def revoke_token(token_id: int) -> DashboardApiToken:
+    """Revoke a token; raises TokenError when it does not exist (404) or is already revoked (409)."""
+    row = revocable_token(token_id)
     username = db.session.get(DashboardUser, row.user_id).username
     before = token_snapshot(row, username)
     row.revoked_at = utcnow()

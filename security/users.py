@@ -99,6 +99,11 @@ def create_user(username: str, role: str, password: str) -> DashboardUser:
     return user
 
 
+def get_user(user_id: int) -> DashboardUser:
+    """The user with this id; UserError (404) when there is none."""
+    return _get_user(user_id)
+
+
 def _get_user(user_id: int) -> DashboardUser:
     user = db.session.get(DashboardUser, user_id)
     if user is None:

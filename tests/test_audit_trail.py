@@ -182,3 +182,43 @@ class TestBehindATrustedProxy:
                           headers={"X-Forwarded-For": "203.0.113.9"})
         event = db.session.execute(db.select(DashboardAuditEvent)).scalar_one()
         assert event.remote_addr == "203.0.113.9"
+
+
+def test_a_reorder_reads_as_the_move_it_was_not_as_json(admin_client):
+    from tests.factories import add_member, make_group, make_vm
+    import grouping
+    group = make_group("Web")
+    vms = [make_vm(name) for name in ("web-01", "web-02", "web-03", "web-04")]
+    for priority, vm in enumerate(vms):
+        add_member(group, vm, priority=priority)
+    grouping.place_member(group.id, vms[0].context_id, after=vms[2].context_id)
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Moved web-01 to position 3 in Web (was 1)." in page
+    events = page.split('id="audit-events-heading"')[1]
+    assert "priorities" not in events and "{&#34;" not in events and '{"' not in events
+
+
+def test_assign_move_and_unassign_read_in_plain_words(admin_client):
+    from tests.factories import make_group, make_vm
+    import grouping
+    first, second = make_group("first"), make_group("second")
+    vm = make_vm("mover")
+    grouping.set_vm_group(vm.context_id, first.id)
+    grouping.set_vm_group(vm.context_id, second.id)
+    grouping.set_vm_group(vm.context_id, None)
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "Assigned to group first." in page and "Moved from group first to group second." in page
+    assert "Removed from group second; now ungrouped." in page and "group_id" not in page
+
+
+def test_unknown_change_shapes_read_as_key_value_lists_never_json():
+    from models import DashboardAuditEvent
+    from security.audit import describe_event
+    event = DashboardAuditEvent(action="thing.change", object_type="thing", object_name="x",
+                                before={"tags": ["a"], "limits": {"cpu": 2}, "on": False},
+                                after={"tags": ["a", "b"], "limits": {"cpu": 4, "mem": 8}, "on": True})
+    described = describe_event(event)
+    assert described.fields == [("tags", "a", "a, b"), ("limits", "cpu: 2", "cpu: 4; mem: 8"), ("on", "no", "yes")]
+    odd = describe_event(DashboardAuditEvent(action="group.reorder", object_type="group", before=None,
+                                             after={"priorities": "garbled"}))
+    assert odd.sentences == [] and odd.fields == [("priorities", "—", "garbled")]

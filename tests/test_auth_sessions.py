@@ -88,7 +88,7 @@ def test_saving_the_same_role_again_ends_nothing(admin_client, viewer_client, us
 def test_a_session_of_a_disabled_user_stays_ended_when_the_user_is_enabled_again(admin_client, viewer_client,
                                                                                   users):
     viewer_id = users["viewer"].id
-    admin_client.post(f"/admin/users/{viewer_id}", data={"active": "0"})
+    admin_client.post(f"/admin/users/{viewer_id}", data={"active": "0", "confirm": "yes"})
     admin_client.post(f"/admin/users/{viewer_id}", data={"active": "1"})
     assert db.session.get(DashboardUser, viewer_id).active
     assert viewer_client.get("/").status_code == 302

@@ -138,3 +138,64 @@ def test_bulk_removal_from_groups_refuses_all_when_one_vm_is_replicating(client)
                                                    "group_id": "ungrouped"}, follow_redirects=True)
     assert "Not assigned" in page.get_data(as_text=True)
     assert _group_of(idle) == group.id and _group_of(busy) == group.id
+
+
+def test_a_filtered_board_counts_what_matches_out_of_each_columns_total(client):
+    group = make_group("web")
+    for name in ("web-01", "web-02", "db-01", "db-02", "db-03"):
+        add_member(group, make_vm(name))
+    make_vm("web-loose")
+    make_vm("mail-loose")
+    page = client.get("/assignment/?q=web").get_data(as_text=True)
+    assert "2 of 5 match" in page, "the web column: 2 of its 5 VMs match"
+    assert "1 of 2 match" in page, "ungrouped: 1 of 2 matches"
+    page = client.get("/assignment/").get_data(as_text=True)
+    assert "match" not in page.split('id="assignment-board"')[1] and '<span class="count">5</span>' in page
+
+
+def test_a_filtered_column_is_truncated_by_what_matches(client, monkeypatch):
+    from blueprints.pages import assignment
+    monkeypatch.setattr(assignment, "COLUMN_LIMIT", 2)
+    group = make_group("big")
+    for n in range(6):
+        add_member(group, make_vm(f"{'hit' if n < 2 else 'miss'}-{n}"), priority=n)
+    page = client.get("/assignment/?q=hit").get_data(as_text=True)
+    assert "Show all 2" not in page and "Show all 6" not in page, "both matching VMs are shown: nothing is hidden"
+    assert "2 of 6 match" in page
+
+
+def test_a_move_without_javascript_comes_back_anchored_to_the_moved_card(client):
+    group = make_group("ordered")
+    first, second = make_vm("a"), make_vm("b")
+    add_member(group, first, priority=0)
+    add_member(group, second, priority=1)
+    response = client.post(f"/assignment/groups/{group.id}/reorder", data={"move": f"{second.context_id}:up", "q": ""})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/assignment/#vm-card-{second.context_id}")
+    page = client.get("/assignment/").get_data(as_text=True)
+    assert f'id="vm-card-{second.context_id}"' in page
+
+
+def test_a_keyboard_move_with_javascript_answers_with_the_board(client):
+    group = make_group("ordered")
+    first, second = make_vm("a"), make_vm("b")
+    add_member(group, first, priority=0)
+    add_member(group, second, priority=1)
+    response = client.post(f"/assignment/groups/{group.id}/reorder", data={"move": f"{second.context_id}:up"},
+                           headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="assignment-board"' in body and "New order saved." in body
+    assert body.index(">b<") < body.index(">a<")
+    refused = client.post(f"/assignment/groups/{group.id}/reorder", data={"move": "nope:up"},
+                          headers={"HX-Request": "true"})
+    assert refused.status_code == 409 and "Not moved" in refused.get_data(as_text=True)
+
+
+def test_a_viewer_sees_the_board_without_controls_that_do_nothing(viewer_client):
+    group = make_group("web")
+    add_member(group, make_vm("web-01"))
+    make_vm("loose")
+    page = viewer_client.get("/assignment/").get_data(as_text=True)
+    assert "web-01" in page and "loose" in page
+    assert 'type="checkbox"' not in page and "<select" not in page and "Assign selected" not in page
+    assert "Move web-01 up" not in page and "data-sortable" not in page

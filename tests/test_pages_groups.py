@@ -34,7 +34,7 @@ def test_a_bad_limit_is_reported_next_to_its_field_and_nothing_is_saved(client):
 def test_deleting_a_group_with_vms_is_refused_with_the_reason(client):
     group = make_group("full")
     add_member(group, make_vm())
-    page = client.post(f"/groups/{group.id}/delete", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.id}/delete", data={"confirm": "yes"}, follow_redirects=True).get_data(as_text=True)
     assert "Not deleted" in page and "still has 1 VM" in page
 
 

@@ -102,7 +102,7 @@ def test_editing_saves_the_new_timing(client):
 def test_deleting_a_schedule_in_use_is_refused_with_the_group_names(client):
     schedule = make_schedule("busy")
     make_group("web-tier", schedule)
-    response = client.post(f"/schedules/{schedule.id}/delete", follow_redirects=True)
+    response = client.post(f"/schedules/{schedule.id}/delete", data={"confirm": "yes"}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Not deleted" in page and "web-tier" in page
     assert _schedule("busy") is not None

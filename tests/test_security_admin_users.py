@@ -70,14 +70,14 @@ def test_an_admin_changes_a_users_role(admin_client, users):
 
 def test_disabling_a_user_stops_their_session_and_their_tokens(admin_client, viewer_client, users, app):
     _, plain = create_token(users["viewer"], "viewer-script")
-    response = admin_client.post(f"/admin/users/{users['viewer'].id}", data={"active": "0"})
+    response = admin_client.post(f"/admin/users/{users['viewer'].id}", data={"active": "0", "confirm": "yes"})
     assert response.status_code == 302 and not _user("viewer").active
     assert viewer_client.get("/").status_code == 302
     assert _api_status(app, plain) == 401
 
 
 def test_the_last_active_admin_cannot_be_disabled_or_demoted(admin_client, users):
-    for form in ({"active": "0"}, {"role": "viewer"}):
+    for form in ({"active": "0", "confirm": "yes"}, {"role": "viewer"}):
         response = admin_client.post(f"/admin/users/{users['admin'].id}", data=form)
         assert response.status_code == 409
         assert "only active admin" in response.get_data(as_text=True)
@@ -89,9 +89,10 @@ def test_an_unknown_user_is_a_404(admin_client):
 
 
 def test_a_created_token_is_shown_once_and_then_only_by_its_first_characters(admin_client, users, app):
-    response = admin_client.post("/admin/tokens", data={"user": "operator", "label": "backup-script"})
+    response = admin_client.post("/admin/tokens", data={"user": "operator", "label": "backup-script"},
+                                 follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert response.status_code == 201
+    assert response.status_code == 200 and response.request.path == "/admin/users"
     plain = re.search(r'<code class="mono" id="new-token">([^<]+)</code>', page).group(1)
     row = db.session.execute(db.select(DashboardApiToken)).scalar_one()
     assert row.token_hash == digest(plain)
@@ -115,14 +116,15 @@ def test_a_token_for_an_unknown_user_is_refused(admin_client, users):
 
 def test_revoking_a_token_stops_it_at_once(admin_client, users, app):
     row, plain = create_token(users["operator"], "old")
-    assert admin_client.post(f"/admin/tokens/{row.id}/revoke").status_code == 302
+    assert admin_client.post(f"/admin/tokens/{row.id}/revoke", data={"confirm": "yes"}).status_code == 302
     assert _api_status(app, plain) == 401
-    assert admin_client.post(f"/admin/tokens/{row.id}/revoke").status_code == 409
+    assert admin_client.post(f"/admin/tokens/{row.id}/revoke", data={"confirm": "yes"}).status_code == 409
 
 
 def test_user_and_token_changes_are_audited_without_passwords_or_tokens(admin_client, users):
     admin_client.post("/admin/users", data={"username": "erin", "role": "viewer", "password": "erin-password-1"})
-    created = admin_client.post("/admin/tokens", data={"user": "erin", "label": "erin-cli"}).get_data(as_text=True)
+    created = admin_client.post("/admin/tokens", data={"user": "erin", "label": "erin-cli"},
+                                follow_redirects=True).get_data(as_text=True)
     plain = re.search(r'id="new-token">([^<]+)<', created).group(1)
     events = db.session.execute(db.select(DashboardAuditEvent).order_by(DashboardAuditEvent.id)).scalars().all()
     assert [(e.action, e.object_name, e.actor) for e in events] == [

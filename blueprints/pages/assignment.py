@@ -45,8 +45,10 @@ def _view_url(view: dict, **changes) -> str:
                                           if value and not (key in ("gpage", "upage") and value == 1)})
 
 
-def _back_url() -> str:
-    return _view_url(_view())
+def _back_url(card: str | None = None) -> str:
+    """The board as it was shown; with `card`, anchored to that VM's card (focus comes back to it)."""
+    url = _view_url(_view())
+    return f"{url}#vm-card-{card}" if card else url
 
 
 def _render(template: str, message: str | None = None, error: str | None = None):
@@ -119,7 +121,8 @@ def assign():
 def reorder(group_id: str):
     """Move one VM up or down in its group's priority order (no-JavaScript alternative to dragging)."""
     context_id, _, direction = request.form.get("move", "").partition(":")
-    back = _back_url()
+    back = _back_url(context_id or None)
+    message, error = None, None
     try:
         order = [row.vm.context_id for row in grouping.group_members(group_id)]
         if context_id not in order or direction not in ("up", "down"):
@@ -129,7 +132,12 @@ def reorder(group_id: str):
         if 0 <= other < len(order):
             order[index], order[other] = order[other], order[index]
             grouping.reorder_members(group_id, order)
-            flash("New order saved.", "ok")
+            message = "New order saved."
     except DomainError as exc:
-        flash(f"Not moved: {exc.errors[exc.field] if isinstance(exc, ValidationError) else exc.message}", "error")
+        error = f"Not moved: {exc.errors[exc.field] if isinstance(exc, ValidationError) else exc.message}"
+    if request.headers.get("HX-Request"):
+        # The keyboard's Alt+↑/↓ with JavaScript: the board as it now is, like a drop.
+        return _board(message=message, error=error, status=409 if error else 200)
+    if message or error:
+        flash(message or error, "ok" if message else "error")
     return redirect(back)

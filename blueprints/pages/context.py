@@ -24,6 +24,17 @@ NAVIGATION = (
 )
 
 
+def current_navigation(endpoint: str | None, items: list[tuple[str, str]]) -> str | None:
+    """The one navigation item a page belongs to: its own endpoint, else the first item of its
+    blueprint (a schedule's page is under Schedules, a failed user form under Users & tokens)."""
+    if not endpoint:
+        return None
+    if any(item == endpoint for item, _ in items):
+        return endpoint
+    blueprint = endpoint.split(".")[0]
+    return next((item for item, _ in items if item.split(".")[0] == blueprint), None)
+
+
 def display_zone() -> ZoneInfo:
     """The operator's display timezone: cookie, then user setting, then DISPLAY_TIMEZONE."""
     cached = getattr(g, "_display_zone", None)
@@ -105,4 +116,5 @@ def register_template_helpers(app: Flask) -> None:
             if user is None or not user.has_role(role):
                 continue
             items.append((endpoint, label))
-        return {"navigation": items, "display_zone_name": display_zone().key if request else "UTC"}
+        return {"navigation": items, "navigation_current": current_navigation(request.endpoint if request else None, items),
+                "display_zone_name": display_zone().key if request else "UTC"}

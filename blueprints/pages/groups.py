@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 import grouping
+from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.forms import field_errors, form_integer, page_number
 from domain_errors import DomainError, NotFound
 from paging import page_count
@@ -81,6 +82,8 @@ def edit(group_id: str):
 @bp.post("/<group_id>/delete")
 def delete(group_id: str):
     group = _load(group_id)
+    if not confirmed():
+        return confirmation_page(f"Delete group {group.name}?", url_for("groups.index"), button=f"Delete {group.name}")
     try:
         grouping.delete_group(group.id)
     except DomainError as exc:

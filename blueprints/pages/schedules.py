@@ -9,6 +9,7 @@ from flask_login import current_user
 
 import grouping
 import schedules
+from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.fragments import by_id, poll_context, poll_response, render_fragment
 from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
@@ -210,6 +211,10 @@ def run_now(schedule_id: str):
 @bp.post("/<schedule_id>/delete")
 def delete(schedule_id: str):
     schedule = _load(schedule_id)
+    if not confirmed():
+        return confirmation_page(f"Delete schedule {schedule.name}?",
+                                 _back(url_for("schedules.detail", schedule_id=schedule.id)),
+                                 button=f"Delete {schedule.name}")
     try:
         schedules.delete_schedule(schedule.id)
     except DomainError as exc:

@@ -108,6 +108,7 @@
           if (target && at > 0) { values.after = order[at - 1]; }
           if (target && at >= 0 && at < order.length - 1) { values.before = order[at + 1]; }
           board.setAttribute("aria-busy", "true");
+          pendingFocus = values.vm_context_id;
           window.htmx.ajax("POST", board.getAttribute("data-move-url"), {
             source: board, target: "#assignment-board", swap: "outerHTML", values: values
           });
@@ -116,14 +117,102 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
-  document.addEventListener("htmx:load", function (evt) { initBoard(evt.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () {
+    initBoard(document);
+    initBoardKeys(document);
+    var card = /^#vm-card-/.test(location.hash) && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (card) { cardFocus(card).focus(); }
+  });
+  document.addEventListener("htmx:load", function (evt) { initBoard(evt.detail.elt); initBoardKeys(evt.detail.elt); });
+
+  // ---- The assignment board by keyboard -------------------------------------------------------
+  // One Tab stop per card (its first control); the arrow keys reach the card's other controls
+  // (←/→) and the cards above and below (↑/↓, Home/End); Alt+↑/↓ presses the card's move button.
+  // After any move, by keyboard or by drag, the new board gets focus back on the moved card.
+  var pendingFocus = null;
+  var CONTROLS = "input, a[href], button";
+
+  function cardControls(card) {
+    return Array.prototype.filter.call(card.querySelectorAll(CONTROLS), function (c) { return !c.disabled; });
+  }
+  function cardFocus(card) { return card.querySelector(CONTROLS) || card; }
+
+  function initBoardKeys(root) {
+    var board = root.id === "assignment-board" ? root : (root.querySelector && root.querySelector("#assignment-board"));
+    if (!board) { return; }
+    board.querySelectorAll("[data-context-id]").forEach(function (card) {
+      var first = cardFocus(card);
+      card.querySelectorAll(CONTROLS).forEach(function (c) { if (c !== first) { c.setAttribute("tabindex", "-1"); } });
+      first.setAttribute("aria-describedby", "board-keys");
+    });
+    if (pendingFocus) {
+      var moved = board.querySelector('[data-context-id="' + window.CSS.escape(pendingFocus) + '"]');
+      pendingFocus = null;
+      if (moved) { cardFocus(moved).focus(); }
+    }
+  }
+
+  function submitMove(button) {
+    var board = document.getElementById("assignment-board");
+    if (!board || !window.htmx) { return false; }
+    pendingFocus = button.closest("[data-context-id]").getAttribute("data-context-id");
+    board.setAttribute("aria-busy", "true");
+    window.htmx.ajax("POST", button.getAttribute("formaction"), {
+      source: board, target: "#assignment-board", swap: "outerHTML",
+      values: { move: button.value, q: board.getAttribute("data-query") || "", gpage: board.getAttribute("data-gpage") || "",
+                upage: board.getAttribute("data-upage") || "", expand: board.getAttribute("data-expand") || "" }
+    });
+    return true;
+  }
+
+  document.addEventListener("submit", function (evt) {
+    var button = evt.submitter;
+    if (button && button.hasAttribute("data-move") && button.closest("#assignment-board") && submitMove(button)) {
+      evt.preventDefault();
+    }
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    var card = evt.target.closest && evt.target.closest("#assignment-board [data-context-id]");
+    if (!card || evt.ctrlKey || evt.metaKey || evt.shiftKey) { return; }
+    var key = evt.key;
+    if (evt.altKey) {
+      if (key !== "ArrowUp" && key !== "ArrowDown") { return; }
+      var button = card.querySelector('button[data-move="' + (key === "ArrowUp" ? "up" : "down") + '"]');
+      evt.preventDefault();
+      if (button && !button.disabled) { submitMove(button); }
+      return;
+    }
+    var target = null;
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      var controls = cardControls(card), at = controls.indexOf(evt.target);
+      target = controls[at + (key === "ArrowLeft" ? -1 : 1)];
+    } else if (key === "ArrowUp" || key === "ArrowDown" || key === "Home" || key === "End") {
+      var cards = Array.prototype.slice.call(card.parentNode.querySelectorAll(":scope > [data-context-id]"));
+      var index = cards.indexOf(card);
+      var other = key === "Home" ? cards[0] : key === "End" ? cards[cards.length - 1]
+        : cards[index + (key === "ArrowUp" ? -1 : 1)];
+      target = other && other !== card ? cardFocus(other) : null;
+    } else {
+      return;
+    }
+    evt.preventDefault();
+    if (target) { target.focus(); }
+  });
 
   // ---- Confirmation of destructive forms (data-confirm="question") ----------------------------
+  // Asked here, the answer goes with the post (confirm=yes); without JavaScript the server asks
+  // on a page of its own instead.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { evt.preventDefault(); }
+    if (!question) { return; }
+    if (!window.confirm(question)) { evt.preventDefault(); return; }
+    if (!form.querySelector('input[name="confirm"]')) {
+      var yes = document.createElement("input");
+      yes.type = "hidden"; yes.name = "confirm"; yes.value = "yes";
+      form.appendChild(yes);
+    }
   }, true);
 })();
 
