@@ -146,7 +146,8 @@ def test_the_detail_shows_groups_vms_and_per_vm_outcomes(client):
     db.session.commit()
     page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
     assert "db-tier" in page and "db-01" in page
-    assert "skipped: vm in failover" in page and "job-1" in page
+    assert "Skipped: The VM is failed over" in page and "job-1" in page
+    assert "vm in failover" not in page and "vm_in_failover" not in page
     assert "data-poller" not in page
 
 
@@ -163,10 +164,30 @@ def test_each_vm_outcome_reads_as_what_happened_to_it(client):
             {"vm_name": "a-4", "outcome": "queued", "reason": "group_concurrency", "message": "Waiting: group g"}]}))
     db.session.commit()
     page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
-    assert "failed: The replication service failed" in page and "skipped: server" not in page
-    assert "starting: The appliance did not confirm the start" in page and "skipped: timeout" not in page
-    assert "skipped: active job</span> — The appliance says" in page
-    assert "Waiting: group g" in page and "waiting: Waiting" not in page
+    assert "Failed: The replication service failed" in page and "server" not in page.split("Per-VM")[1]
+    assert "Starting: The appliance did not confirm the start" in page and "timeout" not in page
+    assert "Skipped: The appliance says this VM already has a replication job" in page
+    assert "active job" not in page and "active_job" not in page
+    assert "Waiting: group g" in page and "Waiting: Waiting" not in page
+
+
+def test_a_vm_waiting_for_a_concurrency_slot_reads_as_waiting_never_as_skipped(client):
+    schedule = make_schedule("waits")
+    db.session.add(ScheduleExecution(
+        id="exec-4", schedule_id=schedule.id, scheduled_at=utcnow(), status="running", triggered_by="scheduler",
+        execution_details={"vms": [
+            {"vm_name": "w-1", "outcome": "queued", "reason": "group_concurrency",
+             "message": "Waiting: group g runs at most 1 VM(s) at a time"},
+            {"vm_name": "w-2", "skip_reason": "schedule_concurrency"},  # an older writer: no state, no message
+            {"vm_name": "w-3", "outcome": "failed", "reason": "unknown", "job_id": "job-9"}]}))
+    db.session.commit()
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    outcomes = page.split("Per-VM outcomes")[1]
+    assert "skipped" not in outcomes.lower()
+    assert "Waiting: group g runs at most 1 VM(s) at a time" in outcomes
+    assert "Waiting for a free slot: the schedule&#39;s limit" in outcomes
+    assert "schedule concurrency" not in outcomes and "group concurrency" not in outcomes
+    assert re.search(r"<strong>w-3</strong>:\s*<span class=\"status-failed\">Failed</span> — job", outcomes)
 
 
 def test_the_detail_polls_while_an_execution_runs(client):

@@ -615,3 +615,22 @@ def test_a_retry_is_not_broken_by_a_later_run_whose_details_another_tool_wrote(a
 
     assert len(appliance.replication_requests) == sent + 1, "the retry sent its VM"
     assert outcomes(retry) == [("web-0", "running")]
+
+
+def test_a_failed_job_is_recorded_with_the_replication_failure_never_failed_failed(appliance, pipeline):
+    schedule, group, vms = schedule_with_vms(1)
+    claim = claim_slot(schedule, SLOT)
+    db.session.execute(update(ScheduleExecution).where(ScheduleExecution.id == claim.execution_id).values(
+        execution_details={"vms": [{"vm_context_id": vms[0].context_id, "vm_name": "web-0", "group_id": group.id,
+                                    "group_name": group.name, "outcome": "dispatching"}]}))
+    db.session.commit()
+    # As the OMA writes a failed job: its current operation is the word "Failed", not a step.
+    make_replication_job(vms[0], status="failed", current_operation="Failed", schedule_execution_id=claim.execution_id,
+                         error_message="VMA unreachable: dial tcp 10.0.0.9:443: connection refused")
+    advance(pipeline, claim.execution_id)
+    db.session.expire_all()
+    entry = db.session.get(ScheduleExecution, claim.execution_id).execution_details["vms"][0]
+    assert entry["outcome"] == "failed"
+    assert entry["message"] == "The replication service could not be reached"
+    assert "Failed failed" not in entry["message"] and "dial tcp" not in entry["message"]
+    assert VMOutcome.from_entry(entry).text == "Failed: The replication service could not be reached"
