@@ -32,6 +32,21 @@ def test_every_n_minutes_becomes_a_step_expression(client):
     assert _schedule("nightly").cron_expression == "0 */15 * * * *"
 
 
+def test_every_7_minutes_is_a_real_interval_and_the_preview_says_so(client):
+    client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "7"})
+    assert _schedule("nightly").cron_expression == "@every 7m"
+    page = client.get("/schedules/preview", query_string={
+        **FORM, "frequency": "interval", "interval_value": "7", "interval_unit": "minutes"}).get_data(as_text=True)
+    assert "Every 7 minutes, counted on without restarting at each hour" in page
+    assert page.count("7 minutes after the previous run") == 4 and "uneven gap" not in page
+
+
+def test_a_custom_step_that_restarts_each_hour_shows_its_uneven_gap_in_the_preview(client):
+    page = client.get("/schedules/preview", query_string={
+        **FORM, "frequency": "custom", "cron_expression": "0 */7 * * * *"}).get_data(as_text=True)
+    assert "then 4 minutes from :56 to the next :00" in page
+
+
 def test_a_missing_name_is_reported_next_to_the_name_field_and_the_form_keeps_the_input(client):
     response = client.post("/schedules/new", data={**FORM, "name": ""})
     page = response.get_data(as_text=True)
