@@ -79,7 +79,7 @@ def _annotated(expression: CronExpression, start: datetime, runs: list[datetime]
     for run in runs:
         offset = offset_at(expression.zone, to_instant(run))
         dst = _dst_marker(expression, run, offset != previous_offset)
-        gap = int((run - previous).total_seconds()) if previous is not None else None
+        gap = to_instant(run) - to_instant(previous) if previous is not None else None
         annotated.append({
             "at": run.isoformat(),
             "utc": run.astimezone(utc_zone.utc).isoformat(),
