@@ -5,6 +5,7 @@ import pytest
 
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
+from scheduler import lease
 from tests.factories import add_member, make_group, make_schedule, make_vm
 from tests.support.statements import count_statements
 
@@ -229,6 +230,38 @@ def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
     page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
     assert "Not started" in page and "is disabled" in page
     assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
+
+
+def test_running_a_schedule_that_covers_no_vm_is_refused_and_records_nothing(client):
+    schedule = make_schedule("empty")
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "Not started" in page and "covers no VM" in page and "started; its progress" not in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
+
+
+def test_run_now_says_the_run_was_skipped_while_the_previous_one_runs(client):
+    schedule = make_schedule("busy", skip_if_running=True)
+    add_member(make_group(schedule=schedule), make_vm())
+    db.session.add(ScheduleExecution(id="still-running", schedule_id=schedule.id, status="running",
+                                     scheduled_at=utcnow(), started_at=utcnow(), triggered_by="scheduler"))
+    db.session.commit()
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "did not run: its previous run is still running" in page and "started; its progress" not in page
+
+
+def test_run_now_without_a_scheduler_says_the_run_has_not_started(client):
+    schedule = make_schedule("waits-for-scheduler")
+    add_member(make_group(schedule=schedule), make_vm())
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "has not started: no scheduler is running" in page and "started; its progress" not in page
+
+
+def test_run_now_with_a_live_scheduler_says_it_started(client):
+    schedule = make_schedule("live")
+    add_member(make_group(schedule=schedule), make_vm())
+    assert lease.try_acquire("host-a:1:aaaa", 20, engine_heartbeat_at=lease.database_now())
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "Schedule &#39;live&#39; started; its progress shows below." in page
 
 
 def test_the_schedule_list_is_paged(client):

@@ -586,10 +586,14 @@ def test_run_now_refuses_an_unknown_or_disabled_schedule(app):
     with pytest.raises(Conflict, match="enable it") as refused:
         trigger_now(disabled.id)
     assert refused.value.code == "schedule_disabled"
+    with pytest.raises(Conflict, match="covers no VM") as refused:
+        trigger_now(make_schedule().id)
+    assert refused.value.code == "schedule_has_no_vms"
+    assert db.session.scalar(select(func.count()).select_from(ScheduleExecution)) == 0
 
 
 def test_a_requested_run_not_started_within_the_grace_period_is_recorded_as_missed(app):
-    schedule = make_schedule()
+    schedule, _, _ = schedule_with_vms(1)
     execution = trigger_now(schedule.id)
     later = utcnow() + timedelta(seconds=301)
     assert start_scheduled(execution.id, later, 300) == "skipped"

@@ -224,7 +224,13 @@ PATHS = {
                    body=closed({"enabled": BOOL}, required=["enabled"]), extra=NOT_FOUND, tag="schedules"),
     },
     "/schedules/{schedule_id}/trigger": {
-        "post": op("Run a schedule now", _response("Execution started", obj({"execution": ref("ScheduleExecution")})),
+        "post": op("Run a schedule now; 409 `schedule_disabled`, `schedule_has_no_vms` (nothing recorded) or "
+                   "`previous_run_running` (recorded as skipped)",
+                   _response("Run requested: `outcome` is `started`, or `waiting_for_scheduler` when no scheduler "
+                             "runs to start it; `message` says so", obj({
+                                 "execution": ref("ScheduleExecution"),
+                                 "outcome": {"type": "string", "enum": ["started", "waiting_for_scheduler"]},
+                                 "message": STR})),
                    status="202", params=[SID], body=closed({"created_by": CLIENT_NAME}), body_required=False,
                    extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
     },

@@ -13,6 +13,7 @@ from blueprints.pages.fragments import by_id, poll_interval, poll_response, rend
 from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from scheduler.manual import STARTED
 from scheduler.next_runs import schedule_problem
 from security.login import safe_next_url
 
@@ -200,11 +201,11 @@ def set_enabled(schedule_id: str):
 def run_now(schedule_id: str):
     schedule = _load(schedule_id)
     try:
-        schedules.trigger_schedule(schedule.id, requested_by=current_user.username)
-    except DomainError as exc:  # a disabled schedule is a Conflict saying so
+        run = schedules.trigger_schedule(schedule.id, requested_by=current_user.username)
+    except DomainError as exc:  # disabled, or covering no VM: a Conflict saying so
         flash(f"Not started: {exc.message}", "error")
     else:
-        flash(f"Schedule '{schedule.name}' started; its progress shows below.", "ok")
+        flash(run.message, "ok" if run.outcome == STARTED else "warning")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
 
