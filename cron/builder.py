@@ -28,7 +28,7 @@ class Frequency:
     interval_value: str = "15"
     interval_unit: str = "minutes"
     time: str = "02:00"
-    weekdays: tuple[str, ...] = ("MON",)
+    weekdays: tuple[str, ...] = ()  # none ticked until the operator picks: weekly without a day is an error
     month_day: str = "1"
     custom: str = ""
     errors: dict[str, str] = field(default_factory=dict)

@@ -80,10 +80,20 @@ def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(clie
 def test_the_preview_follows_the_configured_frequency_floor(app, client):
     every_30_seconds = {**FORM, "frequency": "custom", "cron_expression": "*/30 * * * * *"}
     refused = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
-    assert 'role="alert"' in refused and "<li>" not in refused
+    assert 'data-error-field="cron_expression"' in refused and "<li>" not in refused
+    assert 'data-error="Frequency: fires every 30 seconds' in refused and refused.count("fires every 30") == 1
     app.config["MIN_SCHEDULE_INTERVAL_SECONDS"] = 10
     allowed = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
-    assert 'role="alert"' not in allowed and allowed.count("<li>") == 5
+    assert "data-error-field" not in allowed and allowed.count("<li>") == 5
+
+
+def test_without_javascript_update_preview_marks_the_field_at_fault_and_shows_the_error_once(client):
+    page = client.post("/schedules/new", data={**FORM, "frequency": "custom", "cron_expression": "0 0 25 * * *",
+                                               "action": "preview"}).get_data(as_text=True)
+    assert '<p class="field-error" id="cron_expression-error">Hour: 25 is out of range (0-23)</p>' in page
+    assert 'aria-invalid="true"' in page.split('id="cron_expression"')[1].split(">")[0]
+    assert page.lower().count("hour: 25") == 2  # the field's error, and the preview's data attribute read by JS
+    assert _schedule("nightly") is None
 
 
 def test_the_preview_marks_runs_moved_by_a_dst_change(client):
@@ -285,3 +295,20 @@ def test_the_form_translates_its_checkboxes_and_numbers_for_the_domain(client):
     client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "yes", "next": "/schedules/"})
     db.session.expire_all()
     assert _schedule("nightly").enabled is False  # only the form's own true/false values switch it
+
+
+def test_the_new_form_ticks_no_weekday_and_weekly_without_a_day_is_a_field_error(client):
+    page = client.get("/schedules/new").get_data(as_text=True)
+    assert not re.search(r'name="weekdays" value="\w+" checked', page)
+    form = {key: value for key, value in FORM.items() if key != "weekdays"}  # what a no-JS post of the new form sends
+    response = client.post("/schedules/new", data=form)
+    assert response.status_code == 422
+    assert 'id="weekdays-error">Choose at least one day of the week.' in response.get_data(as_text=True)
+    assert _schedule("nightly") is None
+
+
+def test_skip_if_running_says_the_whole_run_is_skipped(client):
+    page = client.get("/schedules/new").get_data(as_text=True)
+    assert "Skip a run while the previous run of this schedule is still running" in page
+    assert "The whole run is skipped and recorded as skipped" in page
+    assert "Skip a VM whose previous replication" not in page
