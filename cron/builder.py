@@ -28,7 +28,7 @@ class Frequency:
     interval_value: str = "15"
     interval_unit: str = "minutes"
     time: str = "02:00"
-    weekdays: tuple[str, ...] = ("MON",)
+    weekdays: tuple[str, ...] = ()  # none ticked until the operator picks: weekly without a day is an error
     month_day: str = "1"
     custom: str = ""
     errors: dict[str, str] = field(default_factory=dict)
@@ -41,9 +41,16 @@ class Frequency:
             return self.custom.strip()
         if self.frequency == "interval":
             value = int(self.interval_value)
+            # A step that divides the hour (the day) repeats evenly in cron fields; any other N
+            # is a real interval, `@every`, whose runs are counted from the epoch, not restarted
+            # each hour (each day) as `*/N` would be (:56 then :00 for every 7 minutes).
             if self.interval_unit == "minutes":
+                if 60 % value:
+                    return f"@every {value}m"
                 return f"0 */{value} * * * *" if value > 1 else "0 * * * * *"
             if self.interval_unit == "hours":
+                if 24 % value:
+                    return f"@every {value}h"
                 return f"0 0 */{value} * * *" if value > 1 else "0 0 * * * *"
             hour, minute = self._clock()
             return f"0 {minute} {hour} */{value} * *" if value > 1 else f"0 {minute} {hour} * * *"
@@ -106,6 +113,12 @@ def _check(choice: Frequency) -> dict[str, str]:
 def frequency_from_cron(expression: str | None) -> Frequency:
     """The builder choices that produce `expression`, or custom when the builder cannot."""
     text = (expression or "").strip()
+    every = re.fullmatch(r"@every\s+(\d{1,2})([mh])", text)
+    if every:
+        value, unit = int(every.group(1)), {"m": "minutes", "h": "hours"}[every.group(2)]
+        uneven = 60 % value if unit == "minutes" else 24 % value  # an even N is built as cron fields
+        if 1 <= value <= INTERVAL_UNITS[unit] and uneven:
+            return Frequency(frequency="interval", interval_value=str(value), interval_unit=unit, custom=text)
     fields = text.split()
     if len(fields) == 5:
         fields = ["0", *fields]

@@ -6,12 +6,14 @@ here so that they read the same everywhere in the product; anything else falls b
 """
 from __future__ import annotations
 
+import re
+
 from cron_descriptor import ExpressionDescriptor, Options
 
 from .expression import CronExpression, EveryExpression, FieldExpression
 from .fields import Field
 from .parser import parse_cron
-from .wording import MONTHS, WEEKDAYS, clock, every, join, ordinal, ranges, runs
+from .wording import MONTHS, WEEKDAYS, clock, duration, every, join, ordinal, ranges, runs
 from .zones import load_zone
 
 #: At most this many times of day are listed one by one ("at 08:00, 12:00 and 17:00").
@@ -34,7 +36,7 @@ def describe(expr_or_text: CronExpression | str, timezone: str | None = None) ->
 
 def _sentence(expression: EveryExpression | FieldExpression) -> str:
     if isinstance(expression, EveryExpression):
-        return _capitalize(every(expression.period))
+        return _capitalize(every(expression.period) + _not_restarting(expression.period))
     return _describe_fields(expression) or _fallback(expression)
 
 
@@ -64,13 +66,25 @@ def _interval_phrase(second: Field, minute: Field, hour: Field) -> str | None:
         return None
     at_second = f", at second {second.values[0]}" if second.values[0] else ""
     if minute.full_range_step and hour.full_range_step == 1:
-        return every(minute.full_range_step * 60) + at_second
+        step = minute.full_range_step
+        if 60 % step:
+            first, last = minute.values[0], minute.values[-1]
+            return (f"every {step} minutes within each hour (:{first:02d} to :{last:02d}){at_second}, "
+                    f"then {duration((60 - last + first) * 60)} from :{last:02d} to the next :{first:02d}")
+        return every(step * 60) + at_second
     if len(minute.values) == 1 and hour.full_range_step:
         past = minute.values[0] * 60 + second.values[0]
         at = f" at :{clock(past)[3:]}" if past else ""
-        return every(hour.full_range_step * 3600) + at
+        step = hour.full_range_step
+        if 24 % step:
+            first = hour.values[0] * 3600 + past
+            last = hour.values[-1] * 3600 + past
+            return (f"every {step} hours within each day ({clock(first)} to {clock(last)}), "
+                    f"then {duration(86400 - last + first)} from {clock(last)} to the next {clock(first)}")
+        return every(step * 3600) + at
     contiguous = len(hour.values) > 1 and len(runs(hour.values)) == 1
-    if contiguous and (minute.full_range_step or len(minute.values) == 1):
+    uneven_minutes = bool(minute.full_range_step and 60 % minute.full_range_step)
+    if contiguous and not uneven_minutes and (minute.full_range_step or len(minute.values) == 1):
         step = minute.full_range_step * 60 if minute.full_range_step else 3600
         first = hour.values[0] * 3600 + minute.values[0] * 60 + second.values[0]
         last = hour.values[-1] * 3600 + minute.values[-1] * 60 + second.values[0]
@@ -86,7 +100,11 @@ def _which_days(days_of_month: Field, months: Field, days_of_week: Field) -> tup
         return f"on {days_of_month.values[0]} {MONTHS[months.values[0] - 1]}", ""
     choices = []
     if (days_of_month.full_range_step or 1) > 1:
-        choices.append(f"on every {ordinal(days_of_month.full_range_step)} day of the month")
+        days = days_of_month.values
+        listed = join([str(day) for day in days]) if len(days) <= _LISTED_TIMES \
+            else f"{days[0]}, {days[1]}, … {days[-1]}"
+        choices.append(f"on every {ordinal(days_of_month.full_range_step)} day of the month (days {listed}; "
+                       "the count starts again on the 1st, so the gap into a new month can be shorter)")
     elif not days_of_month.is_star:
         word = "day" if len(days_of_month.values) == 1 else "days"
         choices.append(f"on {word} {ranges(days_of_month.values, str)} of the month")
@@ -107,9 +125,24 @@ def _fallback(expression: FieldExpression) -> str:
     options = Options()
     options.use_24hour_time_format = True
     try:
-        return ExpressionDescriptor(" ".join(expression.field_texts), options).get_description()
+        text = ExpressionDescriptor(" ".join(expression.field_texts), options).get_description()
     except Exception:  # a third-party describer must never break a page; the expression is valid
         return f"On the schedule {expression.text}"
+    # cron-descriptor writes "starting at 1 minutes past the hour".
+    return _ONE_UNITS.sub(r"\1 \2", text)
+
+
+_ONE_UNITS = re.compile(r"(?<![\d.])(1) (second|minute|hour|day|month|year)s\b")
+
+
+def _not_restarting(period: int) -> str:
+    """For an ``@every`` period that does not divide the hour (or the day): its runs do not
+    start again on the hour (at midnight), they keep the same gap across it."""
+    if period < 3600 and 3600 % period:
+        return ", counted on without restarting at each hour"
+    if period < 86400 and 86400 % period:
+        return ", counted on without restarting at midnight"
+    return ""
 
 
 def _capitalize(text: str) -> str:

@@ -5,8 +5,9 @@ from datetime import datetime, timezone as utc_zone
 
 from .describe import describe
 from .errors import CronError
-from .expression import CronExpression
+from .expression import CronExpression, EveryExpression, FieldExpression
 from .parser import DEFAULT_MIN_INTERVAL_SECONDS, parse_cron
+from .wording import duration
 from .zones import is_repeated, offset_at, to_instant
 
 MAX_PREVIEW_RUNS = 50
@@ -39,6 +40,9 @@ def preview_expression(
     ``runs[i]["dst"]`` marks runs a DST change affects: ``shifted`` (a slot whose local time does
     not exist was moved here), ``ambiguous`` (the local time occurs twice that day),
     ``offset-change`` (the UTC offset differs from the previous run's).
+    ``runs[i]["gap_seconds"]`` is the time since the previous run (None for the first), and
+    ``runs[i]["uneven"]`` is True when that gap is not the schedule's regular step (``*/7``
+    minutes: 4 minutes from :56 to :00), a DST change aside.
     """
     try:
         expression = parse_cron(cron_expression, timezone, min_interval_seconds)
@@ -69,16 +73,43 @@ def _invalid(error: CronError) -> dict:
 
 def _annotated(expression: CronExpression, start: datetime, runs: list[datetime]) -> list[dict]:
     previous_offset = offset_at(expression.zone, to_instant(start))
+    regular = regular_gap(expression)
     annotated = []
+    previous = None
     for run in runs:
         offset = offset_at(expression.zone, to_instant(run))
+        dst = _dst_marker(expression, run, offset != previous_offset)
+        gap = to_instant(run) - to_instant(previous) if previous is not None else None
         annotated.append({
             "at": run.isoformat(),
             "utc": run.astimezone(utc_zone.utc).isoformat(),
-            "dst": _dst_marker(expression, run, offset != previous_offset),
+            "dst": dst,
+            "gap_seconds": gap,
+            "gap": duration(gap) if gap else None,
+            "uneven": bool(regular and gap is not None and gap != regular and dst is None),
         })
-        previous_offset = offset
+        previous_offset, previous = offset, run
     return annotated
+
+
+def regular_gap(expression: CronExpression) -> int | None:
+    """The step of an interval-style schedule in seconds (``@every 7m``, ``0 */7 * * * *``,
+    ``0 30 */5 * * *``, ``0 0 2 */2 * *``); None when the schedule has no single step."""
+    if isinstance(expression, EveryExpression):
+        return expression.period
+    if not isinstance(expression, FieldExpression):
+        return None
+    second, minute, hour, days_of_month, months, days_of_week = expression.fields
+    if len(second.values) != 1 or not days_of_week.is_star or len(months.values) != 12:
+        return None
+    every_day = days_of_month.full_range_step == 1
+    if minute.full_range_step and hour.full_range_step == 1 and every_day:
+        return minute.full_range_step * 60
+    if len(minute.values) == 1 and hour.full_range_step and every_day:
+        return hour.full_range_step * 3600
+    if len(minute.values) == 1 and len(hour.values) == 1 and (days_of_month.full_range_step or 1) > 1:
+        return days_of_month.full_range_step * 86400
+    return None
 
 
 def _dst_marker(expression: CronExpression, run: datetime, offset_changed: bool) -> str | None:

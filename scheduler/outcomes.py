@@ -60,9 +60,51 @@ class VMOutcome:
     progress: float | None = None
 
     @property
+    def state(self) -> str | None:
+        """One of STATES: the stored state, a job status read as one, or for an entry without a
+        state (older writers) queued when its reason is a concurrency limit, else skipped when it
+        has a reason."""
+        status = (self.status or "").strip().lower()
+        if status in STATES:
+            return status
+        if status:
+            return job_outcome(status)
+        if self.reason in _WAITING_REASONS:
+            return QUEUED
+        if self.reason:
+            return SKIPPED
+        return RUNNING if self.job_id else None
+
+    @property
     def waiting(self) -> bool:
         """Queued for a concurrency slot: it runs later, it is not skipped."""
-        return self.status == QUEUED
+        return self.state == QUEUED
+
+    @property
+    def label(self) -> str:
+        """What happened to the VM, in one word for the operator."""
+        return _LABELS.get(self.state, "Waiting to start")
+
+    @property
+    def message(self) -> str | None:
+        """The operator message stored with the outcome; for an entry without one, the words of
+        its reason code (never the code itself)."""
+        if self.error:
+            return self.error
+        if self.reason:
+            return REASON_WORDS.get(self.reason.replace(" ", "_"), None)
+        return None
+
+    @property
+    def text(self) -> str:
+        """The label and the message as one phrase ("Waiting: group g runs at most 2 VM(s) at a
+        time", "Failed: The replication service failed"), the label once."""
+        message = self.message
+        if not message:
+            return self.label
+        if message.lower().startswith(self.label.lower()):
+            return message
+        return f"{self.label}: {message}"
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], key: str | None = None) -> VMOutcome:
@@ -77,6 +119,24 @@ class VMOutcome:
             job_id=_text(entry.get("job_id")),
             progress=float(progress) if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None,
         )
+
+
+#: Reason codes as operator words, for entries written without a message.
+REASON_WORDS = {
+    "schedule_disabled": "The schedule is disabled",
+    "vm_disabled": "Scheduled replication is turned off for this VM",
+    "vm_in_failover": "The VM is failed over; it cannot be replicated while failed over",
+    "active_job": "The VM already has a replication running",
+    "schedule_concurrency": "Waiting for a free slot: the schedule's limit of replications at a time is reached",
+    "group_concurrency": "Waiting for a free slot: the group's limit of VMs at a time is reached",
+    SUPERSEDED: "A later run of the schedule already replicates this VM",
+    "cancelled": "The replication was cancelled",
+    "interrupted": "The scheduler stopped while starting this replication",
+    "execution_timeout": "The run took too long; the scheduler stopped waiting for it",
+}
+_WAITING_REASONS = frozenset({"schedule concurrency", "group concurrency"})
+_LABELS = {SKIPPED: "Skipped", QUEUED: "Waiting", DISPATCHING: "Starting", RUNNING: "Running",
+           COMPLETED: "Completed", FAILED: "Failed"}
 
 
 def _text(value: Any) -> str | None:

@@ -237,7 +237,7 @@ class Pipeline:
             return ended
         jobs = db.session.execute(
             select(ReplicationJob.id, ReplicationJob.vm_context_id, ReplicationJob.status,
-                   ReplicationJob.progress_percent, ReplicationJob.error_message, ReplicationJob.current_operation)
+                   ReplicationJob.progress_percent, ReplicationJob.error_message)
             .where(ReplicationJob.schedule_execution_id == execution.id)
             .order_by(ReplicationJob.created_at)).all()
         latest = {row.vm_context_id: row for row in jobs}
@@ -592,7 +592,9 @@ def apply_job(entry: dict, job) -> None:
     elif (job.status or "").lower() == "cancelled":
         _set(entry, FAILED, reason="cancelled", retryable=False, message="The replication was cancelled")
     else:
-        sanitized = sanitize_error(job.current_operation or "replication", job.error_message or "replication failed")
+        # The step is the replication itself: a failed job's current operation is the word
+        # "Failed" (it names the job's state, not a step), which read as "Failed failed".
+        sanitized = sanitize_error("replication", job.error_message or "replication failed")
         _set(entry, FAILED, reason=sanitized.category, retryable=True, message=sanitized.message,
              actionable_steps=list(sanitized.actionable_steps))
 

@@ -15,7 +15,8 @@ from extensions import db
 from models import (SCHEDULE_LIMITS, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     utcnow)
 from paging import Page, check_paging
-from scheduler import schedules_changed, trigger_now, validate_chain
+from scheduler import schedules_changed, validate_chain
+from scheduler.manual import ManualRun, run_now
 from scheduler.next_runs import frequency_floor, next_run, schedule_problem
 from security.audit import record_change
 
@@ -329,9 +330,10 @@ def delete_schedule(schedule_id: str) -> None:
     _notify_scheduler()
 
 
-def trigger_schedule(schedule_id: str, requested_by: str | None = None) -> ScheduleExecution:
-    """Run a schedule now (manual trigger); returns the execution the scheduler will start.
+def trigger_schedule(schedule_id: str, requested_by: str | None = None) -> ManualRun:
+    """Run a schedule now (manual trigger): the execution, and what became of the request
+    (started, skipped while the previous run runs, or waiting for a scheduler).
 
-    A disabled schedule is a conflict: every VM would be skipped, so nothing would run.
+    A disabled schedule, or one that covers no VM, is a conflict: nothing would run.
     """
-    return trigger_now(get_schedule(schedule_id).id, requested_by=requested_by)
+    return run_now(get_schedule(schedule_id).id, requested_by=requested_by)

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from extensions import db
-from models import ScheduleExecution
-from tests.factories import make_group, make_schedule
+from models import ScheduleExecution, utcnow
+from scheduler import lease
+from tests.factories import add_member, make_group, make_schedule, make_vm
 from tests.support.statements import count_statements
 
 BODY = {"name": "nightly", "cron_expression": "0 30 2 * * *", "timezone": "Europe/London"}
@@ -127,16 +128,62 @@ def test_enable_takes_a_json_boolean(api_client, app):
     assert bad.status_code == 400 and "enabled" in bad.get_json()["error"]["details"]["fields"]
 
 
+def _covering_a_vm(schedule):
+    add_member(make_group(schedule=schedule), make_vm())
+    return schedule
+
+
 def test_trigger_requests_a_manual_execution(api_client, app):
-    schedule = make_schedule("nightly")
+    schedule = _covering_a_vm(make_schedule("nightly"))
+    assert lease.try_acquire("host-a:1:aaaa", 20, engine_heartbeat_at=lease.database_now())
 
     response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
 
-    execution = response.get_json()["execution"]
+    body = response.get_json()
+    execution = body["execution"]
     assert response.status_code == 202
     assert (execution["schedule_id"], execution["triggered_by"], execution["status"]) == (
         schedule.id, "manual", "scheduled")
+    assert body["outcome"] == "started" and "started" in body["message"]
     assert db.session.get(ScheduleExecution, execution["id"]) is not None
+
+
+def test_trigger_without_a_running_scheduler_says_the_run_waits_for_one(api_client, app):
+    schedule = _covering_a_vm(make_schedule("nightly"))
+
+    response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
+
+    body = response.get_json()
+    assert response.status_code == 202 and body["outcome"] == "waiting_for_scheduler"
+    assert "no scheduler is running" in body["message"] and "started;" not in body["message"]
+    assert body["execution"]["status"] == "scheduled"
+
+
+def test_triggering_a_schedule_that_covers_no_vm_is_a_409_and_records_nothing(api_client, app):
+    schedule = make_schedule("empty")
+
+    response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
+
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"]) == (409, "schedule_has_no_vms")
+    assert "covers no VM" in error["message"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
+
+
+def test_triggering_while_the_previous_run_runs_is_a_409_and_the_run_is_recorded_as_skipped(api_client, app):
+    schedule = _covering_a_vm(make_schedule("busy", skip_if_running=True))
+    db.session.add(ScheduleExecution(id="still-running", schedule_id=schedule.id, status="running",
+                                     scheduled_at=utcnow(), started_at=utcnow(), triggered_by="scheduler"))
+    db.session.commit()
+
+    response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
+
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"]) == (409, "previous_run_running")
+    assert "previous run is still running" in error["message"]
+    skipped = db.session.get(ScheduleExecution, error["details"]["execution_id"])
+    assert (skipped.status, skipped.triggered_by) == ("skipped", "manual")
+    assert error["details"]["previous_execution_id"] == "still-running"
 
 
 def test_triggering_a_disabled_schedule_is_a_409(api_client, app):

@@ -68,3 +68,27 @@ def test_five_fields_read_as_second_zero():
 def test_anything_else_is_shown_as_custom_text(expression):
     frequency = frequency_from_cron(expression)
     assert frequency.frequency == "custom" and frequency.custom == expression
+
+
+@pytest.mark.parametrize("value, unit, expression", [
+    ("7", "minutes", "@every 7m"), ("45", "minutes", "@every 45m"), ("5", "hours", "@every 5h"),
+    ("7", "hours", "@every 7h"), ("20", "minutes", "0 */20 * * * *"), ("8", "hours", "0 0 */8 * * *"),
+])
+def test_every_n_that_does_not_divide_the_hour_or_day_is_a_real_interval(value, unit, expression):
+    frequency = build_frequency("interval", interval_value=value, interval_unit=unit)
+    assert frequency.cron_expression() == expression
+    parse_cron(expression)
+    read_back = frequency_from_cron(expression)
+    assert (read_back.frequency, read_back.interval_value, read_back.interval_unit) == ("interval", value, unit)
+
+
+def test_every_7_minutes_runs_7_minutes_apart_across_the_hour():
+    from datetime import datetime, timezone
+    expression = build_frequency("interval", interval_value="7", interval_unit="minutes").cron_expression()
+    runs = parse_cron(expression, "Europe/London").next_runs(datetime(2026, 3, 1, 22, 50, tzinfo=timezone.utc), 6)
+    assert {int((b - a).total_seconds()) for a, b in zip(runs, runs[1:])} == {420}
+
+
+def test_an_even_every_n_expression_reads_back_as_custom_when_written_as_an_interval():
+    # `@every 8h` counts from midnight UTC, `0 0 */8 * * *` from the zone's midnight: not the same
+    assert frequency_from_cron("@every 8h").frequency == "custom"

@@ -20,8 +20,10 @@ def test_a_valid_preview_lists_runs_with_the_schedule_zone_offset():
         "error": None,
         "error_field": None,
         "runs": [
-            {"at": "2026-03-28T03:00:00+00:00", "utc": "2026-03-28T03:00:00+00:00", "dst": None},
-            {"at": "2026-03-29T03:00:00+01:00", "utc": "2026-03-29T02:00:00+00:00", "dst": "offset-change"},
+            {"at": "2026-03-28T03:00:00+00:00", "utc": "2026-03-28T03:00:00+00:00", "dst": None,
+             "gap_seconds": None, "gap": None, "uneven": False},
+            {"at": "2026-03-29T03:00:00+01:00", "utc": "2026-03-29T02:00:00+00:00", "dst": "offset-change",
+             "gap_seconds": 82800, "gap": "23 hours", "uneven": False},
         ],
     }
 
@@ -90,7 +92,8 @@ def test_runs_affected_by_a_dst_change_are_marked(expression, zone, after, marke
 
 def test_the_first_run_is_marked_when_the_offset_changed_since_the_preview_start():
     preview = preview_expression("0 0 12 * * *", "Europe/London", count=1, after=datetime(2026, 3, 28, 13, tzinfo=UTC))
-    assert preview["runs"][0] == {"at": "2026-03-29T12:00:00+01:00", "utc": "2026-03-29T11:00:00+00:00", "dst": "offset-change"}
+    assert preview["runs"][0] == {"at": "2026-03-29T12:00:00+01:00", "utc": "2026-03-29T11:00:00+00:00",
+                                  "dst": "offset-change", "gap_seconds": None, "gap": None, "uneven": False}
 
 
 @pytest.mark.parametrize(
@@ -111,7 +114,16 @@ def test_the_first_run_is_marked_when_the_offset_changed_since_the_preview_start
         ("0 0,30 8,17 * * *", "UTC", "Every day at 08:00, 08:30, 17:00 and 17:30 (UTC)"),
         ("0 0 0 13 * FRI", "UTC", "At 00:00 on day 13 of the month or on Friday (UTC)"),
         ("0 0 6 1,15 * *", "UTC", "At 06:00 on days 1 and 15 of the month (UTC)"),
-        ("0 0 12 */2 * *", "UTC", "At 12:00 on every 2nd day of the month (UTC)"),
+        ("0 0 12 */2 * *", "UTC", "At 12:00 on every 2nd day of the month (days 1, 3, … 31; the count starts "
+                                  "again on the 1st, so the gap into a new month can be shorter) (UTC)"),
+        ("0 */7 * * * *", "UTC", "Every 7 minutes within each hour (:00 to :56), then 4 minutes from :56 to the "
+                                 "next :00 (UTC)"),
+        ("0 0 */5 * * *", "UTC", "Every 5 hours within each day (00:00 to 20:00), then 4 hours from 20:00 to the "
+                                 "next 00:00 (UTC)"),
+        ("0 */7 9-17 * * *", "UTC", "Every 7 minutes, between 09:00 and 17:59 (UTC)"),
+        ("@every 7m", "UTC", "Every 7 minutes, counted on without restarting at each hour (UTC)"),
+        ("@every 5h", "Europe/London", "Every 5 hours, counted on without restarting at midnight (Europe/London)"),
+        ("0 1/5 * * * *", "UTC", "Every 5 minutes, starting at 1 minute past the hour (UTC)"),
         ("0 0 0 * * 5-7", "UTC", "At 00:00 on Friday through Sunday (UTC)"),
         ("0 0 0 * 3-5 *", "UTC", "Every day at 00:00 in March through May (UTC)"),
         ("0 0 0 29 2 *", "UTC", "At 00:00 on 29 February (UTC)"),
@@ -140,3 +152,17 @@ def test_describe_text_defaults_to_utc_and_ignores_the_frequency_floor():
 def test_describe_rejects_an_invalid_expression():
     with pytest.raises(CronError):
         describe("0 0 25 * * *")
+
+
+@pytest.mark.parametrize("expression, after, gaps, uneven", [
+    ("0 */7 * * * *", "2026-03-01T22:40:00+00:00", [420, 420, 240, 420], [False, False, True, False]),
+    ("@every 7m", "2026-03-01T22:40:00+00:00", [420, 420, 420, 420], [False] * 4),
+    ("0 0 */5 * * *", "2026-03-01T10:00:00+00:00", [18000, 14400, 18000, 18000], [False, True, False, False]),
+    ("0 0 2 */2 * *", "2026-12-28T00:00:00+00:00", [172800, 86400, 172800, 172800], [False, True, False, False]),
+])
+def test_the_preview_shows_each_gap_and_marks_the_uneven_one(expression, after, gaps, uneven):
+    preview = preview_expression(expression, "UTC", 5, datetime.fromisoformat(after), min_interval_seconds=60)
+    runs = preview["runs"]
+    assert runs[0]["gap_seconds"] is None and runs[0]["uneven"] is False
+    assert [run["gap_seconds"] for run in runs[1:]] == gaps
+    assert [run["uneven"] for run in runs[1:]] == uneven

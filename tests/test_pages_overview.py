@@ -55,6 +55,21 @@ def test_the_next_run_of_an_enabled_schedule_is_listed_with_its_zone_named(clien
     assert " UTC</time>" in page
 
 
+def test_with_the_scheduler_stopped_the_next_runs_say_they_will_not_start(client):
+    make_schedule("nightly", "0 * * * * *")
+    panel = client.get("/").get_data(as_text=True).split("Next scheduled runs</h2>")[1].split("</section>")[0]
+    assert "No scheduler is running: these runs will not start" in panel
+    assert "(will not start: the scheduler is not running)" in panel and "(in " not in panel
+
+
+def test_with_the_scheduler_firing_the_next_runs_say_when(client):
+    from scheduler import lease
+    assert lease.try_acquire("host-a:1:aaaa", 20, engine_heartbeat_at=lease.database_now())
+    make_schedule("nightly", "0 * * * * *")
+    panel = client.get("/").get_data(as_text=True).split("Next scheduled runs</h2>")[1].split("</section>")[0]
+    assert "will not start" not in panel and "(in " in panel
+
+
 def _versions(page: str) -> dict:
     return dict(re.findall(r'id="([\w-]+)" data-fragment-version="(\w+)"', page))
 

@@ -5,6 +5,7 @@ import pytest
 
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
+from scheduler import lease
 from tests.factories import add_member, make_group, make_schedule, make_vm
 from tests.support.statements import count_statements
 
@@ -30,6 +31,21 @@ def test_the_builder_turns_weekly_choices_into_a_cron_expression(client):
 def test_every_n_minutes_becomes_a_step_expression(client):
     client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "15"})
     assert _schedule("nightly").cron_expression == "0 */15 * * * *"
+
+
+def test_every_7_minutes_is_a_real_interval_and_the_preview_says_so(client):
+    client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "7"})
+    assert _schedule("nightly").cron_expression == "@every 7m"
+    page = client.get("/schedules/preview", query_string={
+        **FORM, "frequency": "interval", "interval_value": "7", "interval_unit": "minutes"}).get_data(as_text=True)
+    assert "Every 7 minutes, counted on without restarting at each hour" in page
+    assert page.count("7 minutes after the previous run") == 4 and "uneven gap" not in page
+
+
+def test_a_custom_step_that_restarts_each_hour_shows_its_uneven_gap_in_the_preview(client):
+    page = client.get("/schedules/preview", query_string={
+        **FORM, "frequency": "custom", "cron_expression": "0 */7 * * * *"}).get_data(as_text=True)
+    assert "then 4 minutes from :56 to the next :00" in page
 
 
 def test_a_missing_name_is_reported_next_to_the_name_field_and_the_form_keeps_the_input(client):
@@ -64,10 +80,20 @@ def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(clie
 def test_the_preview_follows_the_configured_frequency_floor(app, client):
     every_30_seconds = {**FORM, "frequency": "custom", "cron_expression": "*/30 * * * * *"}
     refused = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
-    assert 'role="alert"' in refused and "<li>" not in refused
+    assert 'data-error-field="cron_expression"' in refused and "<li>" not in refused
+    assert 'data-error="Frequency: fires every 30 seconds' in refused and refused.count("fires every 30") == 1
     app.config["MIN_SCHEDULE_INTERVAL_SECONDS"] = 10
     allowed = client.get("/schedules/preview", query_string=every_30_seconds).get_data(as_text=True)
-    assert 'role="alert"' not in allowed and allowed.count("<li>") == 5
+    assert "data-error-field" not in allowed and allowed.count("<li>") == 5
+
+
+def test_without_javascript_update_preview_marks_the_field_at_fault_and_shows_the_error_once(client):
+    page = client.post("/schedules/new", data={**FORM, "frequency": "custom", "cron_expression": "0 0 25 * * *",
+                                               "action": "preview"}).get_data(as_text=True)
+    assert '<p class="field-error" id="cron_expression-error">Hour: 25 is out of range (0-23)</p>' in page
+    assert 'aria-invalid="true"' in page.split('id="cron_expression"')[1].split(">")[0]
+    assert page.lower().count("hour: 25") == 2  # the field's error, and the preview's data attribute read by JS
+    assert _schedule("nightly") is None
 
 
 def test_the_preview_marks_runs_moved_by_a_dst_change(client):
@@ -146,7 +172,8 @@ def test_the_detail_shows_groups_vms_and_per_vm_outcomes(client):
     db.session.commit()
     page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
     assert "db-tier" in page and "db-01" in page
-    assert "skipped: vm in failover" in page and "job-1" in page
+    assert "Skipped: The VM is failed over" in page and "job-1" in page
+    assert "vm in failover" not in page and "vm_in_failover" not in page
     assert 'data-poller' in page and 'data-poll-active="0"' in page  # idle, but it still goes live
 
 
@@ -163,10 +190,30 @@ def test_each_vm_outcome_reads_as_what_happened_to_it(client):
             {"vm_name": "a-4", "outcome": "queued", "reason": "group_concurrency", "message": "Waiting: group g"}]}))
     db.session.commit()
     page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
-    assert "failed: The replication service failed" in page and "skipped: server" not in page
-    assert "starting: The appliance did not confirm the start" in page and "skipped: timeout" not in page
-    assert "skipped: active job</span> — The appliance says" in page
-    assert "Waiting: group g" in page and "waiting: Waiting" not in page
+    assert "Failed: The replication service failed" in page and "server" not in page.split("Per-VM")[1]
+    assert "Starting: The appliance did not confirm the start" in page and "timeout" not in page
+    assert "Skipped: The appliance says this VM already has a replication job" in page
+    assert "active job" not in page and "active_job" not in page
+    assert "Waiting: group g" in page and "Waiting: Waiting" not in page
+
+
+def test_a_vm_waiting_for_a_concurrency_slot_reads_as_waiting_never_as_skipped(client):
+    schedule = make_schedule("waits")
+    db.session.add(ScheduleExecution(
+        id="exec-4", schedule_id=schedule.id, scheduled_at=utcnow(), status="running", triggered_by="scheduler",
+        execution_details={"vms": [
+            {"vm_name": "w-1", "outcome": "queued", "reason": "group_concurrency",
+             "message": "Waiting: group g runs at most 1 VM(s) at a time"},
+            {"vm_name": "w-2", "skip_reason": "schedule_concurrency"},  # an older writer: no state, no message
+            {"vm_name": "w-3", "outcome": "failed", "reason": "unknown", "job_id": "job-9"}]}))
+    db.session.commit()
+    page = client.get(f"/schedules/{schedule.id}").get_data(as_text=True)
+    outcomes = page.split("Per-VM outcomes")[1]
+    assert "skipped" not in outcomes.lower()
+    assert "Waiting: group g runs at most 1 VM(s) at a time" in outcomes
+    assert "Waiting for a free slot: the schedule&#39;s limit" in outcomes
+    assert "schedule concurrency" not in outcomes and "group concurrency" not in outcomes
+    assert re.search(r"<strong>w-3</strong>:\s*<span class=\"status-failed\">Failed</span> — job", outcomes)
 
 
 def test_the_detail_polls_while_an_execution_runs(client):
@@ -195,6 +242,38 @@ def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
     assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
 
 
+def test_running_a_schedule_that_covers_no_vm_is_refused_and_records_nothing(client):
+    schedule = make_schedule("empty")
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "Not started" in page and "covers no VM" in page and "started; its progress" not in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
+
+
+def test_run_now_says_the_run_was_skipped_while_the_previous_one_runs(client):
+    schedule = make_schedule("busy", skip_if_running=True)
+    add_member(make_group(schedule=schedule), make_vm())
+    db.session.add(ScheduleExecution(id="still-running", schedule_id=schedule.id, status="running",
+                                     scheduled_at=utcnow(), started_at=utcnow(), triggered_by="scheduler"))
+    db.session.commit()
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "did not run: its previous run is still running" in page and "started; its progress" not in page
+
+
+def test_run_now_without_a_scheduler_says_the_run_has_not_started(client):
+    schedule = make_schedule("waits-for-scheduler")
+    add_member(make_group(schedule=schedule), make_vm())
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "has not started: no scheduler is running" in page and "started; its progress" not in page
+
+
+def test_run_now_with_a_live_scheduler_says_it_started(client):
+    schedule = make_schedule("live")
+    add_member(make_group(schedule=schedule), make_vm())
+    assert lease.try_acquire("host-a:1:aaaa", 20, engine_heartbeat_at=lease.database_now())
+    page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "Schedule &#39;live&#39; started; its progress shows below." in page
+
+
 def test_the_schedule_list_is_paged(client):
     for n in range(52):
         make_schedule(f"s-{n:02d}")
@@ -216,3 +295,20 @@ def test_the_form_translates_its_checkboxes_and_numbers_for_the_domain(client):
     client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "yes", "next": "/schedules/"})
     db.session.expire_all()
     assert _schedule("nightly").enabled is False  # only the form's own true/false values switch it
+
+
+def test_the_new_form_ticks_no_weekday_and_weekly_without_a_day_is_a_field_error(client):
+    page = client.get("/schedules/new").get_data(as_text=True)
+    assert not re.search(r'name="weekdays" value="\w+" checked', page)
+    form = {key: value for key, value in FORM.items() if key != "weekdays"}  # what a no-JS post of the new form sends
+    response = client.post("/schedules/new", data=form)
+    assert response.status_code == 422
+    assert 'id="weekdays-error">Choose at least one day of the week.' in response.get_data(as_text=True)
+    assert _schedule("nightly") is None
+
+
+def test_skip_if_running_says_the_whole_run_is_skipped(client):
+    page = client.get("/schedules/new").get_data(as_text=True)
+    assert "Skip a run while the previous run of this schedule is still running" in page
+    assert "The whole run is skipped and recorded as skipped" in page
+    assert "Skip a VM whose previous replication" not in page

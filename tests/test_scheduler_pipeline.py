@@ -586,10 +586,14 @@ def test_run_now_refuses_an_unknown_or_disabled_schedule(app):
     with pytest.raises(Conflict, match="enable it") as refused:
         trigger_now(disabled.id)
     assert refused.value.code == "schedule_disabled"
+    with pytest.raises(Conflict, match="covers no VM") as refused:
+        trigger_now(make_schedule().id)
+    assert refused.value.code == "schedule_has_no_vms"
+    assert db.session.scalar(select(func.count()).select_from(ScheduleExecution)) == 0
 
 
 def test_a_requested_run_not_started_within_the_grace_period_is_recorded_as_missed(app):
-    schedule = make_schedule()
+    schedule, _, _ = schedule_with_vms(1)
     execution = trigger_now(schedule.id)
     later = utcnow() + timedelta(seconds=301)
     assert start_scheduled(execution.id, later, 300) == "skipped"
@@ -615,3 +619,22 @@ def test_a_retry_is_not_broken_by_a_later_run_whose_details_another_tool_wrote(a
 
     assert len(appliance.replication_requests) == sent + 1, "the retry sent its VM"
     assert outcomes(retry) == [("web-0", "running")]
+
+
+def test_a_failed_job_is_recorded_with_the_replication_failure_never_failed_failed(appliance, pipeline):
+    schedule, group, vms = schedule_with_vms(1)
+    claim = claim_slot(schedule, SLOT)
+    db.session.execute(update(ScheduleExecution).where(ScheduleExecution.id == claim.execution_id).values(
+        execution_details={"vms": [{"vm_context_id": vms[0].context_id, "vm_name": "web-0", "group_id": group.id,
+                                    "group_name": group.name, "outcome": "dispatching"}]}))
+    db.session.commit()
+    # As the OMA writes a failed job: its current operation is the word "Failed", not a step.
+    make_replication_job(vms[0], status="failed", current_operation="Failed", schedule_execution_id=claim.execution_id,
+                         error_message="VMA unreachable: dial tcp 10.0.0.9:443: connection refused")
+    advance(pipeline, claim.execution_id)
+    db.session.expire_all()
+    entry = db.session.get(ScheduleExecution, claim.execution_id).execution_details["vms"][0]
+    assert entry["outcome"] == "failed"
+    assert entry["message"] == "The replication service could not be reached"
+    assert "Failed failed" not in entry["message"] and "dial tcp" not in entry["message"]
+    assert VMOutcome.from_entry(entry).text == "Failed: The replication service could not be reached"

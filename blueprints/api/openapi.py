@@ -200,7 +200,9 @@ PATHS = {
                       "valid": BOOL, "description": STR,
                       "next_runs": {"type": "array", "items": {"type": "string", "format": "date-time"}},
                       "error": NSTR, "field": NSTR, "error_field": NSTR,
-                      "runs": {"type": "array", "items": obj({"at": STR, "utc": STR, "dst": NSTR})}},
+                      "runs": {"type": "array", "items": obj({"at": STR, "utc": STR, "dst": NSTR,
+                                                                      "gap_seconds": NINT, "gap": NSTR,
+                                                                      "uneven": BOOL})}},
                       required=["valid", "description", "next_runs", "error"])),
                   params=[query("cron_expression", {"type": "string"}, required=True),
                           query("timezone", {"type": "string"}),
@@ -222,7 +224,13 @@ PATHS = {
                    body=closed({"enabled": BOOL}, required=["enabled"]), extra=NOT_FOUND, tag="schedules"),
     },
     "/schedules/{schedule_id}/trigger": {
-        "post": op("Run a schedule now", _response("Execution started", obj({"execution": ref("ScheduleExecution")})),
+        "post": op("Run a schedule now; 409 `schedule_disabled`, `schedule_has_no_vms` (nothing recorded) or "
+                   "`previous_run_running` (recorded as skipped)",
+                   _response("Run requested: `outcome` is `started`, or `waiting_for_scheduler` when no scheduler "
+                             "runs to start it; `message` says so", obj({
+                                 "execution": ref("ScheduleExecution"),
+                                 "outcome": {"type": "string", "enum": ["started", "waiting_for_scheduler"]},
+                                 "message": STR})),
                    status="202", params=[SID], body=closed({"created_by": CLIENT_NAME}), body_required=False,
                    extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
     },

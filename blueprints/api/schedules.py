@@ -6,7 +6,8 @@ from flask import jsonify, request
 import schedules
 from blueprints.api import api_v1
 from blueprints.api.common import actor_name, bool_arg, instant_arg, int_arg, json_body, optional_json_body, str_arg
-from domain_errors import ValidationError
+from domain_errors import Conflict, ValidationError
+from scheduler.manual import SKIPPED
 
 
 def _summary_dict(summary: schedules.ScheduleSummary) -> dict:
@@ -68,8 +69,13 @@ def enable_schedule(schedule_id: str):
 @api_v1.post("/schedules/<schedule_id>/trigger")
 def trigger_schedule(schedule_id: str):
     optional_json_body()  # takes no parameters, but a body that is sent must still be a JSON object
-    execution = schedules.trigger_schedule(schedule_id, requested_by=actor_name())
-    return jsonify({"execution": schedules.execution_to_dict(execution)}), 202
+    run = schedules.trigger_schedule(schedule_id, requested_by=actor_name())
+    if run.outcome == SKIPPED:
+        raise Conflict("previous_run_running", run.message,
+                       {"execution_id": run.execution.id,
+                        "previous_execution_id": run.execution.execution_details.get("previous_execution_id")})
+    return jsonify({"execution": schedules.execution_to_dict(run.execution), "outcome": run.outcome,
+                    "message": run.message}), 202
 
 
 @api_v1.get("/schedules/<schedule_id>/executions")

@@ -14,6 +14,7 @@ from blueprints.pages.fragments import by_id, poll_context, poll_response, rende
 from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from scheduler.manual import STARTED
 from scheduler.next_runs import schedule_problem
 from security.login import safe_next_url
 
@@ -86,10 +87,15 @@ def _preview(values: dict, frequency: Frequency) -> dict:
     if values.get("schedule_type") == "chain":
         return {"chain": True}
     if frequency.errors:
-        return {"valid": False, "error": next(iter(frequency.errors.values())), "runs": []}
+        field, message = next(iter(frequency.errors.items()))
+        return {"valid": False, "error": message, "field": field, "runs": []}
     preview = schedules.schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS)
     preview["expression"] = values["cron_expression"]
     preview["timezone"] = values.get("timezone") or "UTC"
+    if not preview["valid"]:
+        # Shown once, at the field at fault, in the words a submit gives ("Hour: 25 is out of range").
+        preview["error"] = _sentence(preview["error"])
+        preview["field"] = preview.get("field") or "cron_expression"
     if preview["valid"]:
         zone = ZoneInfo(preview["timezone"])
         for run in preview["runs"]:
@@ -97,18 +103,25 @@ def _preview(values: dict, frequency: Frequency) -> dict:
     return preview
 
 
-def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200):
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, status: int = 200,
+                 preview: dict | None = None):
     parents = [(schedule_id, name) for schedule_id, name in schedules.schedule_names()
                if schedule is None or schedule_id != schedule.id]
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
-                           errors=errors, preview=_preview(values, frequency), parents=parents,
+                           errors=errors, preview=preview or _preview(values, frequency), parents=parents,
                            zones=zone_names(), weekdays=WEEKDAYS), status
 
 
 def _save(schedule):
     values, frequency = _form_values(request.form)
-    if request.form.get("action") == "preview":
-        return _render_form(schedule, values, frequency, {})
+    if request.form.get("action") == "preview":  # without JavaScript: the field at fault is marked too
+        preview = _preview(values, frequency)
+        errors = {preview["field"]: preview["error"]} if preview.get("field") and preview.get("error") else {}
+        return _render_form(schedule, values, frequency, errors, preview=preview)
     try:
         if schedule is None:
             saved = schedules.create_schedule(values, created_by=current_user.username)
@@ -200,11 +213,11 @@ def set_enabled(schedule_id: str):
 def run_now(schedule_id: str):
     schedule = _load(schedule_id)
     try:
-        schedules.trigger_schedule(schedule.id, requested_by=current_user.username)
-    except DomainError as exc:  # a disabled schedule is a Conflict saying so
+        run = schedules.trigger_schedule(schedule.id, requested_by=current_user.username)
+    except DomainError as exc:  # disabled, or covering no VM: a Conflict saying so
         flash(f"Not started: {exc.message}", "error")
     else:
-        flash(f"Schedule '{schedule.name}' started; its progress shows below.", "ok")
+        flash(run.message, "ok" if run.outcome == STARTED else "warning")
     return redirect(url_for("schedules.detail", schedule_id=schedule.id))
 
 

@@ -1,4 +1,6 @@
 """Schedules in a real browser: the builder's live preview, editing, a refused delete, field errors."""
+import re
+
 from playwright.sync_api import expect
 
 from extensions import db
@@ -52,10 +54,38 @@ def test_a_validation_error_appears_next_to_its_field(page):
     form = ScheduleForm(page).open_new()
     form.frequency("Custom cron")
     page.get_by_label("Cron expression").fill("0 61 * * * *")
-    expect(form.preview).to_contain_text("minute: 61 is out of range")
+    expect(page.locator("#cron_expression-error")).to_contain_text("Minute: 61 is out of range")
     form.save()
     error = page.locator("#name-error")
     expect(error).to_have_text("Name must not be empty")
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Cron expression")).to_have_value("0 61 * * * *")
     shoot(page, "schedule-form-errors")
+
+
+def test_a_cron_error_while_typing_is_shown_once_at_the_marked_field(page):
+    form = ScheduleForm(page).open_new()
+    form.frequency("Custom cron")
+    field = page.get_by_label("Cron expression")
+    field.fill("0 0 25 * * *")
+    error = page.locator("#cron_expression-error")
+    expect(error).to_have_text("Hour: 25 is out of range (0-23)")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_attribute("aria-describedby", re.compile(r"\bcron_expression-error\b"))
+    expect(page.get_by_text(re.compile("hour: 25", re.IGNORECASE))).to_have_count(1)
+    shoot(page, "schedule-form-live-cron-error")
+    field.fill("0 0 23 * * *")
+    expect(form.preview).to_contain_text("Every day at 23:00")
+    expect(error).to_have_count(0)
+    expect(field).not_to_have_attribute("aria-invalid", "true")
+    field.fill("0 0 25 * * *")
+    form.save()
+    expect(page.locator("#cron_expression-error")).to_have_text("Hour: 25 is out of range (0-23)")
+    expect(page.get_by_label("Cron expression")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text(re.compile("hour: 25", re.IGNORECASE))).to_have_count(1)
+
+
+def test_the_run_now_button_s_name_starts_with_its_visible_text(page):
+    make_schedule("nightly-run")
+    page.goto("/schedules/")
+    expect(page.get_by_role("button", name=re.compile(r"^Run now\s+for nightly-run$"))).to_be_visible()
