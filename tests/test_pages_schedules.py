@@ -235,6 +235,23 @@ def test_the_list_runs_the_same_number_of_statements_for_2_or_20_schedules(clien
     assert many.count == few.count
 
 
+def test_the_list_refreshes_itself_and_polls_fast_while_a_run_is_under_way(client):
+    schedule = make_schedule("listed")
+    page = client.get("/schedules/?page=1").get_data(as_text=True)
+    assert 'hx-get="/schedules/poll?page=1"' in page and 'data-poll-active="0"' in page
+    version = re.search(r'id="schedules-list" data-fragment-version="(\w+)"', page).group(1)
+    assert client.get("/schedules/poll", query_string={"v.schedules-list": version}).status_code == 204
+    schedule.enabled = False
+    db.session.add(ScheduleExecution(id="exec-l", schedule_id=schedule.id, scheduled_at=utcnow(), status="running"))
+    db.session.commit()
+    answer = client.get("/schedules/poll", query_string={"v.schedules-list": version, "page": "1"})
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and answer.headers["X-Poll-Active"] == "1"
+    assert 'id="schedules-list"' in body and 'hx-swap-oob="true"' in body and "disabled" in body
+    # The list's forms send the operator back to the list, not to the poll endpoint.
+    assert 'name="next" value="/schedules/"' in body and "/schedules/poll" not in body
+
+
 def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
     schedule = make_schedule("paused", enabled=False)
     page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)

@@ -32,6 +32,7 @@ LABELS = {"name": "Name", "description": "Description", "schedule_type": "Type",
 PREVIEW_RUNS = 5
 EXECUTIONS_PER_PAGE = 20
 SCHEDULES_PER_PAGE = 50
+UNDER_WAY = ("scheduled", "running")  # execution statuses of a run that is not over
 
 
 def _load(schedule_id: str):
@@ -139,8 +140,27 @@ def _save(schedule):
 
 @bp.get("/")
 def index():
-    listing = schedules.schedule_page(page_number(request.args.get("page")), SCHEDULES_PER_PAGE)
-    return render_template("schedules/index.html", summaries=listing.items, listing=listing)
+    page = page_number(request.args.get("page"))
+    fragments, running = _list_fragments(page)
+    return render_template("schedules/index.html", panels=by_id(fragments),
+                           **poll_context(url_for("schedules.list_poll", page=page), active=running))
+
+
+@bp.get("/poll")
+def list_poll():
+    fragments, running = _list_fragments(page_number(request.args.get("page")))
+    return poll_response(fragments, active=running)
+
+
+def _list_fragments(page: int):
+    """The list as one fragment (next runs and last executions move on their own), and whether an
+    execution of a listed schedule is under way (the page then polls at the fast interval)."""
+    listing = schedules.schedule_page(page, SCHEDULES_PER_PAGE)
+    running = any(summary.last_execution is not None and summary.last_execution.status in UNDER_WAY
+                  for summary in listing.items)
+    return [render_fragment("schedules-list", "schedules/_list.html", label="All schedules",
+                            summaries=listing.items, listing=listing,
+                            back_url=url_for("schedules.index", page=page if page > 1 else None))], running
 
 
 @bp.route("/new", methods=["GET", "POST"])
