@@ -167,6 +167,19 @@ CASES = [
      "The VM was not found in vCenter", "configuration", "error", "refresh discovery"),
     ("replication", "unexpected answer: <html>maintenance</html>",
      "The replication service reported an unexpected problem", "platform", "error", "try again"),
+    # Replication: what the VMA reports when the copy itself fails
+    ("replication", '["migratekit: failed to sync disk disk-2000: write /dev/vdc: no space left on device"]',
+     "The destination volume ran out of space during the copy", "storage", "error", "enlarge"),
+    ("replication", "nbdkit: error: pwrite: /dev/vdb: Input/output error (nbd export migration-vol-x, offset 4)",
+     "Writing the VM's disk data to the destination volume failed", "storage", "error", "full replication"),
+    ("replication", "Error 1062 (23000): Duplicate entry 'disk-2000-sql-03' for key 'uniq_vm_disks_context_disk'",
+     "The appliance's records of this VM's disks conflict with an earlier replication", "platform", "error",
+     "earlier disk records"),
+    ("replication", "QueryChangedDiskAreas: FileFault: Error caused by file /vmfs/volumes/ds/app-05/app-05-ctk.vmdk",
+     "vCenter could not say which parts of the VM's disks changed since the last copy", "platform", "error",
+     "changed block tracking"),
+    ("replication", "VMware snapshot creation failed: An error occurred while saving the snapshot: Failed to quiesce",
+     "vCenter could not take the snapshot of the VM that the copy starts from", "platform", "error", "guest tools"),
     # Any other step
     ("copy-disk-data", "operation timeout after 300s",
      "Copy Disk Data failed - the operation timed out", "connectivity", "error", "try the operation again"),
@@ -307,3 +320,13 @@ def test_the_shared_vocabularies_are_those_of_the_original_system():
                           "unknown")
     assert SEVERITIES == ("info", "warning", "error", "critical")
     assert isinstance(sanitize_error("x", "y"), SanitizedError)
+
+
+def test_every_copy_failure_the_appliance_reports_has_its_own_message_not_the_catch_all():
+    from simulator.raw_errors import REPLICATION_ERRORS, vma_failure_columns
+    catch_all = rules_for_family("replication")[-1].message
+    for _, raw in REPLICATION_ERRORS:
+        stored, _ = vma_failure_columns(raw.format(vm="app-05", disk="disk-2000"))
+        error = sanitize_error("replication", stored)
+        assert error.message != catch_all, raw
+        assert not find_forbidden(error.message) and not any(find_forbidden(step) for step in error.actionable_steps)
