@@ -13,8 +13,12 @@ import re
 from appliance.errors import ApplianceError
 
 # govmomi's finder error (find.NotFoundError: "%s '%s' not found"), which the VMA passes on in
-# its text/plain 500 when vCenter has no such datacenter.
-_DATACENTER_NOT_FOUND = re.compile(r"datacenter '([^']*)' not found")
+# its text/plain 500 when vCenter has no such datacenter; and the same without the quotes
+# ("Datacenter not found", "datacenter DC9 not found"), never "... in datacenter 'DC1': not found",
+# which is a VM missing from a datacenter that exists.
+_DATACENTER_NOT_FOUND = re.compile(r"datacenter '([^']*)' not found"
+                                   r"|\bdatacenter (?:[^\s:'\",;]+ )?(?:was )?not found|no such datacenter",
+                                   re.IGNORECASE)
 # vCenter's InvalidLogin fault, as govmomi's soap fault error prints it:
 # "ServerFaultCode: Cannot complete login due to an incorrect user name or password."
 _BAD_LOGIN = re.compile(r"incorrect user name or password|cannot complete login", re.IGNORECASE)

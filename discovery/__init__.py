@@ -26,14 +26,26 @@ POWER_STATES = ("poweredOn", "poweredOff", "suspended")
 
 
 class UnknownDatacenter(NotFound):
-    """vCenter has no datacenter of that name; `known` are those the managed VMs live in."""
+    """vCenter has no datacenter of that name (not a VM problem); `known` are those the managed
+    VMs live in, offered in what to do."""
 
     def __init__(self, datacenter: str, known: list[str]):
         super().__init__("datacenter", datacenter, field="datacenter")
-        self.message = f"No datacenter named '{datacenter}' in vCenter"
-        self.message += f"; known: {', '.join(known)}." if known else "."
+        self.datacenter, self.known = datacenter, known
+        self.message = f"vCenter has no datacenter named '{datacenter}'."
         self.args = (self.message,)
         self.details["known_datacenters"] = known
+        self.details["actionable_steps"] = unknown_datacenter_steps(known)
+
+
+def unknown_datacenter_steps(known: list[str]) -> list[str]:
+    """What to do about a datacenter vCenter does not have."""
+    steps = ["Check the datacenter name: it must match vCenter exactly, capitals included"]
+    if known:
+        steps.append(f"Pick one of the known datacenters: {', '.join(known)}")
+    else:
+        steps.append("Ask the vCenter administrator for the exact datacenter name (no managed VM names one yet)")
+    return steps
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ def discover_vms(datacenter: str, name_filter: str | None = None) -> Discovery:
         body = _client().discover(config["VCENTER_HOST"], config["VCENTER_USERNAME"], config["VCENTER_PASSWORD"],
                                   datacenter, filter=name_filter)
     except UnknownDatacenterError:
-        raise UnknownDatacenter(datacenter, _known_datacenters(config["VCENTER_HOST"] or "")) from None
+        raise UnknownDatacenter(datacenter, known_datacenters()) from None
     except ApplianceError as exc:
         raise Unavailable(f"Discovery failed: {exc.operator_message}",
                           {"category": exc.sanitized.category,
@@ -132,9 +144,11 @@ def discover_vms(datacenter: str, name_filter: str | None = None) -> Discovery:
     return Discovery(vcenter_host, str(vcenter.get("datacenter") or datacenter), vms)
 
 
-def _known_datacenters(vcenter_host: str) -> list[str]:
-    """The datacenters of this vCenter that managed VMs live in: the VMA cannot list them."""
+def known_datacenters() -> list[str]:
+    """The datacenters of the configured vCenter that managed VMs live in, by name (one
+    statement): the VMA cannot list datacenters, so these are the names known to exist."""
     column = VMReplicationContext.datacenter
+    vcenter_host = current_app.config.get("VCENTER_HOST") or ""
     rows = db.session.scalars(select(column).distinct().where(VMReplicationContext.vcenter_host == vcenter_host,
                                                              column.is_not(None), column != "")
                               .order_by(column))

@@ -69,10 +69,11 @@ def sanitize_error(step_name: object, raw_error: object) -> SanitizedError | Non
         return None
     rule = match_rule(step_name, detail)
     shown_step = step_display_name(step_name) or UNNAMED_STEP
+    parts = {**rule.named_parts(detail), "step": shown_step}
     return SanitizedError(
-        message=scrub_text(rule.message.format(step=shown_step)),
+        message=scrub_text(rule.message.format(**parts)),
         technical_detail=detail,
         category=rule.category,
         severity=rule.severity,
-        actionable_steps=tuple(scrub_text(action) for action in rule.actions),
+        actionable_steps=tuple(scrub_text(action.format(**parts)) for action in rule.actions),
     )

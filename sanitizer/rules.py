@@ -3,7 +3,8 @@
 Rules are data. Steps belong to a family (``STEP_FAMILIES``); a family's rules are tried in
 table order and the first that matches wins, so every family ends with a catch-all rule.
 Phrases match case-insensitively as substrings of the raw error, or are regular expressions.
-Messages may use ``{step}``, the operator's name of the failed step.
+Messages may use ``{step}``, the operator's name of the failed step, and the named groups of
+the rule's regular expressions (``{datacenter}``), as the raw error spells them.
 """
 
 from __future__ import annotations
@@ -106,6 +107,21 @@ class Rule:
             if not any(_occurs(p, lowered_error) for p in alternatives):
                 return False
         return True
+
+
+    def named_parts(self, error: str) -> dict[str, str]:
+        """The named groups of the rule's regular expressions found in the raw error, in its own
+        spelling (the rule matched the lower-cased text); each at most 80 characters."""
+        phrases = [*self.any_of, *(p for g in self.all_of for p in (g if isinstance(g, tuple) else (g,)))]
+        parts: dict[str, str] = {}
+        for phrase in phrases:
+            if isinstance(phrase, str) or not phrase.groupindex:
+                continue
+            found = re.compile(phrase.pattern, phrase.flags | re.IGNORECASE).search(error)
+            if found:
+                parts.update({name: value[:80] for name, value in found.groupdict().items()
+                              if value is not None and name not in parts})
+        return parts
 
 
 def _occurs(phrase: Phrase, lowered_error: str) -> bool:
@@ -372,11 +388,19 @@ RULES: tuple[Rule, ...] = (
          category="configuration",
          actions=("Ask an administrator to check the vCenter user name and password configured for the dashboard",
                   "Check that the vCenter account is not locked and its password has not expired")),
-    Rule(_REPLICATION, any_of=(re.compile(r"datacenter '[^']*' not found"),),
-         message="The datacenter was not found in vCenter",
+    # Not a VM problem: the datacenter the VMA was asked for is not in vCenter (govmomi's finder).
+    Rule(_REPLICATION, any_of=(re.compile(r"datacenter '(?P<datacenter>[^']*)' not found"),),
+         message="vCenter has no datacenter named '{datacenter}'",
          category="configuration",
-         actions=("Check the datacenter name (it must match vCenter exactly)",
-                  "Refresh discovery to see the datacenters vCenter has")),
+         actions=("Check the datacenter name: it must match vCenter exactly, capitals included",
+                  "Use one of the known datacenters (the Discovery page lists them)")),
+    # The same said without govmomi's quotes ("Datacenter not found", "datacenter DC9 not found"),
+    # before the generic "not found" below reads it as a missing VM.
+    Rule(_REPLICATION, any_of=(re.compile(r"\bdatacenter (?:[^\s:'\",;]+ )?(?:was )?not found"), "no such datacenter"),
+         message="vCenter has no datacenter of the name asked for",
+         category="configuration",
+         actions=("Check the datacenter name: it must match vCenter exactly, capitals included",
+                  "Use one of the known datacenters (the Discovery page lists them)")),
     Rule(_REPLICATION, any_of=(re.compile(r"vcenter\b.*\b(?:no such host|connection refused|i/o timeout"
                                           r"|no route to host|network is unreachable)"),),
          message="The migration appliance could not reach vCenter",

@@ -24,3 +24,10 @@ def schedule_names() -> list[tuple[str, str]]:
 def schedules_by_name() -> list[ReplicationSchedule]:
     """Every schedule by name, without counts or next runs, for the group form's select (one statement)."""
     return list(db.session.scalars(select(ReplicationSchedule).order_by(ReplicationSchedule.name)).all())
+
+
+def zones_in_use() -> list[str]:
+    """The distinct timezones schedules are written in, for the timezone selects (one statement).
+    A row written without one fires in UTC; unusable names are left for the caller to drop."""
+    return sorted(zone for zone in db.session.scalars(select(ReplicationSchedule.zone).distinct()).all()
+                  if isinstance(zone, str) and zone)

@@ -82,5 +82,6 @@ def test_an_unknown_datacenter_is_a_404_naming_the_known_ones(api_client, app, h
     for response in responses:
         error = response.get_json()["error"]
         assert (response.status_code, error["code"]) == (404, "not_found")
-        assert error["message"] == "No datacenter named 'DC9' in vCenter; known: DC1."
+        assert error["message"] == "vCenter has no datacenter named 'DC9'."
+        assert error["details"]["actionable_steps"][-1] == "Pick one of the known datacenters: DC1"
         assert error["details"]["known_datacenters"] == ["DC1"]

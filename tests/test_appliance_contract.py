@@ -310,7 +310,8 @@ def test_an_unknown_datacenter_names_it(httpserver):
     with pytest.raises(UnknownDatacenterError) as caught:
         vma_client(httpserver).discover_datacenter("DC9")
     assert (caught.value.datacenter, caught.value.category) == ("DC9", "client")
-    assert caught.value.operator_message == "The datacenter was not found in vCenter"
+    assert caught.value.operator_message == "vCenter has no datacenter named 'DC9'"
+    assert any("known datacenters" in step for step in caught.value.sanitized.actionable_steps)
 
 
 def test_another_discovery_failure_stays_a_server_error(httpserver):

@@ -177,7 +177,8 @@ def test_an_unknown_datacenter_is_not_found_and_names_the_known_ones(app, httpse
     with pytest.raises(NotFound) as excinfo:
         discovery.discover_vms("DC9")
 
-    assert excinfo.value.message == "No datacenter named 'DC9' in vCenter; known: DC1, DC2."
+    assert excinfo.value.message == "vCenter has no datacenter named 'DC9'."
+    assert excinfo.value.details["actionable_steps"][-1] == "Pick one of the known datacenters: DC1, DC2"
     assert excinfo.value.details["field"] == "datacenter"
     assert excinfo.value.details["known_datacenters"] == ["DC1", "DC2"]
 
@@ -194,7 +195,8 @@ def test_an_unknown_datacenter_of_the_built_in_simulator_is_not_found(app):
     finally:
         simulator.stop()
 
-    assert excinfo.value.message == f"No datacenter named 'Atlantis' in vCenter; known: {DATACENTERS[0]}."
+    assert excinfo.value.message == "vCenter has no datacenter named 'Atlantis'."
+    assert excinfo.value.details["known_datacenters"] == [DATACENTERS[0]]
 
 
 def test_a_vma_failure_is_reported_in_operator_words(app, httpserver):

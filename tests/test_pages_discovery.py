@@ -1,8 +1,13 @@
 """Discovery page against a stand-in VMA (pytest-httpserver): preview, add without jobs, bulk add, failures."""
+import re
+
 import pytest
 
 from extensions import db
 from models import ReplicationJob, VMGroupMembership, VMReplicationContext
+from simulator import build_simulator
+from simulator.inventory import DATACENTERS, VCENTER_HOST, VCENTER_USERNAME
+from simulator.server import Credentials
 from tests.factories import make_group, make_vm
 
 VMS = [{"id": f"vm-{n}", "name": name, "path": f"/DC1/vm/{name}", "datacenter": "DC1", "power_state": state,
@@ -79,5 +84,69 @@ def test_an_unknown_datacenter_is_explained_next_to_the_field(client, httpserver
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'id="datacenter-error">No datacenter named &#39;DC9&#39; in vCenter; known: DC1.' in page
+    assert 'id="datacenter-error">vCenter has no datacenter named &#39;DC9&#39;.' in page
+    assert "<li>Pick one of the known datacenters: DC1</li>" in page
+    assert 'aria-describedby="datacenter-hint datacenter-error datacenter-steps"' in page
     assert "not found in vCenter" not in page and "Discovery failed" not in page
+
+
+def _datalist(page):
+    found = re.search(r'<datalist id="known-datacenters">(.*?)</datalist>', page, re.S)
+    assert found, "no datalist of the known datacenters"
+    return re.findall(r'<option value="([^"]*)">', found.group(1))
+
+
+def test_both_datacenter_fields_offer_the_known_datacenters_and_still_take_free_text(client, vma):
+    make_vm("a", vcenter_host="vc.example", datacenter="Paris-DC")
+    make_vm("b", vcenter_host="vc.example", datacenter="DC1")
+    make_vm("c", vcenter_host="other-vcenter.example", datacenter="Elsewhere")
+
+    page = client.get("/discovery/").get_data(as_text=True)
+
+    assert _datalist(page) == ["DC1", "Paris-DC"]
+    assert page.count('list="known-datacenters"') == 2
+    assert "Known datacenters: DC1, Paris-DC. Another name may be typed." in page
+    assert client.get("/discovery/?datacenter=DC1").status_code == 200  # typed, not picked
+
+
+def test_a_datacenter_that_answered_joins_the_list(client, vma):
+    assert _datalist(client.get("/discovery/").get_data(as_text=True)) == []
+    assert _datalist(client.get("/discovery/?datacenter=DC1").get_data(as_text=True)) == ["DC1"]
+
+
+@pytest.fixture
+def simulated_vma(app):
+    """The built-in simulator as the VMA: it answers an unknown datacenter the way the real one does."""
+    simulator = build_simulator(app, failure_rate=0.0, credentials=Credentials("", VCENTER_USERNAME, "pw"))
+    simulator.start_servers()
+    app.config.update(VMA_API_URL=simulator.vma_url, VCENTER_HOST=VCENTER_HOST, VCENTER_USERNAME=VCENTER_USERNAME,
+                      VCENTER_PASSWORD="pw")
+    yield simulator
+    simulator.stop()
+
+
+def test_an_unknown_datacenter_of_the_simulated_vma_is_not_a_vm_problem(client, simulated_vma):
+    make_vm("pg-01", vcenter_host=VCENTER_HOST, datacenter=DATACENTERS[0])
+
+    responses = {"discover": client.get("/discovery/?datacenter=Atlantis"),
+                 "bulk": client.post("/discovery/bulk-add", data={"datacenter": "Atlantis", "action": "preview"})}
+
+    for form, response in responses.items():
+        page = response.get_data(as_text=True)
+        field = "datacenter" if form == "discover" else "bulk_datacenter"
+        assert response.status_code == 422, form
+        assert f'id="{field}-error">vCenter has no datacenter named &#39;Atlantis&#39;.' in page, form
+        assert f"<li>Pick one of the known datacenters: {DATACENTERS[0]}</li>" in page, form
+        assert "The VM was not found" not in page, form
+        assert _datalist(page) == [DATACENTERS[0]], form
+    flashed = client.post("/discovery/add", data={"datacenter": "Atlantis", "vm_names": ["pg-02"]},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Nothing added: vCenter has no datacenter named &#39;Atlantis&#39;." in flashed
+
+
+def test_an_unquoted_datacenter_not_found_is_not_a_vm_problem(client, httpserver):
+    httpserver.expect_request("/api/v1/discover", method="POST").respond_with_json(
+        {"error": "Datacenter not found"}, status=404)
+    page = client.get("/discovery/?datacenter=DC9").get_data(as_text=True)
+    assert 'id="datacenter-error">vCenter has no datacenter named &#39;DC9&#39;.' in page
+    assert "VM was not found" not in page

@@ -128,7 +128,14 @@ CASES = [
     ("vma-discovery", "POST http://vma:8081/api/v1/discover returned HTTP 500: Discovery failed: failed to discover "
                       "VMs from vCenter: failed to discover VMs: failed to find datacenter DC9: datacenter 'DC9' not "
                       "found",
-     "The datacenter was not found in vCenter", "configuration", "error", "datacenter name"),
+     "vCenter has no datacenter named 'DC9'", "configuration", "error", "datacenter name"),
+    ("vma-discovery", 'VMA discovery API returned 404: {"error": "Datacenter not found"}',
+     "vCenter has no datacenter of the name asked for", "configuration", "error", "known datacenters"),
+    ("replication", "failed to find datacenter: datacenter London-DC9 not found",
+     "vCenter has no datacenter of the name asked for", "configuration", "error", "datacenter name"),
+    # A VM missing from a datacenter that exists stays a VM problem.
+    ("vma-discovery", "VMA discovery found no VM named 'pgtest1' in datacenter 'DC1': not found",
+     "The VM was not found in vCenter", "configuration", "error", "refresh discovery"),
     ("vma-discovery", "POST http://vma:8081/api/v1/discover returned HTTP 500: Discovery failed: failed to discover "
                       "VMs from vCenter: failed to connect to vCenter: failed to connect to vCenter: Post "
                       "\"https://vcenter.invalid/sdk\": dial tcp: lookup vcenter.invalid on 127.0.0.53:53: no such host",
@@ -301,7 +308,7 @@ def test_every_family_ends_with_a_rule_that_catches_everything(family):
 def test_every_rule_speaks_plain_words_only(rule):
     assert rule.category in CATEGORIES
     assert rule.severity in SEVERITIES
-    for text in (rule.message.format(step="Step"), *rule.actions):
+    for text in (rule.message.format(step="Step", datacenter="DC1"), *rule.actions):
         assert find_forbidden(text) == []
         assert scrub_text(text) == text
 
@@ -330,3 +337,11 @@ def test_every_copy_failure_the_appliance_reports_has_its_own_message_not_the_ca
         error = sanitize_error("replication", stored)
         assert error.message != catch_all, raw
         assert not find_forbidden(error.message) and not any(find_forbidden(step) for step in error.actionable_steps)
+
+
+def test_an_unknown_datacenter_is_named_as_the_raw_error_spells_it():
+    result = sanitize_error("vma-discovery", "Discovery failed: failed to discover VMs: failed to find datacenter "
+                                             "London-DC9: datacenter 'London-DC9' not found")
+    assert result.message == "vCenter has no datacenter named 'London-DC9'"
+    assert "VM" not in result.message
+    assert any("known datacenters" in step for step in result.actionable_steps)

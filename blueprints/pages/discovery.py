@@ -16,12 +16,22 @@ LABELS = {"datacenter": "Datacenter", "filter": "Name filter", "vm_names": "VMs"
 BULK_FIELDS = ("datacenter", "name_pattern", "power_state", "os", "group_id")
 
 
-def _render(found=None, errors=None, bulk=None, preview=None, failure=None, status: int = 200):
+def _render(found=None, errors=None, bulk=None, preview=None, failure=None, steps=None, status: int = 200):
+    datacenters = discovery.known_datacenters()
+    if found is not None and found.datacenter and found.datacenter not in datacenters:
+        datacenters = sorted([*datacenters, found.datacenter])  # it answered, so it exists
     return render_template("discovery/index.html", found=found, errors=errors or {}, failure=failure,
+                           steps=steps or {}, datacenters=datacenters,
                            query={"datacenter": request.values.get("datacenter", ""),
                                   "filter": request.values.get("filter", "")},
                            bulk=bulk or {name: "" for name in BULK_FIELDS}, preview=preview,
                            groups=grouping.list_groups(), power_states=discovery.POWER_STATES), status
+
+
+def _field_steps(exc: DomainError, field: str) -> dict:
+    """What to do next to a field, for an error that says (an unknown datacenter)."""
+    steps = exc.details.get("actionable_steps") if isinstance(exc, discovery.UnknownDatacenter) else None
+    return {field: list(steps)} if steps else {}
 
 
 def _status(exc: DomainError) -> int:
@@ -42,7 +52,8 @@ def index():
         found = discovery.discover_vms(datacenter, request.args.get("filter") or None)
     except DomainError as exc:
         errors = field_errors(exc, LABELS)
-        return _render(errors=errors, failure=_failure(exc) if "_form" in errors else None, status=_status(exc))
+        return _render(errors=errors, failure=_failure(exc) if "_form" in errors else None,
+                       steps=_field_steps(exc, "datacenter"), status=_status(exc))
     return _render(found=found)
 
 
@@ -75,7 +86,7 @@ def bulk_add():
         errors = {f"bulk_{name}" if name != "_form" else name: message
                   for name, message in field_errors(exc, LABELS).items()}
         return _render(errors=errors, bulk=bulk, failure=_failure(exc) if "_form" in errors else None,
-                       status=_status(exc))
+                       steps=_field_steps(exc, "bulk_datacenter"), status=_status(exc))
     if dry_run:
         return _render(bulk=bulk, preview=result)
     flash(_added_message(result), "ok")

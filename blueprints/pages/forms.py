@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 from zoneinfo import available_timezones
 
 from domain_errors import DomainError, ValidationError
@@ -45,8 +47,54 @@ def page_number(raw: str | None) -> int:
         return 1
 
 
+# Zones most operators look for, listed under "Common" after UTC and the zones already in use.
+MAJOR_ZONES = ("Europe/London", "Europe/Berlin", "Europe/Paris", "America/New_York", "America/Chicago",
+               "America/Los_Angeles", "Asia/Tokyo", "Asia/Singapore", "Australia/Sydney")
+
+
 @lru_cache(maxsize=1)
 def zone_names() -> tuple[str, ...]:
     """Every IANA zone, UTC first, for the timezone selects."""
     return ("UTC", *sorted(zone for zone in available_timezones()
                           if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def known_zone(name: object) -> bool:
+    """True if a posted or stored name is a zone of the tz database ("Europe/London", "Etc/GMT-3")."""
+    return isinstance(name, str) and name in _known_zones()
+
+
+@dataclass(frozen=True)
+class ZoneChoices:
+    """A timezone select: the common zones first, then every zone; `selected` is marked once."""
+
+    common: tuple[str, ...]
+    all: tuple[str, ...]
+    selected: str
+
+
+def zone_choices(selected: str | None, display: str | None, in_use: Iterable[str] = ()) -> ZoneChoices:
+    """UTC, the operator's display zone, the zones schedules already use and the major zones under
+    "Common"; every zone under "All timezones". A selected zone the full list leaves out (an alias
+    such as "Etc/GMT-3" written through the API) is added to "Common", so an edit does not
+    silently change it; an unknown one selects UTC (and the field error says why)."""
+    everything = zone_names()
+    extra = (selected,) if known_zone(selected) and selected not in everything else ()
+    common: list[str] = []
+    for zone in ("UTC", display, *extra, *sorted(in_use), *MAJOR_ZONES):
+        if known_zone(zone) and zone not in common:
+            common.append(zone)
+    return ZoneChoices(common=tuple(common), all=everything, selected=selected if known_zone(selected) else "UTC")
+
+
+def zone_error(name: object) -> str:
+    """The field error for a timezone that is not in the list, naming the field and the value."""
+    shown = name if isinstance(name, str) and name.strip() else ""
+    if not shown:
+        return "Timezone is required: choose one from the list."
+    return f"Timezone '{shown[:60]}' is not a known timezone: choose one from the list (for example Europe/London)."

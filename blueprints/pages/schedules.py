@@ -11,7 +11,9 @@ import grouping
 import schedules
 from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.fragments import by_id, poll_context, poll_response, render_fragment
-from blueprints.pages.forms import field_errors, form_boolean, form_integer, page_number, zone_names
+from blueprints.pages.context import display_zone
+from blueprints.pages.forms import (field_errors, form_boolean, form_integer, known_zone, page_number, zone_choices,
+                                  zone_error)
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 from scheduler.manual import STARTED
@@ -112,9 +114,12 @@ def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, sta
                  preview: dict | None = None):
     parents = [(schedule_id, name) for schedule_id, name in schedules.schedule_names()
                if schedule is None or schedule_id != schedule.id]
+    if errors.get("timezone") and not known_zone(values.get("timezone")):
+        errors = {**errors, "timezone": zone_error(values.get("timezone"))}
+    zones = zone_choices(values.get("timezone"), display_zone().key, schedules.zones_in_use())
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
                            errors=errors, preview=preview or _preview(values, frequency), parents=parents,
-                           zones=zone_names(), weekdays=WEEKDAYS), status
+                           zones=zones, weekdays=WEEKDAYS), status
 
 
 def _save(schedule):
