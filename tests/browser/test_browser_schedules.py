@@ -18,8 +18,9 @@ def test_the_builder_preview_changes_as_the_operator_types_and_the_schedule_is_c
     form.at("02:30")
     expect(form.preview).to_contain_text("Every day at 02:30 (Europe/London)")
     form.frequency("Weekly")
+    form.weekday("Mon")  # no day is ticked for the operator: Monday only if chosen
     form.weekday("Tue")
-    expect(form.preview).to_contain_text("Tuesday")
+    expect(form.preview).to_contain_text("Monday and Tuesday")
     expect(form.preview.get_by_role("listitem")).to_have_count(5)
     shoot(page, "schedule-form")
     form.save()
