@@ -5,7 +5,7 @@ from tests.factories import make_group, make_replication_job, make_schedule, mak
 
 # Pages that are in no navigation section: they mark none.
 OUTSIDE_NAVIGATION = {"preferences.index"}
-NOT_PAGES = {"auth.login", "ops.healthz", "ops.readyz", "ops.metrics", "schedules.preview", "static"}
+NOT_PAGES = {"auth.login", "ops.healthz", "ops.readyz", "ops.metrics", "ops.favicon", "schedules.preview", "static"}
 
 
 def _current(page: str) -> list[str]:
