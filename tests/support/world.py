@@ -10,6 +10,7 @@ rows, an API token, a disabled schedule and a run requested by hand.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -110,11 +111,14 @@ def _failover_in_progress(app, world: World, vm_name: str) -> None:
     from simulator.failover import run_operation
     context_id = db.session.scalar(select(VMReplicationContext.context_id)
                                    .where(VMReplicationContext.vm_name == vm_name))
+    step_log = logging.getLogger("simulator.failover")
     steps_taken = []
     third_step = threading.Event()
 
     def pause(_seconds: float) -> None:
         steps_taken.append(1)
+        for line in range(12):  # a real step says what it does as it goes: a log longer than its box
+            step_log.info("Step %d of the test failover of %s: %d of 12 done", len(steps_taken), vm_name, line + 1)
         if len(steps_taken) == 3:
             third_step.set()
             world.release.wait(120)
