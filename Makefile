@@ -24,12 +24,17 @@ run: $(VENV)/.installed
 	@echo "on the first start, the password of the user 'admin' is printed below)."
 	DEMO=$${DEMO:-1} $(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT) --no-reload
 
-## system-deps: MariaDB server and Chromium from Debian packages (installed when missing, as root)
+## system-deps: MariaDB server, Chromium, Node.js and npm from Debian packages (installed when missing, as root)
 system-deps:
 	scripts/install-system-deps.sh
 
-## test: everything the tests need, then the whole suite (SQLite, MariaDB, Chromium)
-test: $(VENV)/.installed-test system-deps
+# Test-only tools from the npm registry (axe-core), exactly as package-lock.json pins them.
+node_modules/.installed: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund
+	touch $@
+
+## test: everything the tests need, then the whole suite (SQLite, MariaDB, Chromium, axe-core)
+test: $(VENV)/.installed-test system-deps node_modules/.installed
 	$(VENV)/bin/pytest
 
 ## bench: every benchmark on a throwaway MariaDB over one seeded fleet (BENCH_SCALE, default 1);
@@ -39,4 +44,4 @@ bench: $(VENV)/.installed-test system-deps
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules
