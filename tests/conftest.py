@@ -5,8 +5,6 @@ SQLite and once on a real MariaDB server started by this test session; others ru
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.support.clients import DashboardClient

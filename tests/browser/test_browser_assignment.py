@@ -7,7 +7,8 @@ from tests.factories import add_member, make_group, make_vm
 
 
 def test_dragging_vms_into_between_and_within_groups_persists_across_a_reload(page):
-    web, db_group = make_group("web"), make_group("db")
+    web = make_group("web")
+    make_group("db")
     make_vm("alpha")
     beta, gamma = make_vm("beta"), make_vm("gamma")
     add_member(web, beta, priority=0)
@@ -33,7 +34,8 @@ def test_dragging_vms_into_between_and_within_groups_persists_across_a_reload(pa
 
 def test_a_refused_move_snaps_back_with_the_reason(page):
     from tests.factories import make_replication_job
-    source, target = make_group("source"), make_group("target")
+    source = make_group("source")
+    make_group("target")
     busy = make_vm("busy")
     add_member(source, busy)
     make_replication_job(busy, status="replicating")
