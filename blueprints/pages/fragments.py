@@ -18,6 +18,7 @@ a page whose subject is finished for good (a completed job's detail page): the b
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -43,10 +44,17 @@ class Fragment:
     version: str
 
 
+# A form's CSRF token is signed with the time it was made, so it differs from one rendering to the
+# next: the version leaves it out, or a panel with a form would be swapped in at every poll (and
+# the control the operator is on would lose focus) although nothing on it changed.
+_CSRF_VALUE = re.compile(r'(name="csrf_token" value=")[^"]*(")')
+
+
 def render_fragment(fragment_id: str, template: str, *, label: str, **context) -> Fragment:
     """Render `template` as the fragment `fragment_id`; the version is a hash of the HTML."""
     inner = Markup(render_template(template, **context))
-    version = hashlib.blake2b(inner.encode("utf-8"), digest_size=6).hexdigest()
+    stable = _CSRF_VALUE.sub(r"\1\2", str(inner))
+    version = hashlib.blake2b(stable.encode("utf-8"), digest_size=6).hexdigest()
     return Fragment(fragment_id, label, inner, version)
 
 

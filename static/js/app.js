@@ -74,6 +74,34 @@
     }
   });
 
+  // ---- Focus across refreshes ------------------------------------------------------------------
+  // A poll replaces a changed panel with new markup. If the operator's focus was inside it (a
+  // Run now button, a job link), it goes to the same control in the new panel instead of <body>.
+  function focusKey(el) {
+    if (el.id) { return "#" + el.id; }
+    var form = el.form || (el.closest && el.closest("form"));
+    return [el.tagName, el.getAttribute("name") || "", el.getAttribute("value") || "", el.getAttribute("href") || "",
+            el.getAttribute("aria-label") || "", form ? form.getAttribute("action") || "" : "",
+            (el.textContent || "").trim()].join("|");
+  }
+
+  var pendingFocus = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var panel = evt.detail.target, active = document.activeElement;
+    if (panel && panel.id && active && active !== document.body && panel.contains(active)) {
+      pendingFocus = {panel: panel.id, key: focusKey(active), tag: active.tagName};
+    }
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var wanted = pendingFocus, panel = wanted && document.getElementById(wanted.panel);
+    pendingFocus = null;
+    if (!panel) { return; }
+    var match = wanted.key.charAt(0) === "#" ? document.getElementById(wanted.key.slice(1)) :
+      Array.prototype.find.call(panel.querySelectorAll(wanted.tag), function (el) { return focusKey(el) === wanted.key; });
+    if (match && panel.contains(match)) { match.focus({preventScroll: true}); }
+  });
+
   // ---- Drag-and-drop VM assignment -----------------------------------------------------------
   // Each drop posts one move; the server answers with the whole board as it now is, so a refused
   // move snaps back (with the reason) and an accepted one shows the saved order.
