@@ -7,13 +7,15 @@ from blueprints.pages.context import display_zone
 from models import ROLES
 from security import require_role
 from security.audit import describe_events, parse_audit_filters, search_audit_events
+from security.sealed import seal, unseal
 from security.tokens import TokenError, create_token_for, list_tokens, revocable_token, revoke_token
 from security.users import UserError, create_user, get_user, list_users, set_password, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# A new API token waits here, in the signed session of the admin who created it, for the one
-# page that shows it (post/redirect/get: a reload cannot create a second token).
+# A new API token waits here, sealed (security/sealed.py: encrypted, for two minutes at most) in
+# the session of the admin who created it, for the one page that shows it (post/redirect/get: a
+# reload cannot create a second token). The cookie alone never reveals it.
 NEW_TOKEN_KEY = "_new_api_token"
 
 
@@ -32,8 +34,11 @@ def users():
     new = session.pop(NEW_TOKEN_KEY, None)
     if not isinstance(new, dict):
         return _users_page()
+    plain = unseal(new.get("sealed"))
+    if plain is None:
+        return _users_page()
     rows = {token.id: token for token, _ in list_tokens()}
-    html, status = _users_page(new_token=new.get("plain"), new_token_row=rows.get(new.get("id")))
+    html, status = _users_page(new_token=plain, new_token_row=rows.get(new.get("id")))
     # The token is in this page only: not kept by the browser's cache or shown again on reload.
     return html, status, {"Cache-Control": "no-store"}
 
@@ -96,8 +101,9 @@ def create_token_view():
         token, plain = create_token_for(form["user"], form["label"])
     except TokenError as error:
         return _users_page(error.status, token_form=form, token_errors={error.field: error.message})
-    # Shown once, by the page this redirects to; never in a URL, and never stored server-side.
-    session[NEW_TOKEN_KEY] = {"id": token.id, "plain": plain}
+    # Shown once, by the page this redirects to; never in a URL, never stored server-side, and
+    # only sealed in the cookie.
+    session[NEW_TOKEN_KEY] = {"id": token.id, "sealed": seal(plain)}
     flash(f"Token {token.label} created.")
     return redirect(url_for(".users"))
 

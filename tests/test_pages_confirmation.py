@@ -1,6 +1,8 @@
 """Destructive form posts without JavaScript: a post without confirm=yes answers a page that asks,
 with a Confirm button (the same post with confirm=yes) and a Cancel link, and changes nothing."""
+import base64
 import re
+import zlib
 
 import pytest
 
@@ -94,3 +96,19 @@ def test_a_created_token_is_shown_once_after_a_redirect_and_a_reload_creates_no_
     assert plain not in again and 'id="new-token"' not in again
     assert db.session.execute(db.select(db.func.count()).select_from(DashboardApiToken)).scalar_one() == 1
     assert plain not in caplog.text
+    # The cookie that carried it across the redirect held it sealed: decoding it reveals nothing.
+    cookie = response.headers["Set-Cookie"].split("session=", 1)[1].split(";", 1)[0]
+    payload = cookie.lstrip(".").split(".", 1)[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if cookie.startswith("."):
+        raw = zlib.decompress(raw)
+    assert b"_new_api_token" in raw and plain.encode() not in raw and plain.split("_", 1)[1][:12].encode() not in raw
+
+
+def test_a_sealed_token_is_refused_when_tampered_with_or_stale(app):
+    from security.sealed import seal, unseal
+    with app.test_request_context():
+        sealed = seal("rsd_secret-value")
+        assert unseal(sealed) == "rsd_secret-value"
+        assert unseal(sealed[:-4] + "AAAA") is None and unseal("rsd_secret-value") is None and unseal(None) is None
+        assert unseal(sealed, max_age=-1) is None
