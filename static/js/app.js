@@ -204,6 +204,12 @@
     var card = evt.target.closest && evt.target.closest("#assignment-board [data-context-id]");
     if (!card || evt.ctrlKey || evt.metaKey || evt.shiftKey) { return; }
     var key = evt.key;
+    if (key === "Enter" && !evt.altKey && evt.target.type === "checkbox") {
+      // Enter on a card's tick box ticks it, as Space does; it never submits "Assign selected".
+      evt.preventDefault();
+      evt.target.click();
+      return;
+    }
     if (evt.altKey) {
       if (key !== "ArrowUp" && key !== "ArrowDown") { return; }
       var button = card.querySelector('button[data-move="' + (key === "ArrowUp" ? "up" : "down") + '"]');

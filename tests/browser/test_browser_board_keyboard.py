@@ -105,3 +105,19 @@ def test_without_javascript_a_move_posts_and_comes_back_to_the_moved_card(no_js_
     page.get_by_role("link", name="Skip to next column").first.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="app")).to_be_focused()
+
+
+def test_enter_on_a_cards_tick_box_ticks_it_and_submits_nothing(page):
+    _fleet()
+    AssignmentBoard(page).open()
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    box = page.get_by_role("checkbox", name="db-2", exact=True)
+    box.focus()
+    page.keyboard.press("Enter")
+    expect(box).to_be_checked()
+    expect(box).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(box).not_to_be_checked()
+    page.wait_for_timeout(500)
+    assert navigations == [] and page.get_by_text("Select at least one VM").count() == 0
