@@ -93,3 +93,12 @@ def test_the_list_pages_through_the_last_24_hours_newest_first_with_the_total(cl
     assert "paged-00" in listed.search(first).group() and "paged-25" not in listed.search(first).group()
     assert "paged-25" in listed.search(second).group() and "paged-29" in listed.search(second).group()
     assert "too-old" not in first + second
+
+
+def test_durations_never_wrap_and_running_jobs_say_when_a_filter_hides_them(client):
+    from blueprints.pages.context import format_duration
+    assert format_duration(229) == "3\u00a0min\u00a049\u00a0s" and format_duration(3900) == "1\u00a0h\u00a05\u00a0min"
+    make_replication_job(make_vm("runs-01"), status="replicating")
+    assert "Nothing is running." not in client.get("/jobs/").get_data(as_text=True)
+    page = client.get("/jobs/?vm=no-such-vm").get_data(as_text=True)
+    assert "No running job matches the Type and VM filters." in page and "Nothing is running." not in page

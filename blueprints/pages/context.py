@@ -88,17 +88,23 @@ def format_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 
+NBSP = "\u00a0"
+
+
 def format_duration(seconds: float | int | None) -> str:
+    """'1 h 5 min', '3 min 49 s', '12 s', with no-break spaces: a duration never wraps mid-phrase."""
     if seconds is None:
         return "—"
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {secs} s"
-    return f"{secs} s"
+        text = f"{hours} h {minutes} min"
+    elif minutes:
+        text = f"{minutes} min {secs} s"
+    else:
+        text = f"{secs} s"
+    return text.replace(" ", NBSP)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -68,7 +68,8 @@ def _list_panels(filters: dict[str, str], page: int):
     panels = [
         Panel("jobs-active", "jobs/_active.html", state,
               lambda: {"items": jobs.list_jobs(jobs.JobFilter(**scope, statuses=JOBLOG_ACTIVE_STATUSES),
-                                               per_page=ACTIVE_LIMIT).items},
+                                               per_page=ACTIVE_LIMIT).items,
+                       "filtered": bool(filters["job_type"] or filters["vm"])},
               label="Running jobs"),
         Panel("jobs-timeline", "jobs/_timeline.html", state,
               lambda: {"timeline": build_timeline(recent(), now), "shown": len(recent()), "limit": TIMELINE_LIMIT},

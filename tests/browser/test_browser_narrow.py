@@ -1,6 +1,8 @@
 """Down to 768 px wide, no page scrolls sideways and Log out stays on screen."""
 from playwright.sync_api import expect
 
+from extensions import db
+from models import ScheduleExecution, utcnow
 from tests.browser.conftest import shoot
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
 
@@ -9,8 +11,11 @@ PAGES = ("/", "/schedules/", "/schedules/new", "/groups/", "/groups/new", "/assi
 
 
 def test_every_page_fits_768_px_and_keeps_log_out_on_screen(page):
-    schedule = make_schedule("a schedule with a rather long name for a narrow window",
+    schedule = make_schedule("db_nightly_incremental_copy_of_every_database_server",
                              description="Replicates the databases and application servers every night")
+    db.session.add(ScheduleExecution(id="exec-narrow", schedule_id=schedule.id, scheduled_at=utcnow(),
+                                     status="completed", vms_eligible=4, jobs_created=4, triggered_by="manual"))
+    db.session.commit()
     for n in range(4):
         vm = make_vm(f"narrow-vm-with-a-long-name-{n:02d}")
         add_member(make_group(f"Group {n} with a long name", schedule), vm)
