@@ -354,14 +354,18 @@ class Pipeline:
             if exc.category in UNANSWERED and exc.step == "replication":
                 # The OMA works on after the caller gives up (replication.go:378, context.Background):
                 # the job may be starting. Its row, if any, is adopted; failed only after the grace period.
-                log.warning("Replication request of VM %s for execution %s got no usable answer (%s); looking for "
-                            "the job the OMA may have started: %s", candidate.vm_name, execution_id, exc.category,
-                            exc.raw)
+                log.warning("Replication request of VM %s for execution %s got no usable answer (%s: %s); looking "
+                            "for the job the appliance may have started", candidate.vm_name, execution_id,
+                            exc.category, exc.sanitized.message)
+                log.debug("Replication request of VM %s for execution %s, the appliance's answer: %s",
+                          candidate.vm_name, execution_id, exc.raw)
                 return {"outcome": DISPATCHING, "unanswered_at": utcnow().isoformat(), "reason": exc.category,
                         "_raw": exc.raw, "message": "The appliance did not confirm the start; waiting for its job"}
-            log.warning("Replication of VM %s for execution %s was not started (%s): %s",
-                        candidate.vm_name, execution_id, exc.category, exc.raw)
             sanitized = exc.sanitized
+            log.warning("Replication of VM %s for execution %s was not started (%s): %s",
+                        candidate.vm_name, execution_id, exc.category, sanitized.message)
+            log.debug("Replication of VM %s for execution %s not started, the appliance's answer: %s",
+                      candidate.vm_name, execution_id, exc.raw)
             return {"outcome": FAILED, "reason": exc.category, "message": sanitized.message,
                     "actionable_steps": list(sanitized.actionable_steps), "retryable": exc.retryable,
                     "_raw": exc.raw}
