@@ -1,8 +1,10 @@
 """A job's progress with its step list, and the tail of its log."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from domain_errors import NotFound, ValidationError
@@ -10,11 +12,14 @@ from extensions import db
 from jobs.items import KNOWN_STEPS, step_to_dict
 from jobs.lookup import JobRef, resolve_any_id
 from jobs.unified import load_items
-from models import JOBLOG_ACTIVE_STATUSES, JobStep, LogEvent
+from models import JOBLOG_ACTIVE_STATUSES, SETUP_REPLICATION_STATUSES, JobStep, LogEvent, ReplicationJob, utcnow
 from sanitizer import step_display_name
 from sanitizer.loglines import log_line_words
+from scheduler.job_lines import status_words
 
 MAX_LOG_LINES = 500
+#: A setup step unchanged for longer than this is worth a word on the job's page.
+SETUP_QUIET_AFTER = timedelta(minutes=5)
 
 
 def _resolve(any_id: Any) -> JobRef:
@@ -47,7 +52,27 @@ def job_progress(any_id: Any) -> dict[str, Any]:
         # The steps the operation runs, not those recorded so far ("0 of 8" as a rollback starts).
         "steps_total": max(len(steps), len(KNOWN_STEPS.get(item["job_type"], ()))),
         "is_active": item["status"] in JOBLOG_ACTIVE_STATUSES,
+        "setup_stall": setup_stall(ref.job_id) if ref.source == "replication_jobs" else None,
     }
+
+
+def setup_stall(job_id: str, now: datetime | None = None, stuck_minutes: int | None = None) -> dict[str, Any] | None:
+    """A replication whose setup step has not moved for more than SETUP_QUIET_AFTER: since when,
+    for how many minutes, in which step, and after how many minutes without a move the phantom
+    check marks it failed (SCHEDULER_SETUP_STUCK_MINUTES, measured from the same time: the row's
+    last update, else its start). None while it moves, copies or has ended."""
+    row = db.session.execute(select(ReplicationJob.status, ReplicationJob.updated_at, ReplicationJob.started_at,
+                                    ReplicationJob.created_at).where(ReplicationJob.id == job_id)).one_or_none()
+    if row is None or (row.status or "pending").lower() not in SETUP_REPLICATION_STATUSES:
+        return None
+    since = row.updated_at or row.started_at or row.created_at
+    now = now or utcnow()
+    if since is None or now - since <= SETUP_QUIET_AFTER:
+        return None
+    if stuck_minutes is None:
+        stuck_minutes = int(current_app.config.get("SCHEDULER_SETUP_STUCK_MINUTES", 30))
+    return {"since": since, "minutes": int((now - since).total_seconds() // 60),
+            "step": status_words(row.status), "failed_after_minutes": stuck_minutes}
 
 
 def job_logs(any_id: Any, after_id: Any = 0, limit: Any = 200, *, tail: bool = False,

@@ -57,6 +57,36 @@ def seen_key(status: str | None, progress: float | None) -> str:
     return f"{status or 'pending'}|{quarter}"
 
 
+def accepted(status) -> str:
+    """The appliance's answer to the replication request."""
+    return ("The appliance accepted the request and started this job"
+            + (f" (status: {status_words(status)})" if isinstance(status, str) else ""))
+
+
+def unconfirmed_found() -> str:
+    return "The appliance had not confirmed the start of this replication; the scheduler found its job afterwards"
+
+
+def changed(old_status: str | None, status: str | None, progress: int) -> str:
+    """A new status of the job, or (same status) a new quarter of the copy."""
+    if old_status != (status or "pending"):
+        change = f"{status_words(old_status)} → " if old_status else ""
+        return f"Status: {change}{status_words(status)} ({progress} %)"
+    return f"Progress: {progress} %"
+
+
+def completed(progress: int) -> str:
+    return f"Replication completed ({progress} %)"
+
+
+def failed(message: str | None) -> str:
+    return f"Replication failed: {message or 'it stopped'}"
+
+
+def what_you_can_do(steps) -> str:
+    return "What you can do: " + "; ".join(steps)
+
+
 def describe_request(request: dict, vm_name: str) -> str:
     """The replication request in a sentence: what was asked for, without any secret."""
     source = request.get("source_vm") or {}

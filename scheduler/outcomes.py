@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from models import replication_state
@@ -106,6 +106,13 @@ class VMOutcome:
             return message
         return f"{self.label}: {message}"
 
+    def or_job_error(self, job_errors: Mapping[str, str]) -> VMOutcome:
+        """A failed outcome stored without a message (older writers) with its job's sanitized
+        error instead (`job_errors`: job id → message); any other outcome as it is."""
+        if self.state != FAILED or self.message or not self.job_id or not job_errors.get(self.job_id):
+            return self
+        return replace(self, error=job_errors[self.job_id])
+
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any], key: str | None = None) -> VMOutcome:
         """Read a stored entry; older writers used `status`, `skip_reason`, `conflict`, `error`."""
@@ -119,6 +126,21 @@ class VMOutcome:
             job_id=_text(entry.get("job_id")),
             progress=float(progress) if isinstance(progress, (int, float)) and not isinstance(progress, bool) else None,
         )
+
+
+#: Where writers put the per-VM entries of an execution's details.
+_OUTCOME_LISTS = ("vms", "outcomes", "results", "vm_outcomes")
+
+
+def outcomes_of(details: Any) -> list[VMOutcome]:
+    """The per-VM outcomes of an execution's details: a list under one of the known keys, or
+    (older writers) a mapping of VM → entry."""
+    if not isinstance(details, dict):
+        return []
+    listed = next((details[name] for name in _OUTCOME_LISTS if isinstance(details.get(name), list)), None)
+    if listed is not None:
+        return [VMOutcome.from_entry(item) for item in listed if isinstance(item, dict)]
+    return [VMOutcome.from_entry(item, key) for key, item in details.items() if isinstance(item, dict)]
 
 
 #: Reason codes as operator words, for entries written without a message.

@@ -81,7 +81,8 @@ def vma_answer(vma: VMAClient | None, job, names: Sequence[str] = ()) -> tuple[s
     if answer.state == "not_found":
         return "not_found", None
     if answer.state == "unknown":
-        log.warning("VMA gave no usable answer about job %s: %s", job.id, answer.detail)
+        log.warning("The source appliance gave no usable answer about job %s; it counts as no data", job.id)
+        log.debug("The source appliance's answers about job %s: %s", job.id, answer.detail)
         return "no_data", None
     return ("found", answer.body) if answer.body else ("no_data", None)
 

@@ -354,14 +354,18 @@ class Pipeline:
             if exc.category in UNANSWERED and exc.step == "replication":
                 # The OMA works on after the caller gives up (replication.go:378, context.Background):
                 # the job may be starting. Its row, if any, is adopted; failed only after the grace period.
-                log.warning("Replication request of VM %s for execution %s got no usable answer (%s); looking for "
-                            "the job the OMA may have started: %s", candidate.vm_name, execution_id, exc.category,
-                            exc.raw)
+                log.warning("Replication request of VM %s for execution %s got no usable answer (%s: %s); looking "
+                            "for the job the appliance may have started", candidate.vm_name, execution_id,
+                            exc.category, exc.sanitized.message)
+                log.debug("Replication request of VM %s for execution %s, the appliance's answer: %s",
+                          candidate.vm_name, execution_id, exc.raw)
                 return {"outcome": DISPATCHING, "unanswered_at": utcnow().isoformat(), "reason": exc.category,
                         "_raw": exc.raw, "message": "The appliance did not confirm the start; waiting for its job"}
-            log.warning("Replication of VM %s for execution %s was not started (%s): %s",
-                        candidate.vm_name, execution_id, exc.category, exc.raw)
             sanitized = exc.sanitized
+            log.warning("Replication of VM %s for execution %s was not started (%s): %s",
+                        candidate.vm_name, execution_id, exc.category, sanitized.message)
+            log.debug("Replication of VM %s for execution %s not started, the appliance's answer: %s",
+                      candidate.vm_name, execution_id, exc.raw)
             return {"outcome": FAILED, "reason": exc.category, "message": sanitized.message,
                     "actionable_steps": list(sanitized.actionable_steps), "retryable": exc.retryable,
                     "_raw": exc.raw}
@@ -370,9 +374,7 @@ class Pipeline:
         job_lines.record(job_id, job_lines.INFO, job_lines.describe_request(request, candidate.vm_name),
                          app=self.app, at=asked_at)
         status = body.get("status")
-        job_lines.record(job_id, job_lines.INFO, "The appliance accepted the request and started this job"
-                         + (f" (status: {job_lines.status_words(status)})" if isinstance(status, str) else ""),
-                         app=self.app)
+        job_lines.record(job_id, job_lines.INFO, job_lines.accepted(status), app=self.app)
         return {"outcome": RUNNING, "job_id": job_id, "progress": progress,
                 "seen": job_lines.seen_key(status if isinstance(status, str) else None, progress)}
 
@@ -558,26 +560,20 @@ def log_what_changed(entry: dict, job, was: str | None, unanswered: bool) -> Non
     key = job_lines.seen_key(job.status, job.progress_percent)
     entry["seen"] = key
     if unanswered:
-        job_lines.record(job.id, job_lines.WARN, "The appliance had not confirmed the start of this replication; "
-                                                 "the scheduler found its job afterwards")
+        job_lines.record(job.id, job_lines.WARN, job_lines.unconfirmed_found())
     if key == before:
         return
     progress = int(float(job.progress_percent or 0))
     outcome = entry["outcome"]
     if outcome == COMPLETED and was != COMPLETED:
-        job_lines.record(job.id, job_lines.INFO, f"Replication completed ({progress} %)")
+        job_lines.record(job.id, job_lines.INFO, job_lines.completed(progress))
     elif outcome == FAILED and was != FAILED:
-        job_lines.record(job.id, job_lines.ERROR, f"Replication failed: {entry.get('message') or 'it stopped'}")
+        job_lines.record(job.id, job_lines.ERROR, job_lines.failed(entry.get("message")))
         if entry.get("actionable_steps"):
-            job_lines.record(job.id, job_lines.INFO, "What you can do: " + "; ".join(entry["actionable_steps"]))
+            job_lines.record(job.id, job_lines.INFO, job_lines.what_you_can_do(entry["actionable_steps"]))
     elif outcome not in (COMPLETED, FAILED):
         old_status = before.split("|", 1)[0] if before else None
-        if old_status != (job.status or "pending"):
-            change = f"{job_lines.status_words(old_status)} → " if old_status else ""
-            job_lines.record(job.id, job_lines.INFO,
-                             f"Status: {change}{job_lines.status_words(job.status)} ({progress} %)")
-        else:
-            job_lines.record(job.id, job_lines.INFO, f"Progress: {progress} %")
+        job_lines.record(job.id, job_lines.INFO, job_lines.changed(old_status, job.status, progress))
 
 
 def apply_job(entry: dict, job) -> None:

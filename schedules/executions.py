@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from domain_errors import ValidationError
 from extensions import db
-from models import EXECUTION_STATUSES, ScheduleExecution
+from models import EXECUTION_STATUSES, ReplicationJob, ScheduleExecution
 from paging import Page, check_paging
-from sanitizer import scrub_text
+from sanitizer import sanitize_error, scrub_text
+from scheduler.outcomes import FAILED, outcomes_of
 from schedules.schedules import get_schedule
 
 MAX_PER_PAGE = 100
@@ -31,6 +32,22 @@ def list_executions(schedule_id: str, page: int = 1, per_page: int = 20,
         .order_by(ScheduleExecution.scheduled_at.desc(), ScheduleExecution.id.desc())
         .offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(items), page, per_page, total or 0)
+
+
+def failed_job_errors(executions) -> dict[str, str]:
+    """For the failed VMs of `executions` whose outcome holds no message (written by older
+    writers), their job's error as the operator reads it: job id → sanitized message, in one
+    query for all of them."""
+    wanted = set()
+    for execution in executions:
+        for outcome in outcomes_of(execution.execution_details):
+            if outcome.state == FAILED and not outcome.message and outcome.job_id:
+                wanted.add(outcome.job_id)
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(ReplicationJob.id, ReplicationJob.error_message)
+                              .where(ReplicationJob.id.in_(sorted(wanted)))).all()
+    return {job_id: sanitize_error("replication", raw or "replication failed").message for job_id, raw in rows}
 
 
 def schedule_has_running_execution(schedule_id: str) -> bool:

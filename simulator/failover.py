@@ -41,8 +41,13 @@ _OPERATION_NAME = {"test_failover": "unified-test-failover", "live_failover": "u
 FAILURE_RATE = 0.15
 
 # What each step says in the logs while it works (technical: logs are for administrators).
+#: The line that opens each step: the pages show the step's display name in its place
+#: (sanitizer.loglines), and a display name often starts with a verb ("Starting and Validating
+#: VM"), so the line names the step and then says it started.
+STEP_STARTED = "%s: started for %s"
+#: The line that closes each step (its display name is not in it; names in it are read as steps).
 _STEP_LOGS = {
-    "validation": "Pre-flight checks passed for %s: replication complete, network mapping present",
+    "validation": "Pre-flight checks passed for %s: its data is copied, network mapping present",
     "failover-job-retrieval": "Found the test failover of %s and its snapshots",
     "source-vm-power-off": "Source VM %s powered off through the VMA",
     "final-sync": "Final incremental sync of %s finished",
@@ -60,6 +65,11 @@ _STEP_LOGS = {
     "cloudstack-snapshot-deletion": "Pre-failover snapshots of %s removed",
     "vm-context-status-update": "Status of %s updated",
 }
+
+
+def step_done_line(step: str) -> str:
+    """The template of the line that closes `step` (one %s: the VM's name)."""
+    return _STEP_LOGS.get(step, "Step done for %s")
 
 
 class FailoverRefused(ValueError):
@@ -150,14 +160,14 @@ def run_operation(context_id: str, operation_type: str, *, fail_at: str | None =
                     continue
                 failed_step = step
                 with tracker.step(job_id, step):
-                    log.info("Starting %s for %s", step, vm_name)
+                    log.info(STEP_STARTED, step, vm_name)
                     if step_pause:
                         sleep(step_pause * rng.uniform(0.6, 1.4))
                     if index == 0 and problem:  # the first step checks that the VM may do this
                         raise StepFailed(problem)
                     if step == fail_at:
                         raise StepFailed(rng.choice(FAILOVER_STEP_ERRORS[step]))
-                    log.info(_STEP_LOGS.get(step, "Step done for %s"), vm_name)
+                    log.info(step_done_line(step), vm_name)
                 failed_step = None
                 tracker.mark_progress(job_id, 100 * (index + 1) / len(steps))
     except StepFailed:

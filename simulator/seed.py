@@ -18,8 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from extensions import db
-from models import (ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+from joblog.handler import level_name
+from models import (LogEvent, ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext, utcnow)
+from scheduler import job_lines
+from scheduler.collect import Candidate
+from scheduler.outcomes import RUNNING
+from scheduler.pipeline import apply_job, replication_request
 from simulator.failover import seed_failover_history
 from simulator.inventory import MANAGED_DEMO_VMS, VCENTER_HOST, total_disk_bytes
 from simulator.plan import bytes_to_transfer
@@ -209,7 +214,7 @@ def _history(now: datetime, rng: random.Random, contexts: dict, schedules: dict,
                                   started_at=slot, status="completed", triggered_by="scheduler")
     db.session.add(execution)
     db.session.flush()
-    nightly_jobs, details, started = [], [], slot
+    nightly_jobs, details, log_lines, started = [], [], [], slot
     for group_name in ("Databases", "Application servers"):
         group = groups[group_name]
         for member in members_of[group_name]:
@@ -218,9 +223,16 @@ def _history(now: datetime, rng: random.Random, contexts: dict, schedules: dict,
             job = _job(context, by_name[member], started, "incremental", rng, failed=member in ("sql-03", "app-05"),
                        schedule_execution_id=execution.id, vm_group_id=group.id, scheduled_by="scheduler")
             nightly_jobs.append(job)
-            details.append({"vm_context_id": context.context_id, "vm_name": member, "group_id": group.id,
-                            "group_name": group_name, "outcome": job.status, "job_id": job.id,
-                            "progress": job.progress_percent})
+            entry = {"vm_context_id": context.context_id, "vm_name": member, "group_id": group.id,
+                     "group_name": group_name, "outcome": RUNNING}
+            apply_job(entry, job)  # the outcome, reason and message the pipeline stores for this job
+            details.append(entry)
+            request = replication_request(
+                Candidate(context.context_id, member, "ready_for_failover", True, True, group.id, group_name,
+                          None, context.datacenter, context.vcenter_host, context.ossea_config_id),
+                by_name[member], {}, execution_id=execution.id, replication_type="incremental",
+                scheduled_by="scheduler")
+            log_lines.extend(_job_lines(job, request, entry))
     failed = sum(job.status == "failed" for job in nightly_jobs)
     execution.vms_eligible = execution.jobs_created = len(nightly_jobs)
     execution.jobs_completed, execution.jobs_failed, execution.jobs_skipped = len(nightly_jobs) - failed, failed, 0
@@ -230,7 +242,39 @@ def _history(now: datetime, rng: random.Random, contexts: dict, schedules: dict,
 
     jobs.extend(nightly_jobs)
     db.session.add_all(jobs)
+    db.session.add_all(log_lines)
     db.session.flush()  # the jobs exist before the contexts point at them
     for job in sorted(jobs, key=lambda j: j.started_at):
         _record(contexts[job.source_vm_name], job)
     return len(jobs)
+
+
+#: What the appliance answers to a replication request (its job starts copying at once).
+_ACCEPTED_STATUS = "replicating"
+
+
+def _job_lines(job: ReplicationJob, request: dict, entry: dict) -> list[LogEvent]:
+    """The lines the scheduler writes for a job it dispatched and followed (scheduler.pipeline:
+    the request, the appliance's answer, each quarter of the copy, the end), at the times they
+    would have been written. Their own random numbers leave the rest of the demo as it was."""
+    rng = random.Random(job.id)
+    started, done = job.started_at, job.completed_at
+    span = (done - started).total_seconds()
+    lines = [(started, job_lines.INFO, job_lines.describe_request(request, job.source_vm_name)),
+             (started + timedelta(seconds=rng.uniform(0.2, 1.5)), job_lines.INFO,
+              job_lines.accepted(_ACCEPTED_STATUS))]
+    final = float(job.progress_percent or 0)
+    for quarter in (25, 50, 75):
+        if quarter > final:
+            break
+        seen = min(final, quarter + rng.uniform(0, 6))
+        at = started + timedelta(seconds=span * seen / 100)
+        lines.append((at, job_lines.INFO, job_lines.changed(_ACCEPTED_STATUS, _ACCEPTED_STATUS, int(seen))))
+    if job.status == "completed":
+        lines.append((done, job_lines.INFO, job_lines.completed(int(final))))
+    else:
+        lines.append((done, job_lines.ERROR, job_lines.failed(entry.get("message"))))
+        if entry.get("actionable_steps"):
+            lines.append((done, job_lines.INFO, job_lines.what_you_can_do(entry["actionable_steps"])))
+    return [LogEvent(level=level_name(level), message=message, ts=at, external_job_id=job.id)
+            for at, level, message in lines]

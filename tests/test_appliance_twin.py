@@ -5,6 +5,7 @@ appliance", end to end over real HTTP, with the OMA's synchronous setup, its 409
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 
 from extensions import db
 from models import ReplicationJob, ScheduleExecution, SETUP_REPLICATION_STATUSES, VMReplicationContext, utcnow
+from sanitizer import find_forbidden
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
 from scheduler.slots import claim_slot
@@ -200,3 +202,21 @@ def test_a_409_is_an_active_job_skip_and_a_vm_held_by_an_ended_job_is_not_blocke
         assert entry(freed)["outcome"] == "running"
     finally:
         sim.stop()
+
+
+def test_a_setup_failure_warns_the_console_in_plain_words_and_keeps_the_answer_at_debug(app, pipelines, caplog):
+    sim = twin(app, setup_failure_rate=1)
+    try:
+        schedule, vm, _ = managed("pgtest1", retry_attempts=0)
+        pipeline = pipelines(SCHEDULER_DISPATCH_GRACE_SECONDS=60)
+        caplog.set_level(logging.DEBUG, logger="scheduler")
+        fire(schedule, pipeline)
+    finally:
+        sim.stop()
+    ours = [r for r in caplog.records if r.name.startswith("scheduler")]
+    warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+    assert any("pgtest1" in w for w in warnings), warnings
+    for warning in warnings:
+        assert "http" not in warning and "/api/" not in warning and find_forbidden(warning) == [], warning
+    raw = [r.getMessage() for r in ours if r.levelno == logging.DEBUG and "appliance's answer" in r.getMessage()]
+    assert raw and all(find_forbidden(line) for line in raw), raw

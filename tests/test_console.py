@@ -41,7 +41,7 @@ def test_the_console_of_make_run_is_short_and_the_simulator_logs_to_its_own_file
         for _ in range(5):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=10).read()
         # The seeded history and the demo failovers (one a second) have written their chatter.
-        eventually(lambda: chatter.exists() and chatter.read_text(errors="replace").count("Starting validation") >= 3,
+        eventually(lambda: chatter.exists() and chatter.read_text(errors="replace").count("validation: started for") >= 3,
                    "demo failovers log to the simulator's file", 60, 0.2)
     finally:
         process.terminate()

@@ -13,7 +13,10 @@ from cron import parse_cron
 from extensions import db
 from models import (FAILOVER_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule,
                     ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
-from sanitizer import find_forbidden
+from jobs.progress import job_logs
+from sanitizer import find_forbidden, sanitize_error
+from scheduler import job_lines
+from scheduler.outcomes import STATES
 from simulator.inventory import demo_vm
 from simulator.seed import EVERY_TWO_MINUTES, demo_cron, seed_demo_data
 from tests.factories import make_vm
@@ -122,6 +125,44 @@ def test_last_nights_execution_counts_its_jobs(seeded):
     assert execution.jobs_created == len(jobs) == len(execution.execution_details["vms"])
     assert execution.jobs_failed == sum(j.status == "failed" for j in jobs) > 0
     assert all(j.vm_group_id and j.scheduled_by == "scheduler" for j in jobs)
+
+
+def test_last_nights_failed_vms_say_why_as_the_pipeline_writes_it(seeded):
+    execution = db.session.scalars(select(ScheduleExecution)).one()
+    jobs = {j.id: j for j in db.session.scalars(select(ReplicationJob)
+                                                .where(ReplicationJob.schedule_execution_id == execution.id))}
+    entries = execution.execution_details["vms"]
+    failed = [e for e in entries if e["outcome"] == "failed"]
+    assert {e["vm_name"] for e in failed} == {"sql-03", "app-05"}
+    for entry in failed:
+        sanitized = sanitize_error("replication", jobs[entry["job_id"]].error_message)
+        assert entry["message"] == sanitized.message and entry["reason"] == sanitized.category
+        assert entry["actionable_steps"] == list(sanitized.actionable_steps) and entry["retryable"] is True
+    assert all(e["outcome"] == "completed" and not e.get("message") for e in entries if e not in failed)
+    assert {e["outcome"] for e in entries} <= set(STATES)
+
+
+def test_last_nights_jobs_have_the_lines_the_scheduler_writes_at_their_times(seeded):
+    execution = db.session.scalars(select(ScheduleExecution)).one()
+    for job in db.session.scalars(select(ReplicationJob).where(ReplicationJob.schedule_execution_id == execution.id)):
+        lines = job_logs(job.id)["logs"]
+        messages = list(db.session.scalars(select(LogEvent.message).where(LogEvent.external_job_id == job.id)
+                                           .order_by(LogEvent.id)))
+        assert len(messages) == len(lines) >= 3
+        assert messages[0].startswith(f"Asked the appliance to replicate {job.source_vm_name} (")
+        assert f"run {execution.id}" in messages[0]
+        assert messages[1] == job_lines.accepted("replicating")
+        times = [datetime.fromisoformat(line["ts"]) for line in lines]
+        assert times == sorted(times)
+        assert abs(times[0] - job.started_at.replace(tzinfo=times[0].tzinfo)) < timedelta(milliseconds=1)
+        assert times[-1] <= job.completed_at.replace(tzinfo=times[-1].tzinfo) + timedelta(seconds=1)
+        if job.status == "completed":
+            assert messages[-1] == job_lines.completed(100)
+        else:
+            message = sanitize_error("replication", job.error_message).message
+            assert job_lines.failed(message) in messages
+            assert [line["level"] for line in lines if line["message"].startswith("Replication failed:")] == ["ERROR"]
+        assert find_forbidden(" ".join(line["message"] for line in lines)) == []
 
 
 def test_vm_counters_match_their_jobs(seeded):

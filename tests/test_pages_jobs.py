@@ -102,3 +102,33 @@ def test_durations_never_wrap_and_running_jobs_say_when_a_filter_hides_them(clie
     assert "Nothing is running." not in client.get("/jobs/").get_data(as_text=True)
     page = client.get("/jobs/?vm=no-such-vm").get_data(as_text=True)
     assert "No running job matches the Type and VM filters." in page and "Nothing is running." not in page
+
+
+def test_a_finished_job_without_lines_does_not_promise_them(client):
+    running = make_replication_job(make_vm("vm-a"), status="replicating", progress_percent=20)
+    finished = make_replication_job(make_vm("vm-b"), status="failed", error_message="boom",
+                                    completed_at=utcnow())
+    assert "No log lines for this job yet." in client.get(f"/jobs/{running.id}").get_data(as_text=True)
+    page = client.get(f"/jobs/{finished.id}").get_data(as_text=True)
+    assert "No log lines for this job." in page and "yet." not in page
+
+
+def test_a_setup_step_that_does_not_move_says_since_when_and_what_happens_next(client, app):
+    app.config["SCHEDULER_SETUP_STUCK_MINUTES"] = 45
+    since = utcnow() - timedelta(minutes=12, seconds=10)
+    job = make_replication_job(make_vm(), status="attaching", progress_percent=0, started_at=since,
+                               updated_at=since)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    note = re.search(r"<p [^>]*data-setup-stall>(.*?)</p>", page, re.S)
+    assert note, page
+    words = " ".join(note.group(1).split())
+    assert re.fullmatch(r"No progress since \d\d:\d\d \S+ \(12 min\) in step Attaching\. If it does not move for "
+                        r"45 min, the dashboard marks it failed and the schedule's retry policy applies\.", words), words
+    # The refresh shows it too; a step that moved recently, or a copy, has no such note.
+    assert "data-setup-stall" in client.get(f"/jobs/{job.id}/poll").get_data(as_text=True)
+    job.updated_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    assert "data-setup-stall" not in client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    job.status, job.updated_at = "replicating", since
+    db.session.commit()
+    assert "data-setup-stall" not in client.get(f"/jobs/{job.id}").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Schedules pages: list, builder form with live preview, validation next to fields, actions."""
+import html
 import re
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler import lease
-from tests.factories import add_member, make_group, make_schedule, make_vm
+from sanitizer import sanitize_error
+from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
 from tests.support.statements import count_statements
 
 
@@ -329,3 +331,31 @@ def test_skip_if_running_says_the_whole_run_is_skipped(client):
     assert "Skip a run while the previous run of this schedule is still running" in page
     assert "The whole run is skipped and recorded as skipped" in page
     assert "Skip a VM whose previous replication" not in page
+
+
+def _old_failed_execution(schedule, n: int, raw: str) -> None:
+    entries = []
+    for i in range(n):
+        vm = make_vm(f"old-{schedule.name}-{i}")
+        job = make_replication_job(vm, status="failed", error_message=raw, completed_at=utcnow())
+        entries.append({"vm_name": vm.vm_name, "status": "failed", "job_id": job.id})  # an older writer: no message
+    db.session.add(ScheduleExecution(id=f"exec-old-{schedule.name}", schedule_id=schedule.id, scheduled_at=utcnow(),
+                                     status="failed", triggered_by="scheduler", execution_details={"vms": entries}))
+    db.session.commit()
+
+
+def test_a_failed_vm_stored_without_a_message_shows_its_jobs_error_in_one_query(client):
+    raw = "failed to attach volume 5dbff3d8: Volume Daemon operation op-attach-7f3b2c1d timed out after 300s"
+    words = sanitize_error("replication", raw).message
+    few, many = make_schedule("few-failed"), make_schedule("many-failed")
+    _old_failed_execution(few, 1, raw)
+    _old_failed_execution(many, 6, raw)
+    with count_statements(db.engine) as one:
+        page = client.get(f"/schedules/{few.id}").get_data(as_text=True)
+    outcomes = page.split("Per-VM outcomes")[1]
+    assert f"Failed: {html.escape(words, quote=True)}" in outcomes, outcomes
+    assert "op-attach" not in page and "Volume Daemon" not in page
+    with count_statements(db.engine) as six:
+        page = client.get(f"/schedules/{many.id}").get_data(as_text=True)
+    assert page.split("Per-VM outcomes")[1].count(f"Failed: {html.escape(words, quote=True)}") == 6
+    assert six.count == one.count

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from sqlalchemy import select
@@ -9,8 +10,10 @@ from sqlalchemy import select
 from extensions import db
 from joblog import get_tracker
 from models import JobStep, JobTracking, LogEvent, VMReplicationContext
-from sanitizer import find_forbidden
-from simulator.failover import STEPS, FailoverRefused, run_operation
+from jobs.progress import job_logs
+from sanitizer import find_forbidden, step_display_name
+from sanitizer.loglines import log_line_words
+from simulator.failover import STEP_STARTED, STEPS, FailoverRefused, run_operation, step_done_line
 from simulator.failover import OPERATIONS as OPERATION_TYPES
 from tests.factories import make_replication_job, make_vm
 
@@ -179,3 +182,29 @@ def test_an_impossible_request_is_refused_before_anything_is_recorded(app, argum
     with pytest.raises(FailoverRefused, match=message):
         run_operation(context_id or vm.context_id, operation, fail_at=fail_at[0] if fail_at else None)
     assert db.session.scalar(select(JobTracking.id)) is None
+
+
+_DOUBLED = re.compile(r"\b(\w+)\b\W+\b\1\b", re.I)
+
+
+def test_every_steps_lines_read_without_a_doubled_word(app):
+    """The displayed lines of each step (its name replaced by its display name) never say
+    "Starting Starting and Validating VM"; the closing line names no step ("replication
+    complete" read as "Data Replication complete")."""
+    for step in sorted({step for steps in STEPS.values() for step in steps}):
+        shown = step_display_name(step)
+        started = log_line_words(STEP_STARTED % (step, "web-03"))
+        assert started == f"{shown}: started for web-03"
+        done = log_line_words(step_done_line(step) % "web-03")
+        for line in (started, done):
+            assert not _DOUBLED.search(line), line
+        assert done == step_done_line(step) % "web-03", f"{step}: a word of its closing line reads as a step name"
+
+
+def test_a_failover_shows_its_steps_starting_in_plain_words(app):
+    vm = ready_vm("web-03")
+    outcome = run_operation(vm.context_id, "test_failover")
+    get_tracker().log_handler.flush()
+    messages = [line["message"] for line in job_logs(outcome.job_id, limit=500)["logs"]]
+    assert "Starting and Validating VM: started for web-03" in messages
+    assert not [m for m in messages if _DOUBLED.search(m)], messages

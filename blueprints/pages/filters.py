@@ -9,11 +9,8 @@ from flask import Flask
 
 from cron import CronError
 from cron.describe import describe
-from scheduler.outcomes import VMOutcome
+from scheduler.outcomes import outcomes_of
 from schedules import execution_to_dict
-
-_OUTCOME_LISTS = ("vms", "outcomes", "results", "vm_outcomes")
-
 
 def schedule_words(schedule) -> str:
     """"Every day at 02:30 (Europe/London)"; the bare expression if it cannot be described."""
@@ -33,18 +30,13 @@ def from_iso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def execution_view(execution) -> dict[str, Any]:
-    """The execution's sanitized fields with per-VM outcomes as a flat list for the table."""
+def execution_view(execution, job_errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The execution's sanitized fields with per-VM outcomes as a flat list for the table; a
+    failed VM stored without a message shows its job's error (`job_errors`, job id → message:
+    schedules.failed_job_errors for the whole page)."""
     data = execution_to_dict(execution)
-    details = data.get("execution_details") or {}
-    outcomes: list[VMOutcome] = []
-    if isinstance(details, dict):
-        listed = next((details[name] for name in _OUTCOME_LISTS if isinstance(details.get(name), list)), None)
-        if listed is not None:
-            outcomes = [VMOutcome.from_entry(item) for item in listed if isinstance(item, dict)]
-        else:
-            outcomes = [VMOutcome.from_entry(item, key) for key, item in details.items() if isinstance(item, dict)]
-    data["outcomes"] = outcomes
+    outcomes = outcomes_of(data.get("execution_details"))
+    data["outcomes"] = [outcome.or_job_error(job_errors) for outcome in outcomes] if job_errors else outcomes
     return data
 
 

@@ -113,7 +113,8 @@ def _detail_fragments(job_id: str):
     log = jobs.job_logs(progress["job_id"], limit=LOG_TAIL_LINES, tail=True, ref=ref)["logs"]
     fragments = [
         render_fragment("job-progress", "jobs/_progress.html", label="Progress", progress=progress),
-        render_fragment("job-log", "jobs/_log.html", label="Log", lines=log, limit=LOG_TAIL_LINES),
+        render_fragment("job-log", "jobs/_log.html", label="Log", lines=log, limit=LOG_TAIL_LINES,
+                        active=progress["is_active"]),
     ]
     return fragments, progress
 

@@ -197,7 +197,8 @@ def _detail_fragments(schedule, page: int):
     running = schedules.schedule_has_running_execution(schedule.id)
     return [
         render_fragment("schedule-executions", "schedules/_executions.html", label="Execution history",
-                        schedule=schedule, executions=executions),
+                        schedule=schedule, executions=executions,
+                        job_errors=schedules.failed_job_errors(executions.items)),
     ], running
 
 
