@@ -16,9 +16,13 @@ __all__ = ["log_line_words"]
 
 _STEP_FAILED = re.compile(r"step\s+(?P<step>[A-Za-z0-9][A-Za-z0-9_-]*)\s+failed\s*:\s*(?P<error>.+)", re.I | re.S)
 _DISPLAY = {alias: step.display_name for step in STEPS for alias in step.names}
-# Longest first, so that "vm-startup-and-validation" is not read as "validation".
+# Longest first, so that "vm-startup-and-validation" is not read as "validation". Only names that
+# cannot be plain English (they hold "-" or "_") are replaced anywhere in a line: "an earlier
+# replication" stays as it is. Any step name that opens a line before a colon is the step's.
+_ALIASES = sorted(_DISPLAY, key=len, reverse=True)
 _INTERNAL_NAMES = re.compile(r"(?<![\w-])(" + "|".join(
-    re.escape(name) for name in sorted(_DISPLAY, key=len, reverse=True)) + r")(?![\w-])")
+    re.escape(name) for name in _ALIASES if re.search(r"[-_]", name)) + r")(?![\w-])")
+_LEADING_NAME = re.compile(r"^(" + "|".join(re.escape(name) for name in _ALIASES) + r")(?=:)")
 
 
 @lru_cache(maxsize=4096)
@@ -30,6 +34,7 @@ def log_line_words(message: str | None, step_name: str | None = None, level: str
         return _failure(failed["step"], failed["error"])
     if (level or "").upper() in ("ERROR", "WARN", "WARNING") and find_forbidden(text):
         return _failure(step_name, text)
+    text = _LEADING_NAME.sub(lambda found: _DISPLAY[found[1]], text)
     return scrub_text(_INTERNAL_NAMES.sub(lambda found: _DISPLAY[found[1]], text))
 
 

@@ -167,3 +167,11 @@ def test_without_a_known_status_the_icon_follows_the_step():
 
 def test_unknown_steps_without_status_get_the_default_icon():
     assert step_icon("copy-disk-data") == DEFAULT_STEP_ICON
+
+
+def test_plain_words_in_a_log_line_are_not_taken_for_step_names():
+    from sanitizer.loglines import log_line_words
+    line = "Failed: The appliance's records of this VM's disks conflict with an earlier replication"
+    assert log_line_words(line) == line
+    assert log_line_words("validation: started for web-03") == "Pre-flight Validation: started for web-03"
+    assert log_line_words("Retrying after vm-startup-and-validation") == "Retrying after Starting and Validating VM"
