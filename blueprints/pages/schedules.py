@@ -18,6 +18,7 @@ from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cr
 from domain_errors import DomainError, NotFound, ValidationError
 from scheduler.manual import STARTED
 from scheduler.next_runs import schedule_problem
+from security import form_page
 from security.login import safe_next_url
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -169,6 +170,7 @@ def _list_fragments(page: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@form_page
 def create():
     if request.method == "POST":
         return _save(None)
@@ -177,6 +179,7 @@ def create():
 
 
 @bp.route("/<schedule_id>/edit", methods=["GET", "POST"])
+@form_page
 def edit(schedule_id: str):
     schedule = _load(schedule_id)
     if request.method == "POST":
