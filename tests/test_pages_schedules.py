@@ -259,6 +259,26 @@ def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
     assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
 
 
+def _run_now_buttons(page):
+    return re.findall(r'<form method="post" action="/schedules/[^"]+/run"[^>]*>.*?</form>', page, re.S)
+
+
+def test_run_now_is_shown_disabled_on_a_disabled_schedule_with_the_reason(client):
+    paused = make_schedule("paused", enabled=False)
+    active = make_schedule("active")
+    db.session.commit()
+    listing = client.get("/schedules/").get_data(as_text=True)
+    by_action = {re.search(r'action="/schedules/([^/]+)/run"', form).group(1): form
+                 for form in _run_now_buttons(listing)}
+    assert re.search(r"<button[^>]*\sdisabled[\s>]", by_action[paused.id]) and "enable it first" in by_action[paused.id]
+    assert not re.search(r"<button[^>]*\sdisabled[\s>]", by_action[active.id])
+    assert "enable it first" not in by_action[active.id]
+    for schedule, refused in ((paused, True), (active, False)):
+        [form] = _run_now_buttons(client.get(f"/schedules/{schedule.id}").get_data(as_text=True))
+        assert bool(re.search(r"<button[^>]*\sdisabled[\s>]", form)) is refused
+        assert ("enable it first" in form) is refused
+
+
 def test_running_a_schedule_that_covers_no_vm_is_refused_and_records_nothing(client):
     schedule = make_schedule("empty")
     page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
