@@ -67,7 +67,7 @@ def test_a_bad_custom_cron_names_the_faulty_field(client):
 
 def test_a_builder_input_out_of_range_is_reported_next_to_it(client):
     response = client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "0"})
-    assert 'id="interval_value-error">Enter a whole number from 1 to 59' in response.get_data(as_text=True)
+    assert 'id="interval_value-error">Every N minutes: enter a whole number from 1 to 59' in response.get_data(as_text=True)
 
 
 def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(client):
@@ -349,3 +349,12 @@ def test_skip_if_running_says_the_whole_run_is_skipped(client):
     assert "Skip a run while the previous run of this schedule is still running" in page
     assert "The whole run is skipped and recorded as skipped" in page
     assert "Skip a VM whose previous replication" not in page
+
+
+def test_every_31_days_is_refused_on_the_form_naming_the_field_and_monthly(client):
+    response = client.post("/schedules/new", data={**FORM, "name": "monthly-ish", "frequency": "interval",
+                                                   "interval_value": "31", "interval_unit": "days"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and _schedule("monthly-ish") is None
+    assert 'id="interval_value-error">Every N days: enter a whole number from 1 to 15.' in page
+    assert "choose Monthly instead" in page
