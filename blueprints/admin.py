@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user
 
 from blueprints.confirm import confirmation_page, confirmed
-from blueprints.pages.context import display_zone
+from blueprints.pages.context import display_zone, format_time
 from models import ROLES
 from security import require_role
 from security.audit import describe_events, parse_audit_filters, search_audit_events
@@ -130,4 +130,4 @@ def audit():
     filters = parse_audit_filters(request.args, display_zone())
     page = search_audit_events(filters)
     return render_template("admin/audit.html", filters=filters, result=page,
-                           descriptions=describe_events(page.events)), 400 if filters.errors else 200
+                           descriptions=describe_events(page.events, format_time)), 400 if filters.errors else 200

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 FREQUENCIES = ("interval", "daily", "weekly", "monthly", "custom")
-INTERVAL_UNITS = {"minutes": 59, "hours": 23, "days": 31}
+# The largest honest N per unit. Minutes and hours run N apart all along (`@every` when N does
+# not divide the hour or the day). Days count the days of the month and start again on the 1st:
+# past 15, "every N days" would run only on day 1 and day N+1 of each month, which is Monthly.
+INTERVAL_UNITS = {"minutes": 59, "hours": 23, "days": 15}
 WEEKDAYS = (("MON", "Mon"), ("TUE", "Tue"), ("WED", "Wed"), ("THU", "Thu"), ("FRI", "Fri"),
             ("SAT", "Sat"), ("SUN", "Sun"))
 _WEEKDAY_CODES = tuple(code for code, _ in WEEKDAYS)
@@ -96,7 +99,7 @@ def _check(choice: Frequency) -> dict[str, str]:
         if limit is None:
             errors["interval_unit"] = "Choose minutes, hours or days."
         elif not choice.interval_value.isdigit() or not 1 <= int(choice.interval_value) <= limit:
-            errors["interval_value"] = f"Enter a whole number from 1 to {limit}."
+            errors["interval_value"] = _interval_error(choice.interval_unit, limit, choice.interval_value)
     if choice.frequency in ("daily", "weekly", "monthly") or (
             choice.frequency == "interval" and choice.interval_unit == "days"):
         if not _TIME.match(choice.time):
@@ -108,6 +111,24 @@ def _check(choice: Frequency) -> dict[str, str]:
     if choice.frequency == "custom" and not choice.custom:
         errors["cron_expression"] = "Enter a cron expression, for example 0 30 2 * * *."
     return errors
+
+
+def _interval_error(unit: str, limit: int, value: str) -> str:
+    """The field error of "Every N <unit>", naming the field and what to use instead."""
+    message = f"Every N {unit}: enter a whole number from 1 to {limit}."
+    if value.isdigit() and int(value) > limit:
+        if unit == "days":
+            message += (" A larger number would run only on day 1 and day N+1 of each month;"
+                        " to run once a month, choose Monthly instead.")
+        elif unit == "minutes":
+            message += " For 60 minutes or more, choose hours instead."
+        else:
+            message += " For 24 hours or more, choose days, Daily or Weekly instead."
+    return message
+
+
+def _within(value: str, unit: str) -> bool:
+    return 1 <= int(value) <= INTERVAL_UNITS[unit]
 
 
 def frequency_from_cron(expression: str | None) -> Frequency:
@@ -128,12 +149,16 @@ def frequency_from_cron(expression: str | None) -> Frequency:
     if month != "*":
         return Frequency(frequency="custom", custom=text)
     every = re.fullmatch(r"\*/" + _NUMBER, minute)
+    if every and not _within(every.group(1), "minutes"):
+        return Frequency(frequency="custom", custom=text)
     if (every or minute == "*") and hour == "*" and dom == "*" and dow in ("*", "?"):
         return Frequency(frequency="interval", interval_value=every.group(1) if every else "1",
                          interval_unit="minutes", custom=text)
     if not minute.isdigit():
         return Frequency(frequency="custom", custom=text)
     every = re.fullmatch(r"\*/" + _NUMBER, hour)
+    if every and not _within(every.group(1), "hours"):
+        return Frequency(frequency="custom", custom=text)
     if minute == "0" and (every or hour == "*") and dom == "*" and dow in ("*", "?"):
         return Frequency(frequency="interval", interval_value=every.group(1) if every else "1",
                          interval_unit="hours", custom=text)
@@ -141,7 +166,7 @@ def frequency_from_cron(expression: str | None) -> Frequency:
         return Frequency(frequency="custom", custom=text)
     clock = f"{int(hour):02d}:{int(minute):02d}"
     every = re.fullmatch(r"\*/" + _NUMBER, dom)
-    if every and dow in ("*", "?"):
+    if every and dow in ("*", "?") and _within(every.group(1), "days"):
         return Frequency(frequency="interval", interval_value=every.group(1), interval_unit="days",
                          time=clock, custom=text)
     if dom in ("*", "?") and dow in ("*", "?"):

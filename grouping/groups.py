@@ -155,6 +155,8 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
     """Apply a partial update (only the fields given change)."""
     group = get_group(group_id)
     values = validate_group_input(data, current=group)
+    if all(getattr(group, name) == value for name, value in values.items()):
+        return group  # nothing changes: no audit row, updated_at kept
     before = group_to_dict(group)
     for name, value in values.items():
         setattr(group, name, value)

@@ -366,6 +366,8 @@ def place_member(group_id: str, context_id: str, after: str | None = None, befor
 def _apply_order(group: VMMachineGroup, memberships: dict[str, VMGroupMembership], order: list[str]) -> None:
     """Give the group's memberships the priorities of `order` (first runs first), audited, committed."""
     before = {cid: m.priority for cid, m in memberships.items()}
+    if all(before[cid] == priority for priority, cid in enumerate(order)):
+        return  # already in this order with these priorities: nothing to record
     for priority, cid in enumerate(order):
         memberships[cid].priority = priority
     record_change("group.reorder", "group", group.id, group.name, {"priorities": before},

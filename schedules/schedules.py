@@ -274,6 +274,8 @@ def update_schedule(schedule_id: str, data: Any) -> ReplicationSchedule:
     """Validate and apply a partial update (only the fields given change)."""
     schedule = get_schedule(schedule_id)
     values = validate_schedule_input(data, current=schedule)
+    if all(getattr(schedule, name) == value for name, value in values.items()):
+        return schedule  # nothing changes: no audit row, updated_at kept, the scheduler left alone
     before = schedule_to_dict(schedule)
     for name, value in values.items():
         setattr(schedule, name, value)
@@ -287,11 +289,13 @@ def update_schedule(schedule_id: str, data: Any) -> ReplicationSchedule:
 
 
 def set_schedule_enabled(schedule_id: str, enabled: Any) -> ReplicationSchedule:
-    """Switch a schedule on or off."""
+    """Switch a schedule on or off; switching it to what it already is changes nothing."""
     schedule = get_schedule(schedule_id)
     reader = FieldReader({"enabled": enabled})
     value = reader.boolean("enabled", required=True)
     reader.raise_if_errors()
+    if bool(schedule.enabled) == value:
+        return schedule  # already so: no audit row, updated_at kept
     before = schedule_to_dict(schedule)
     schedule.enabled = value
     schedule.updated_at = utcnow()

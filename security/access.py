@@ -43,11 +43,22 @@ def require_role(role: str):
     return decorate
 
 
+def form_page(view):
+    """Mark a view as a form page: opening it (GET) needs the operator role its submission needs,
+    so a viewer is told "not for your role" before filling the form, not after."""
+    view._form_page = True
+    return view
+
+
 def required_role(view, method: str) -> str | None:
     """The role a request to `view` with `method` needs; None for public views."""
     if getattr(view, "_public", False):
         return None
-    return getattr(view, "_required_role", None) or ("viewer" if method in SAFE_METHODS else "operator")
+    if getattr(view, "_required_role", None):
+        return view._required_role
+    if method in SAFE_METHODS and not getattr(view, "_form_page", False):
+        return "viewer"
+    return "operator"
 
 
 def is_api_request() -> bool:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+import re
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request
 
 from extensions import db
-from models import DashboardAuditEvent, VMReplicationContext
+from models import DashboardAuditEvent, ReplicationSchedule, VMMachineGroup, VMReplicationContext
 from paging import page_count
 
 PER_PAGE = 50
@@ -175,16 +176,63 @@ class AuditDescription:
     fields: list[tuple[str, str, str]]
 
 
-def plain_value(value: Any) -> str:
-    """A stored value as an operator reads it: "—", "yes"/"no", "a, b", "key: value; key: value"."""
+# Bookkeeping the dashboard sets itself: never a change an operator made, so never listed.
+BOOKKEEPING_FIELDS = frozenset({"id", "created_at", "updated_at"})
+# Fields holding another object's id: shown as that object's name (its id once it is deleted).
+NAMED_ID_FIELDS = {"schedule_id": "schedule", "chain_parent_schedule_id": "schedule",
+                   "schedule_override_id": "schedule", "group_id": "group"}
+FIELD_LABELS = {
+    "name": "Name", "description": "Description", "schedule_type": "Schedule type",
+    "cron_expression": "Cron expression", "timezone": "Timezone", "chain_parent_schedule_id": "Chain parent",
+    "chain_delay_minutes": "Chain delay (minutes)", "replication_type": "Replication type",
+    "max_concurrent_jobs": "Max concurrent jobs", "retry_attempts": "Retry attempts",
+    "retry_delay_minutes": "Retry delay (minutes)", "enabled": "Enabled", "skip_if_running": "Skip if running",
+    "created_by": "Created by", "problem": "Problem", "schedule_id": "Schedule",
+    "schedule_override_id": "Override schedule", "max_concurrent_vms": "Max concurrent VMs",
+    "priority": "Priority", "group_id": "Group", "group_name": "Group name", "username": "User name",
+    "role": "Role", "active": "Active", "label": "Label", "user": "User", "prefix": "Token prefix",
+    "revoked": "Revoked", "priorities": "Priorities", "password": "Password", "value": "Value",
+}
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def field_label(name: str) -> str:
+    """A stored field name as the label an operator reads ("max_concurrent_vms" -> "Max concurrent VMs")."""
+    return FIELD_LABELS.get(name) or str(name).replace("_", " ").strip().capitalize() or str(name)
+
+
+def utc_time(value: datetime) -> str:
+    """The formatter used outside a page: seconds, in UTC, zone named."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A stored ISO timestamp as a datetime (naive ones are UTC); None for anything else."""
+    if not isinstance(value, str) or not _ISO_TIME.match(value):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def plain_value(value: Any, time_format: Callable[[datetime], str] = utc_time) -> str:
+    """A stored value as an operator reads it: "—", "yes"/"no", "a, b", "key: value; key: value",
+    a timestamp in the display zone (never raw ISO)."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return time_format(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
     if isinstance(value, (list, tuple)):
-        return ", ".join(plain_value(item) for item in value)
+        return ", ".join(plain_value(item, time_format) for item in value)
     if isinstance(value, dict):
-        return "; ".join(f"{key}: {plain_value(item)}" for key, item in value.items())
+        return "; ".join(f"{key}: {plain_value(item, time_format)}" for key, item in value.items())
+    moment = _as_time(value)
+    if moment is not None:
+        return time_format(moment)
     return str(value)
 
 
@@ -215,9 +263,14 @@ def _group_name(snapshot: Any) -> str | None:
     return snapshot.get("group_name") or snapshot.get("group_id") if isinstance(snapshot, dict) else None
 
 
-def describe_event(event: DashboardAuditEvent, vm_names: dict[str, str] | None = None) -> AuditDescription:
-    """What an audit row says, in plain words."""
+def describe_event(event: DashboardAuditEvent, vm_names: dict[str, str] | None = None,
+                   object_names: dict[tuple[str, str], str] | None = None,
+                   time_format: Callable[[datetime], str] = utc_time) -> AuditDescription:
+    """What an audit row says, in plain words: bookkeeping fields left out, fields by their
+    labels, ids of other objects by name (`object_names`: (type, id) -> name), times formatted
+    by `time_format` (the page passes its display-zone formatter)."""
     before, after, names = event.before, event.after, vm_names or {}
+    object_names = object_names or {}
     group = event.object_name or event.object_id or "the group"
     if event.action == "group.reorder" and isinstance(before, dict) and isinstance(after, dict):
         old, new = _ranks(before.get("priorities")), _ranks(after.get("priorities"))
@@ -233,18 +286,39 @@ def describe_event(event: DashboardAuditEvent, vm_names: dict[str, str] | None =
             return AuditDescription([f"Removed from group {source}; now ungrouped."], [])
     if event.action == "user.password":
         return AuditDescription(["Password changed."], [])
-    fields = [(name, plain_value(old), plain_value(new)) for name, old, new in changed_fields(
+    def shown(name: str, value: Any) -> str:
+        kind = NAMED_ID_FIELDS.get(name)
+        if kind and isinstance(value, str):
+            value = object_names.get((kind, value), value)
+        return plain_value(value, time_format)
+
+    fields = [(field_label(name), shown(name, old), shown(name, new)) for name, old, new in changed_fields(
         before if isinstance(before, dict) else {"value": before} if before is not None else None,
-        after if isinstance(after, dict) else {"value": after} if after is not None else None)]
+        after if isinstance(after, dict) else {"value": after} if after is not None else None)
+        if name not in BOOKKEEPING_FIELDS]
     return AuditDescription([], fields)
 
 
-def describe_events(events: list[DashboardAuditEvent]) -> dict[int, AuditDescription]:
-    """Plain words for a page of events, by event id (one query for the names of reordered VMs)."""
+def describe_events(events: list[DashboardAuditEvent],
+                    time_format: Callable[[datetime], str] = utc_time) -> dict[int, AuditDescription]:
+    """Plain words for a page of events, by event id (one query each for the names of reordered
+    VMs and of the schedules and groups the changes refer to by id)."""
     ids = {str(cid) for event in events if event.action == "group.reorder"
            for snapshot in (event.before, event.after) if isinstance(snapshot, dict)
            and isinstance(snapshot.get("priorities"), dict) for cid in snapshot["priorities"]}
     names = dict(db.session.execute(
         db.select(VMReplicationContext.context_id, VMReplicationContext.vm_name)
         .where(VMReplicationContext.context_id.in_(ids))).all()) if ids else {}
-    return {event.id: describe_event(event, names) for event in events}
+    wanted: dict[str, set[str]] = {"schedule": set(), "group": set()}
+    for event in events:
+        for snapshot in (event.before, event.after):
+            if isinstance(snapshot, dict):
+                for name, kind in NAMED_ID_FIELDS.items():
+                    if isinstance(snapshot.get(name), str):
+                        wanted[kind].add(snapshot[name])
+    object_names: dict[tuple[str, str], str] = {}
+    for kind, model in (("schedule", ReplicationSchedule), ("group", VMMachineGroup)):
+        if wanted[kind]:
+            object_names.update(((kind, key), name) for key, name in db.session.execute(
+                db.select(model.id, model.name).where(model.id.in_(wanted[kind]))).all())
+    return {event.id: describe_event(event, names, object_names, time_format) for event in events}

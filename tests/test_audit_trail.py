@@ -218,7 +218,69 @@ def test_unknown_change_shapes_read_as_key_value_lists_never_json():
                                 before={"tags": ["a"], "limits": {"cpu": 2}, "on": False},
                                 after={"tags": ["a", "b"], "limits": {"cpu": 4, "mem": 8}, "on": True})
     described = describe_event(event)
-    assert described.fields == [("tags", "a", "a, b"), ("limits", "cpu: 2", "cpu: 4; mem: 8"), ("on", "no", "yes")]
+    assert described.fields == [("Tags", "a", "a, b"), ("Limits", "cpu: 2", "cpu: 4; mem: 8"), ("On", "no", "yes")]
     odd = describe_event(DashboardAuditEvent(action="group.reorder", object_type="group", before=None,
                                              after={"priorities": "garbled"}))
-    assert odd.sentences == [] and odd.fields == [("priorities", "—", "garbled")]
+    assert odd.sentences == [] and odd.fields == [("Priorities", "—", "garbled")]
+
+
+def _schedule_rows(schedule_id):
+    return [e for e in _events("schedule") if e.object_id == schedule_id]
+
+
+def test_disabling_a_disabled_schedule_records_nothing_and_keeps_updated_at(client):
+    from models import ReplicationSchedule
+    from tests.factories import make_schedule
+    schedule = make_schedule("quiet")
+    db.session.commit()
+    assert client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false"}).status_code in (200, 302, 303)
+    stamp = db.session.get(ReplicationSchedule, schedule.id).updated_at
+    for _ in range(3):
+        assert client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "false"}).status_code in (
+            200, 302, 303)
+    assert [e.action for e in _schedule_rows(schedule.id)] == ["schedule.disable"]
+    assert db.session.get(ReplicationSchedule, schedule.id).updated_at == stamp
+    client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "true"})
+    client.post(f"/schedules/{schedule.id}/enabled", data={"enabled": "true"})
+    assert [e.action for e in _schedule_rows(schedule.id)] == ["schedule.disable", "schedule.enable"]
+
+
+def test_an_update_that_changes_nothing_records_nothing(api_client):
+    from models import ReplicationSchedule
+    created = api_client.post("/api/v1/schedules", json={"name": "same", "cron_expression": "0 0 2 * * *",
+                                                         "timezone": "UTC"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    schedule_id = created.get_json()["id"]
+    stamp = db.session.get(ReplicationSchedule, schedule_id).updated_at
+    again = api_client.put(f"/api/v1/schedules/{schedule_id}", json={"name": "same", "cron_expression": "0 0 2 * * *"})
+    assert again.status_code == 200, again.get_data(as_text=True)
+    assert [e.action for e in _schedule_rows(schedule_id)] == ["schedule.create"]
+    assert db.session.get(ReplicationSchedule, schedule_id).updated_at == stamp
+
+    group_id = api_client.post("/api/v1/machine-groups", json={"name": "g", "max_concurrent_vms": 3}).get_json()["id"]
+    stamp = db.session.get(VMMachineGroup, group_id).updated_at
+    assert api_client.put(f"/api/v1/machine-groups/{group_id}",
+                          json={"name": "g", "max_concurrent_vms": 3}).status_code == 200
+    assert [e.action for e in _events("group")] == ["group.create"]
+    assert db.session.get(VMMachineGroup, group_id).updated_at == stamp
+
+
+def test_the_trail_leaves_out_bookkeeping_and_shows_labels_names_and_display_zone_times(admin_client):
+    from tests.factories import make_schedule
+    schedule = make_schedule("nightly-run")
+    _event(action="schedule.disable", object_id=schedule.id,
+           before={"id": schedule.id, "enabled": True, "updated_at": "2026-01-31T10:00:00.123456+00:00"},
+           after={"id": schedule.id, "enabled": False, "updated_at": "2026-01-31T10:05:00.654321+00:00"})
+    _event(action="group.update", object_type="group", object_id="g-1", object_name="web",
+           before={"max_concurrent_vms": 5, "schedule_id": None},
+           after={"max_concurrent_vms": 3, "schedule_id": schedule.id})
+    _event(action="token.revoke", object_type="token", object_id="7", object_name="ci",
+           before={"revoked_at": None}, after={"revoked_at": "2026-01-31T23:30:00.000001+00:00"})
+    db.session.commit()
+    admin_client.set_cookie("display_tz", "Europe/Berlin")
+    page = admin_client.get("/admin/audit").get_data(as_text=True)
+    assert "updated_at" not in page and ".123456" not in page and "10:05:00" not in page
+    assert "<dt>Enabled</dt>" in page and "<dt>Max concurrent VMs</dt>" in page
+    assert "<dt>Schedule</dt>" in page and "nightly-run</dd>" in page
+    assert "2026-02-01 00:30:00 CET" in page and "T23:30" not in page
+    assert 'class="audit-table"' in page

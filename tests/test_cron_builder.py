@@ -92,3 +92,27 @@ def test_every_7_minutes_runs_7_minutes_apart_across_the_hour():
 def test_an_even_every_n_expression_reads_back_as_custom_when_written_as_an_interval():
     # `@every 8h` counts from midnight UTC, `0 0 */8 * * *` from the zone's midnight: not the same
     assert frequency_from_cron("@every 8h").frequency == "custom"
+
+
+@pytest.mark.parametrize("value", ["16", "20", "31"])
+def test_every_n_days_past_15_is_refused_at_its_field_pointing_to_monthly(value):
+    frequency = build_frequency("interval", interval_value=value, interval_unit="days", time="02:00")
+    assert list(frequency.errors) == ["interval_value"] and frequency.cron_expression() == ""
+    message = frequency.errors["interval_value"]
+    assert message.startswith("Every N days: enter a whole number from 1 to 15.") and "choose Monthly" in message
+
+
+@pytest.mark.parametrize("value, unit, ok", [
+    ("15", "days", True), ("1", "days", True), ("59", "minutes", True), ("60", "minutes", False),
+    ("23", "hours", True), ("24", "hours", False), ("0", "days", False), ("0", "minutes", False),
+])
+def test_every_n_bounds_per_unit(value, unit, ok):
+    frequency = build_frequency("interval", interval_value=value, interval_unit=unit, time="02:00")
+    assert (not frequency.errors) is ok, frequency.errors
+    if not ok:
+        assert frequency.errors["interval_value"].startswith(f"Every N {unit}: ")
+
+
+@pytest.mark.parametrize("expression", ["0 0 2 */16 * *", "0 0 2 */31 * *", "0 */75 * * * *", "0 0 */30 * * *"])
+def test_an_every_n_expression_past_the_builder_s_bounds_reads_back_as_custom(expression):
+    assert frequency_from_cron(expression).frequency == "custom"

@@ -69,7 +69,7 @@ def test_a_bad_custom_cron_names_the_faulty_field(client):
 
 def test_a_builder_input_out_of_range_is_reported_next_to_it(client):
     response = client.post("/schedules/new", data={**FORM, "frequency": "interval", "interval_value": "0"})
-    assert 'id="interval_value-error">Enter a whole number from 1 to 59' in response.get_data(as_text=True)
+    assert 'id="interval_value-error">Every N minutes: enter a whole number from 1 to 59' in response.get_data(as_text=True)
 
 
 def test_the_preview_describes_the_schedule_and_lists_next_runs_in_its_zone(client):
@@ -261,6 +261,26 @@ def test_running_a_disabled_schedule_now_is_refused_with_the_reason(client):
     assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
 
 
+def _run_now_buttons(page):
+    return re.findall(r'<form method="post" action="/schedules/[^"]+/run"[^>]*>.*?</form>', page, re.S)
+
+
+def test_run_now_is_shown_disabled_on_a_disabled_schedule_with_the_reason(client):
+    paused = make_schedule("paused", enabled=False)
+    active = make_schedule("active")
+    db.session.commit()
+    listing = client.get("/schedules/").get_data(as_text=True)
+    by_action = {re.search(r'action="/schedules/([^/]+)/run"', form).group(1): form
+                 for form in _run_now_buttons(listing)}
+    assert re.search(r"<button[^>]*\sdisabled[\s>]", by_action[paused.id]) and "enable it first" in by_action[paused.id]
+    assert not re.search(r"<button[^>]*\sdisabled[\s>]", by_action[active.id])
+    assert "enable it first" not in by_action[active.id]
+    for schedule, refused in ((paused, True), (active, False)):
+        [form] = _run_now_buttons(client.get(f"/schedules/{schedule.id}").get_data(as_text=True))
+        assert bool(re.search(r"<button[^>]*\sdisabled[\s>]", form)) is refused
+        assert ("enable it first" in form) is refused
+
+
 def test_running_a_schedule_that_covers_no_vm_is_refused_and_records_nothing(client):
     schedule = make_schedule("empty")
     page = client.post(f"/schedules/{schedule.id}/run", follow_redirects=True).get_data(as_text=True)
@@ -359,3 +379,12 @@ def test_a_failed_vm_stored_without_a_message_shows_its_jobs_error_in_one_query(
         page = client.get(f"/schedules/{many.id}").get_data(as_text=True)
     assert page.split("Per-VM outcomes")[1].count(f"Failed: {html.escape(words, quote=True)}") == 6
     assert six.count == one.count
+
+
+def test_every_31_days_is_refused_on_the_form_naming_the_field_and_monthly(client):
+    response = client.post("/schedules/new", data={**FORM, "name": "monthly-ish", "frequency": "interval",
+                                                   "interval_value": "31", "interval_unit": "days"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and _schedule("monthly-ish") is None
+    assert 'id="interval_value-error">Every N days: enter a whole number from 1 to 15.' in page
+    assert "choose Monthly instead" in page

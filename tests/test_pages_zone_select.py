@@ -64,7 +64,9 @@ def test_the_schedule_form_lists_the_common_zones_first_then_every_zone(app, cli
     for zone in ("Europe/London", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"):
         assert zone in common
     assert len(common) == len(set(common)) < 20
-    assert len(every) > 400 and every[0] == "UTC" and "Pacific/Auckland" in every
+    assert len(every) > 400 and "Pacific/Auckland" in every
+    # Each zone is listed once in the whole select: UTC and the common zones are not repeated below.
+    assert not set(common) & set(every) and "UTC" not in every and every == sorted(every)
     # A new schedule starts in the dashboard's display timezone, marked once, among the common zones.
     assert _selected(select) == [("Common", "Asia/Kolkata")]
     assert select.attributes["aria-describedby"] == "timezone-hint"
@@ -146,3 +148,22 @@ def test_the_api_refuses_an_unknown_zone_naming_the_timezone_field(api_client):
     assert response.status_code == 400
     assert "timezone" in body["error"]["details"]["fields"]
     assert body["error"]["message"].startswith("timezone:")
+
+
+@pytest.mark.parametrize("display", ["UTC", "Etc/UTC", "Zulu"])
+def test_utc_is_listed_once_whatever_name_the_display_zone_gives_it(app, client, display):
+    app.config["DISPLAY_TIMEZONE"] = display
+    make_schedule("etc", timezone="Etc/UTC")
+    for page, select_id in (("/schedules/new", "timezone"), ("/preferences/", "display_timezone")):
+        select = _select(client.get(page).get_data(as_text=True), select_id)
+        zones = [zone for _, options in select.groups for zone, _ in options]
+        assert len(zones) == len(set(zones)), page
+        assert [zone for zone in zones if zone in ("UTC", "Etc/UTC", "Zulu")] == ["UTC"], page
+        assert len(_selected(select)) == 1
+
+
+def test_a_schedule_stored_in_etc_utc_keeps_that_name_selected_once(client):
+    schedule = make_schedule("etc-utc", timezone="Etc/UTC")
+    select = _select(client.get(f"/schedules/{schedule.id}/edit").get_data(as_text=True), "timezone")
+    zones = [zone for _, options in select.groups for zone, _ in options]
+    assert _selected(select) == [("Common", "Etc/UTC")] and len(zones) == len(set(zones))

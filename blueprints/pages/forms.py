@@ -69,9 +69,20 @@ def known_zone(name: object) -> bool:
     return isinstance(name, str) and name in _known_zones()
 
 
+#: Other names of UTC in the tz database: listed as "UTC" (unless one of them is the selected zone).
+UTC_ALIASES = frozenset({"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu",
+                         "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "GMT0", "GMT+0", "GMT-0"})
+
+
+def canonical_zone(name: str | None) -> str | None:
+    """A zone as a select offers it by default: any other name of UTC is "UTC"."""
+    return "UTC" if name in UTC_ALIASES else name
+
+
 @dataclass(frozen=True)
 class ZoneChoices:
-    """A timezone select: the common zones first, then every zone; `selected` is marked once."""
+    """A timezone select: the common zones first, then every other zone; each zone is listed once
+    and `selected` is marked once."""
 
     common: tuple[str, ...]
     all: tuple[str, ...]
@@ -80,16 +91,21 @@ class ZoneChoices:
 
 def zone_choices(selected: str | None, display: str | None, in_use: Iterable[str] = ()) -> ZoneChoices:
     """UTC, the operator's display zone, the zones schedules already use and the major zones under
-    "Common"; every zone under "All timezones". A selected zone the full list leaves out (an alias
-    such as "Etc/GMT-3" written through the API) is added to "Common", so an edit does not
+    "Common"; every other zone under "All timezones" (a zone is never listed twice, and another
+    name of UTC such as "Etc/UTC" is listed as UTC). A selected zone the full list leaves out (an
+    alias such as "Etc/GMT-3" written through the API) is added to "Common", so an edit does not
     silently change it; an unknown one selects UTC (and the field error says why)."""
     everything = zone_names()
     extra = (selected,) if known_zone(selected) and selected not in everything else ()
     common: list[str] = []
     for zone in ("UTC", display, *extra, *sorted(in_use), *MAJOR_ZONES):
+        if zone in UTC_ALIASES and zone not in extra:
+            zone = "UTC"
         if known_zone(zone) and zone not in common:
             common.append(zone)
-    return ZoneChoices(common=tuple(common), all=everything, selected=selected if known_zone(selected) else "UTC")
+    listed = set(common)
+    return ZoneChoices(common=tuple(common), all=tuple(zone for zone in everything if zone not in listed),
+                       selected=selected if known_zone(selected) else "UTC")
 
 
 def zone_error(name: object) -> str:

@@ -9,6 +9,7 @@ from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.forms import field_errors, form_integer, page_number
 from domain_errors import DomainError, NotFound
 from paging import page_count
+from security import form_page
 from schedules import schedules_by_name
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
@@ -50,6 +51,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@form_page
 def create():
     if request.method == "GET":
         return _render_form(None, {"name": "", "description": "", "schedule_id": "", "max_concurrent_vms": "5",
@@ -64,6 +66,7 @@ def create():
 
 
 @bp.route("/<group_id>/edit", methods=["GET", "POST"])
+@form_page
 def edit(group_id: str):
     group = _load(group_id)
     if request.method == "GET":

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 import schedules
 from blueprints.pages.context import display_zone
-from blueprints.pages.forms import known_zone, zone_choices, zone_error
+from blueprints.pages.forms import canonical_zone, known_zone, zone_choices, zone_error
 from security import require_role
 
 bp = Blueprint("preferences", __name__, url_prefix="/preferences")
@@ -20,7 +20,7 @@ def _render(selected: str, errors: dict, status: int = 200):
 
 @bp.get("/")
 def index():
-    return _render(display_zone().key, {})
+    return _render(canonical_zone(display_zone().key), {})
 
 
 @bp.post("/")

@@ -12,12 +12,13 @@ import schedules
 from blueprints.confirm import confirmation_page, confirmed
 from blueprints.pages.fragments import by_id, poll_context, poll_response, render_fragment
 from blueprints.pages.context import display_zone
-from blueprints.pages.forms import (field_errors, form_boolean, form_integer, known_zone, page_number, zone_choices,
-                                  zone_error)
+from blueprints.pages.forms import (canonical_zone, field_errors, form_boolean, form_integer, known_zone, page_number,
+                                    zone_choices, zone_error)
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 from scheduler.manual import STARTED
 from scheduler.next_runs import schedule_problem
+from security import form_page
 from security.login import safe_next_url
 
 bp = Blueprint("schedules", __name__, url_prefix="/schedules")
@@ -76,8 +77,8 @@ def _frequency(form) -> Frequency:
 
 def _initial_values(schedule=None) -> dict:
     if schedule is None:
-        return {"name": "", "description": "", "schedule_type": "cron", "timezone": current_app.config.get(
-            "DISPLAY_TIMEZONE", "UTC"), "chain_parent_schedule_id": "", "chain_delay_minutes": "0",
+        return {"name": "", "description": "", "schedule_type": "cron", "timezone": canonical_zone(current_app.config.get(
+            "DISPLAY_TIMEZONE", "UTC")), "chain_parent_schedule_id": "", "chain_delay_minutes": "0",
             "replication_type": "auto", "max_concurrent_jobs": "1", "retry_attempts": "3",
             "retry_delay_minutes": "30", "enabled": True, "skip_if_running": True, "cron_expression": "0 0 2 * * *"}
     values = schedules.schedule_to_dict(schedule)
@@ -169,6 +170,7 @@ def _list_fragments(page: int):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@form_page
 def create():
     if request.method == "POST":
         return _save(None)
@@ -177,6 +179,7 @@ def create():
 
 
 @bp.route("/<schedule_id>/edit", methods=["GET", "POST"])
+@form_page
 def edit(schedule_id: str):
     schedule = _load(schedule_id)
     if request.method == "POST":

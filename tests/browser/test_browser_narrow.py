@@ -33,3 +33,31 @@ def test_every_page_fits_768_px_and_keeps_log_out_on_screen(page):
         expect(log_out).to_be_in_viewport()
         shoot(page, "narrow-" + (path.strip("/").replace("/", "-") or "overview"))
     assert not overflowing, overflowing
+
+
+def test_the_audit_trail_fits_768_px_with_long_unbroken_values(browser, live_server):
+    from extensions import db
+    from models import DashboardAuditEvent
+    from tests.browser.conftest import TIMEOUT_MS, log_in
+    long_value = "x" * 40 + "-" + "y" * 120
+    for n in range(3):
+        db.session.add(DashboardAuditEvent(
+            actor="admin", actor_kind="user", action="schedule.update", object_type="schedule",
+            object_id="0" * 36, object_name="schedule-" + "n" * 80,
+            before={"cron_expression": "0 0 2 * * *", "description": long_value},
+            after={"cron_expression": "0 */15 * * * *", "description": long_value + str(n)},
+            remote_addr="2001:0db8:85a3:0000:0000:8a2e:0370:7334"))
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport={"width": 768, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    try:
+        log_in(tab, live_server, "admin")
+        tab.goto("/admin/audit")
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Audit trail")
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 768
+        table_right = tab.evaluate("document.querySelector('.audit-table').getBoundingClientRect().right")
+        assert table_right <= 768
+        shoot(tab, "narrow-admin-audit")
+    finally:
+        context.close()
