@@ -31,7 +31,6 @@ class UnknownDatacenter(NotFound):
 
     def __init__(self, datacenter: str, known: list[str]):
         super().__init__("datacenter", datacenter, field="datacenter")
-        self.datacenter, self.known = datacenter, known
         self.message = f"vCenter has no datacenter named '{datacenter}'."
         self.args = (self.message,)
         self.details["known_datacenters"] = known

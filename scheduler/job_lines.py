@@ -13,7 +13,6 @@ they saw differs from what they saw before (see `seen_key`).
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -41,8 +40,6 @@ def record(job_id: str | None, level: int, message: str, *, app: Flask | None = 
                               extra={"external_job_id": job_id})
     if at is not None:
         line.created = at.timestamp()
-    elif line.created is None:  # pragma: no cover - makeRecord always sets it
-        line.created = time.time()
     handler.handle(line)
 
 

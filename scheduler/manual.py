@@ -21,7 +21,7 @@ from scheduler.collect import collect_vms
 from scheduler.health import banner_state
 from scheduler.ids import manual_execution_id
 from scheduler.service import wake_local_scheduler
-from scheduler.slots import SKIP_IF_RUNNING_REASON, previous_run_active
+from scheduler.slots import previous_run_active, skipped_while_running
 
 #: What became of a Run now request.
 STARTED = "started"                  # a live scheduler starts it within a tick
@@ -65,9 +65,9 @@ def run_now(schedule_id: str, requested_by: str | None = None) -> ManualRun:
                                   execution_details=details)
     if running is not None:
         # What the scheduler would record when it starts the request (scheduler.slots.start_scheduled).
-        execution.status, execution.started_at, execution.completed_at = "skipped", now, now
-        execution.error_message, execution.execution_duration_seconds = SKIP_IF_RUNNING_REASON, 0
-        execution.execution_details = {**details, "skip_reason": "skip_if_running", "previous_execution_id": running}
+        execution.started_at = now
+        for column, value in skipped_while_running(running, now, details).items():
+            setattr(execution, column, value)
     db.session.add(execution)
     db.session.commit()
     if running is not None:

@@ -128,6 +128,15 @@ def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | No
     return claim_slots([(schedule, slot)], now)[0]
 
 
+def skipped_while_running(previous_execution_id: str, now: datetime, details: dict | None = None) -> dict:
+    """The columns of an execution skipped because the schedule's previous run (the execution
+    `previous_execution_id`) is still running and the schedule skips a slot while it runs."""
+    return {"status": "skipped", "completed_at": now, "error_message": SKIP_IF_RUNNING_REASON,
+            "execution_duration_seconds": 0,
+            "execution_details": {**(details or {}), "skip_reason": "skip_if_running",
+                                  "previous_execution_id": previous_execution_id}}
+
+
 def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datetime | None = None) -> list[ClaimResult]:
     """Claim several slots (of different schedules) with one multi-row insert; if any was
     claimed elsewhere already, each is inserted on its own so that only those are lost."""
@@ -145,9 +154,7 @@ def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datet
                    started_at=now, triggered_by="scheduler", created_at=now, status="running", execution_details={},
                    completed_at=None, error_message=None, execution_duration_seconds=None)
         if previous is not None:
-            row.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
-                       execution_details={"skip_reason": "skip_if_running", "previous_execution_id": previous},
-                       execution_duration_seconds=0)
+            row.update(skipped_while_running(previous, now))
         rows.append(row)
     won = insert_once(ScheduleExecution, rows)
     claimed_at = utcnow()  # the slots are ours from here: that is the fire lag
@@ -221,10 +228,7 @@ def start_scheduled(execution_id: str, now: datetime, grace_seconds: int) -> str
     elif execution.triggered_by == "manual" and schedule is not None and schedule.skip_if_running:
         running = previous_run_active(schedule.id, exclude_id=execution.id)
         if running is not None:
-            details = dict(execution.execution_details or {})
-            details.update(skip_reason="skip_if_running", previous_execution_id=running)
-            values.update(status="skipped", completed_at=now, error_message=SKIP_IF_RUNNING_REASON,
-                          execution_details=details, execution_duration_seconds=0)
+            values.update(skipped_while_running(running, now, execution.execution_details))
     won = db.session.execute(
         update(ScheduleExecution).where(ScheduleExecution.id == execution_id,
                                         ScheduleExecution.status == "scheduled")

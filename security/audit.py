@@ -7,9 +7,9 @@ object by type, id and name and have no foreign key to it, so they outlive its d
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-import re
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 

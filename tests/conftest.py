@@ -117,6 +117,15 @@ def users(app):
     return created
 
 
+@pytest.fixture
+def world(app, users):
+    """The demo's data with a run in progress, behind the simulator's listeners (tests/support/world.py)."""
+    from tests.support.world import build_world
+    built = build_world(app, users)
+    yield built
+    built.stop()
+
+
 def _client_for(app, users, role: str | None) -> DashboardClient:
     client = app.test_client()
     if role is None:

@@ -15,19 +15,12 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from security.access import required_role
 from tests.support.crawl import Crawler
-from tests.support.world import build_world, client_for
+from tests.support.world import client_for
 
 
 @pytest.fixture
 def app_config(app_config):
     return {**app_config, "RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def world(app, users):
-    built = build_world(app, users)
-    yield built
-    built.stop()
 
 
 def _one_url_per_endpoint(crawler: Crawler) -> dict[str, str]:

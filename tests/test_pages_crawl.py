@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.support.crawl import Crawler
-from tests.support.world import build_world, client_for
+from tests.support.world import client_for
 
 ROLES = ("viewer", "operator", "admin")
 
@@ -23,13 +23,6 @@ ROLES = ("viewer", "operator", "admin")
 def app_config(app_config):
     # The crawl opens thousands of URLs; the login limiter is not what it tests.
     return {**app_config, "RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def world(app, users):
-    built = build_world(app, users)
-    yield built
-    built.stop()
 
 
 def test_no_page_filter_or_link_answers_5xx_for_any_role(app, world):

@@ -85,17 +85,17 @@
             (el.textContent || "").trim()].join("|");
   }
 
-  var pendingFocus = null;
+  var pendingPanelFocus = null;
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var panel = evt.detail.target, active = document.activeElement;
     if (panel && panel.id && active && active !== document.body && panel.contains(active)) {
-      pendingFocus = {panel: panel.id, key: focusKey(active), tag: active.tagName};
+      pendingPanelFocus = {panel: panel.id, key: focusKey(active), tag: active.tagName};
     }
   });
 
   document.addEventListener("htmx:oobAfterSwap", function () {
-    var wanted = pendingFocus, panel = wanted && document.getElementById(wanted.panel);
-    pendingFocus = null;
+    var wanted = pendingPanelFocus, panel = wanted && document.getElementById(wanted.panel);
+    pendingPanelFocus = null;
     if (!panel) { return; }
     var match = wanted.key.charAt(0) === "#" ? document.getElementById(wanted.key.slice(1)) :
       Array.prototype.find.call(panel.querySelectorAll(wanted.tag), function (el) { return focusKey(el) === wanted.key; });

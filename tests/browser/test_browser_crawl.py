@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -23,18 +22,10 @@ from simulator.inventory import DATACENTERS
 from simulator.seed import EVERY_TWO_MINUTES
 from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, check_axe, describe_axe_violations, log_in, shoot
 from tests.support.crawl import Crawler
-from tests.support.world import build_world
 
 ROLES = ("viewer", "operator", "admin")
 #: Endpoints that answer HTML pages (not the API, probes, polls or fragments).
 NOT_PAGES = re.compile(r"^(api\.|ops\.|static$|auth\.)|poll$|\.preview$")
-
-
-@pytest.fixture
-def world(app, users):
-    built = build_world(app, users)
-    yield built
-    built.stop()
 
 
 def page_urls(app, world) -> dict[str, str]:
