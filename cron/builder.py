@@ -137,8 +137,8 @@ def frequency_from_cron(expression: str | None) -> Frequency:
     every = re.fullmatch(r"@every\s+(\d{1,2})([mh])", text)
     if every:
         value, unit = int(every.group(1)), {"m": "minutes", "h": "hours"}[every.group(2)]
-        uneven = 60 % value if unit == "minutes" else 24 % value  # an even N is built as cron fields
-        if 1 <= value <= INTERVAL_UNITS[unit] and uneven:
+        # An even N is built as cron fields; 0 (a stored row the builder never writes) is custom.
+        if 1 <= value <= INTERVAL_UNITS[unit] and (60 if unit == "minutes" else 24) % value:
             return Frequency(frequency="interval", interval_value=str(value), interval_unit=unit, custom=text)
     fields = text.split()
     if len(fields) == 5:

@@ -116,3 +116,9 @@ def test_every_n_bounds_per_unit(value, unit, ok):
 @pytest.mark.parametrize("expression", ["0 0 2 */16 * *", "0 0 2 */31 * *", "0 */75 * * * *", "0 0 */30 * * *"])
 def test_an_every_n_expression_past_the_builder_s_bounds_reads_back_as_custom(expression):
     assert frequency_from_cron(expression).frequency == "custom"
+
+
+@pytest.mark.parametrize("expression", ["@every 0m", "@every 0h", "@every 00m", "@every 99h"])
+def test_a_stored_interval_the_builder_never_writes_reads_back_as_custom(expression):
+    frequency = frequency_from_cron(expression)
+    assert frequency.frequency == "custom" and frequency.custom == expression
