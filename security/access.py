@@ -6,7 +6,7 @@ browser request must carry the CSRF token.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import Flask, current_app, g, jsonify, redirect, render_template, request, session, url_for
 from flask_limiter.errors import RateLimitExceeded
@@ -66,8 +66,15 @@ def is_api_request() -> bool:
 
 
 def api_error(status: int, code: str, message: str, details: dict | None = None):
-    """The JSON error body of the API: {"error": {"code", "message", "details"}}."""
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    """The JSON error body of the API, the original system's extended:
+    `{"error": "<operator message>", "code": "<machine code>", "details": {...}, "timestamp": "..."}`.
+
+    The original OMA answered `{"error": message, "timestamp": RFC 3339 UTC}`
+    (schedule_management.go:639-645 [sendense 8b7d59b]) and its GUI calls string methods on
+    `error` (`errorData.error.includes('machine groups')`), so `error` stays the message.
+    """
+    response = jsonify({"error": message, "code": code, "details": details or {},
+                        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
     response.status_code = status
     return response
 

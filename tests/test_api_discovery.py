@@ -56,7 +56,7 @@ def test_unknown_names_are_a_400_naming_vm_names(api_client, app):
     response = api_client.post("/api/v1/discovery/add-vms", json={"datacenter": "DC1", "vm_names": ["nope"]})
 
     assert response.status_code == 400
-    assert "vm_names" in response.get_json()["error"]["details"]["fields"]
+    assert "vm_names" in response.get_json()["details"]["fields"]
 
 
 def test_an_unreachable_vma_is_a_502_in_operator_words(api_client, app, httpserver):
@@ -65,9 +65,9 @@ def test_an_unreachable_vma_is_a_502_in_operator_words(api_client, app, httpserv
 
     response = api_client.post("/api/v1/discovery/discover", json={"datacenter": "DC1"})
 
-    error = response.get_json()["error"]
+    error = response.get_json()
     assert (response.status_code, error["code"]) == (502, "discovery_failed")
-    assert "exploded" not in error["message"] and httpserver.url_for("/") not in error["message"]
+    assert "exploded" not in error["error"] and httpserver.url_for("/") not in error["error"]
 
 
 def test_an_unknown_datacenter_is_a_404_naming_the_known_ones(api_client, app, httpserver):
@@ -80,8 +80,8 @@ def test_an_unknown_datacenter_is_a_404_naming_the_known_ones(api_client, app, h
                  api_client.post("/api/v1/discovery/bulk-add", json={"datacenter": "DC9", "dry_run": True})]
 
     for response in responses:
-        error = response.get_json()["error"]
+        error = response.get_json()
         assert (response.status_code, error["code"]) == (404, "not_found")
-        assert error["message"] == "vCenter has no datacenter named 'DC9'."
+        assert error["error"] == "vCenter has no datacenter named 'DC9'."
         assert error["details"]["actionable_steps"][-1] == "Pick one of the known datacenters: DC1"
         assert error["details"]["known_datacenters"] == ["DC1"]

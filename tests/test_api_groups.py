@@ -93,7 +93,7 @@ def test_deleting_a_group_with_members_is_a_409(api_client, app):
 
     response = api_client.delete(f"/api/v1/machine-groups/{group.id}")
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "group_not_empty")
+    assert (response.status_code, response.get_json()["code"]) == (409, "group_not_empty")
 
 
 def test_moving_a_busy_vm_is_a_409(api_client, app):
@@ -104,7 +104,7 @@ def test_moving_a_busy_vm_is_a_409(api_client, app):
 
     response = api_client.post(f"/api/v1/machine-groups/{new.id}/vms", json={"vm_context_ids": [vm.context_id]})
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "vm_busy")
+    assert (response.status_code, response.get_json()["code"]) == (409, "vm_busy")
 
 
 def test_a_taken_group_name_is_a_409(api_client, app):
@@ -112,7 +112,7 @@ def test_a_taken_group_name_is_a_409(api_client, app):
 
     response = api_client.post("/api/v1/machine-groups", json={"name": "web"})
 
-    assert (response.status_code, response.get_json()["error"]["details"]["field"]) == (409, "name")
+    assert (response.status_code, response.get_json()["details"]["field"]) == (409, "name")
 
 
 def test_unknown_vm_ids_are_a_400_naming_the_field(api_client, app):
@@ -121,4 +121,4 @@ def test_unknown_vm_ids_are_a_400_naming_the_field(api_client, app):
     response = api_client.post(f"/api/v1/machine-groups/{group.id}/vms", json={"vm_context_ids": ["ctx-nope"]})
 
     assert response.status_code == 400
-    assert "vm_context_ids" in response.get_json()["error"]["details"]["fields"]
+    assert "vm_context_ids" in response.get_json()["details"]["fields"]

@@ -62,7 +62,7 @@ def test_bad_job_list_parameters_are_400s_naming_the_parameter(api_client, query
     response = api_client.get(f"/api/v1/jobs?{query}")
 
     assert response.status_code == 400
-    assert field in response.get_json()["error"]["details"]["fields"]
+    assert field in response.get_json()["details"]["fields"]
 
 
 def test_any_id_resolves_each_kind_of_id(api_client, pgtest1):
@@ -77,7 +77,7 @@ def test_any_id_resolves_each_kind_of_id(api_client, pgtest1):
 def test_an_unknown_job_is_a_404(api_client, app):
     response = api_client.get("/api/v1/jobs/unknown-job")
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (404, "not_found")
+    assert (response.status_code, response.get_json()["code"]) == (404, "not_found")
 
 
 def test_failover_progress_lists_friendly_steps(api_client, pgtest1):

@@ -61,7 +61,7 @@ def test_the_list_uses_the_same_statements_for_any_number_of_schedules(api_clien
 def test_a_bad_field_is_a_400_naming_the_field(api_client):
     response = api_client.post("/api/v1/schedules", json={**BODY, "cron_expression": "0 0 25 * * *"})
 
-    error = response.get_json()["error"]
+    error = response.get_json()
     assert response.status_code == 400
     assert error["code"] == "validation_error"
     assert "cron_expression" in error["details"]["fields"]
@@ -72,7 +72,7 @@ def test_an_expression_that_would_never_run_is_a_400_naming_it(api_client, expre
     response = api_client.post("/api/v1/schedules", json={**BODY, "cron_expression": expression})
 
     assert response.status_code == 400
-    assert "cron_expression" in response.get_json()["error"]["details"]["fields"]
+    assert "cron_expression" in response.get_json()["details"]["fields"]
     assert api_client.get("/api/v1/schedules").get_json()["count"] == 0
 
 
@@ -86,7 +86,7 @@ def test_the_list_keeps_only_enabled_schedules_when_asked_as_the_original_api_di
     assert (names(""), names("?enabled_only=true"), names("?enabled_only=false")) == (["off", "on"], ["on"],
                                                                                        ["off", "on"])
     refused = api_client.get("/api/v1/schedules?enabled_only=perhaps")
-    assert refused.status_code == 400 and "enabled_only" in refused.get_json()["error"]["details"]["fields"]
+    assert refused.status_code == 400 and "enabled_only" in refused.get_json()["details"]["fields"]
 
 
 def test_a_taken_name_is_a_409(api_client, app):
@@ -94,7 +94,7 @@ def test_a_taken_name_is_a_409(api_client, app):
 
     response = api_client.post("/api/v1/schedules", json=BODY)
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "name_taken")
+    assert (response.status_code, response.get_json()["code"]) == (409, "name_taken")
 
 
 def test_deleting_a_schedule_in_use_is_a_409_naming_the_groups(api_client, app):
@@ -104,7 +104,7 @@ def test_deleting_a_schedule_in_use_is_a_409_naming_the_groups(api_client, app):
     response = api_client.delete(f"/api/v1/schedules/{schedule.id}")
 
     assert response.status_code == 409
-    assert response.get_json()["error"]["details"]["groups"] == ["web"]
+    assert response.get_json()["details"]["groups"] == ["web"]
 
 
 def test_a_chain_cycle_is_a_409(api_client, app):
@@ -115,7 +115,7 @@ def test_a_chain_cycle_is_a_409(api_client, app):
     response = api_client.put(f"/api/v1/schedules/{first['id']}",
                               json={"schedule_type": "chain", "chain_parent_schedule_id": second["id"]})
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "chain_cycle")
+    assert (response.status_code, response.get_json()["code"]) == (409, "chain_cycle")
 
 
 def test_enable_takes_a_json_boolean(api_client, app):
@@ -125,7 +125,7 @@ def test_enable_takes_a_json_boolean(api_client, app):
     bad = api_client.post(f"/api/v1/schedules/{schedule.id}/enable", json={"enabled": "no"})
 
     assert (off.status_code, off.get_json()["enabled"]) == (200, False)
-    assert bad.status_code == 400 and "enabled" in bad.get_json()["error"]["details"]["fields"]
+    assert bad.status_code == 400 and "enabled" in bad.get_json()["details"]["fields"]
 
 
 def _covering_a_vm(schedule):
@@ -164,9 +164,9 @@ def test_triggering_a_schedule_that_covers_no_vm_is_a_409_and_records_nothing(ap
 
     response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
 
-    error = response.get_json()["error"]
+    error = response.get_json()
     assert (response.status_code, error["code"]) == (409, "schedule_has_no_vms")
-    assert "covers no VM" in error["message"]
+    assert "covers no VM" in error["error"]
     assert db.session.scalar(db.select(db.func.count()).select_from(ScheduleExecution)) == 0
 
 
@@ -178,9 +178,9 @@ def test_triggering_while_the_previous_run_runs_is_a_409_and_the_run_is_recorded
 
     response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
 
-    error = response.get_json()["error"]
+    error = response.get_json()
     assert (response.status_code, error["code"]) == (409, "previous_run_running")
-    assert "previous run is still running" in error["message"]
+    assert "previous run is still running" in error["error"]
     skipped = db.session.get(ScheduleExecution, error["details"]["execution_id"])
     assert (skipped.status, skipped.triggered_by) == ("skipped", "manual")
     assert error["details"]["previous_execution_id"] == "still-running"
@@ -191,7 +191,7 @@ def test_triggering_a_disabled_schedule_is_a_409(api_client, app):
 
     response = api_client.post(f"/api/v1/schedules/{schedule.id}/trigger")
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "schedule_disabled")
+    assert (response.status_code, response.get_json()["code"]) == (409, "schedule_disabled")
 
 
 def test_executions_are_paginated(api_client, app):
@@ -244,23 +244,23 @@ def test_a_malformed_preview_request_is_a_400_naming_the_parameter(api_client, p
     response = api_client.get("/api/v1/schedules/preview", query_string=params)
 
     assert response.status_code == 400
-    assert field in response.get_json()["error"]["details"]["fields"]
+    assert field in response.get_json()["details"]["fields"]
 
 
 def test_reading_needs_authentication(anon_client):
     response = anon_client.get("/api/v1/schedules")
 
-    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "unauthorized")
+    assert (response.status_code, response.get_json()["code"]) == (401, "unauthorized")
 
 
 def test_a_viewer_may_read_but_not_change(viewer_client):
     assert viewer_client.get("/api/v1/schedules").status_code == 200
     response = viewer_client.post("/api/v1/schedules", json=BODY)
-    assert (response.status_code, response.get_json()["error"]["code"]) == (403, "forbidden")
+    assert (response.status_code, response.get_json()["code"]) == (403, "forbidden")
 
 
 def test_a_session_client_must_send_the_csrf_token(client):
     response = client.post("/api/v1/schedules", json=BODY, with_csrf=False)
 
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "csrf_failed"
+    assert response.get_json()["code"] == "csrf_failed"

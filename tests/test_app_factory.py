@@ -114,7 +114,7 @@ def test_the_page_icon_is_served_to_anyone_and_named_by_every_page(anon_client, 
 def test_an_unknown_api_path_answers_a_json_404(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "not_found"
+    assert response.get_json()["code"] == "not_found"
 
 
 def test_an_unknown_page_answers_an_html_404_without_a_traceback(client):

@@ -75,9 +75,9 @@ def test_pages_and_the_api_say_the_database_is_unreachable_and_recover(client, a
     assert '<meta http-equiv="refresh" content="5; url=/schedules/">' in form.get_data(as_text=True)
     assert "was not saved" in form.get_data(as_text=True)
     assert (api.status_code, api.headers.get("Retry-After")) == (503, "5")
-    error = api.get_json()["error"]
+    error = api.get_json()
     assert (error["code"], error["details"]) == ("database_unavailable", {"retry_after_seconds": 5})
-    assert "not reachable" in error["message"]
+    assert "not reachable" in error["error"]
     elsewhere = client.get("/", environ_overrides={"PATH_INFO": "//elsewhere.example/x"}).get_data(as_text=True)
     assert "url=//" not in elsewhere and 'href="//' not in elsewhere
     assert anon_client.get("/healthz").status_code == 200
@@ -123,7 +123,7 @@ def test_a_failing_statement_is_still_a_500_and_a_read_does_not_speak_of_an_unsa
             cur.execute("RENAME TABLE replication_schedules_away TO replication_schedules")
         conn.close()
 
-    error = api.get_json()["error"]
+    error = api.get_json()
     assert (api.status_code, error["code"]) == (500, "internal_error")
-    assert "not saved" not in error["message"] and "server log" in error["message"]
+    assert "not saved" not in error["error"] and "server log" in error["error"]
     assert page.status_code == 500 and "Traceback" not in page.get_data(as_text=True)

@@ -146,8 +146,8 @@ def test_the_api_refuses_an_unknown_zone_naming_the_timezone_field(api_client):
         "name": "mars", "cron_expression": "0 0 2 * * *", "timezone": "Mars/Base"})
     body = response.get_json()
     assert response.status_code == 400
-    assert "timezone" in body["error"]["details"]["fields"]
-    assert body["error"]["message"].startswith("timezone:")
+    assert "timezone" in body["details"]["fields"]
+    assert body["error"].startswith("timezone:")
 
 
 @pytest.mark.parametrize("display", ["UTC", "Etc/UTC", "Zulu"])

@@ -25,7 +25,7 @@ def test_a_valid_token_reads_the_api(app, api_token):
 def test_an_unknown_token_gets_a_json_401_even_with_a_session(app, client):
     response = client.get(_protected_api_get(app), headers={"Authorization": "Bearer rsd_made-up"})
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == "invalid_token"
+    assert response.get_json()["code"] == "invalid_token"
 
 
 def test_a_viewers_token_may_read_but_not_write(app, users):
@@ -36,7 +36,7 @@ def test_a_viewers_token_may_read_but_not_write(app, users):
     url, method = _protected_api_write(app)
     response = api.open(url, method=method, headers=headers, json={})
     assert response.status_code == 403
-    assert response.get_json()["error"]["details"] == {"required_role": "operator"}
+    assert response.get_json()["details"] == {"required_role": "operator"}
 
 
 def test_a_revoked_token_stops_working(app, users):

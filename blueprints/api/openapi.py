@@ -109,7 +109,13 @@ DISCOVERED = obj({"id": {"nullable": True}, "name": STR, "path": {"nullable": Tr
                   "memory_mb": {"nullable": True}, "disk_count": INT, "disk_size_gb": NUM, "managed": BOOL,
                   "context_id": NSTR})
 ASSIGN_RESULT = obj({"group_id": NSTR, "added": STRS, "moved": STRS, "unchanged": STRS, "removed": STRS})
-ERROR = obj({"error": obj({"code": STR, "message": STR, "details": ANY_OBJ})})
+ERROR = {**obj({"error": {"type": "string", "description": "The operator message (the original API's `error`)"},
+                "code": {"type": "string", "description": "Machine code, stable across releases"},
+                "details": ANY_OBJ,
+                "timestamp": {"type": "string", "format": "date-time"}}),
+         "description": "Every error of the API has this shape (changed from the earlier "
+                        "{\"error\": {\"code\", \"message\", \"details\"}} so that clients of the "
+                        "original API, which read `error` as a string, keep working)"}
 
 SCHEMAS = {
     "Schedule": SCHEDULE,
