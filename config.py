@@ -75,6 +75,11 @@ class Config:
             "VCENTER_HOST": os.environ.get("VCENTER_HOST", ""),
             "VCENTER_USERNAME": os.environ.get("VCENTER_USERNAME", ""),
             "VCENTER_PASSWORD": os.environ.get("VCENTER_PASSWORD", ""),
+            # The default datacenter of the configured vCenter's credential (vcenters).
+            "VCENTER_DATACENTER": os.environ.get("VCENTER_DATACENTER", ""),
+            # The OMA's key for vCenter passwords at rest (32 bytes, base64); when unset, a key
+            # derived from SECRET_KEY (the OMA then cannot read credentials saved here).
+            "MIGRATEKIT_CRED_ENCRYPTION_KEY": os.environ.get("MIGRATEKIT_CRED_ENCRYPTION_KEY", ""),
             "OSSEA_CONFIG_ID": _int("OSSEA_CONFIG_ID", 1),
             "TARGET_NETWORK": os.environ.get("TARGET_NETWORK", "default"),
             # With these two set the OMA client logs in (POST /api/v1/auth/login) and keeps the

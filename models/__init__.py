@@ -3,7 +3,7 @@ from models.appliance import (  # noqa: F401
     ACTIVE_REPLICATION_STATUSES, COPY_REPLICATION_STATUSES, EXECUTION_STATUSES, FAILED_REPLICATION_STATUSES,
     FAILOVER_STATUSES, JOBLOG_ACTIVE_STATUSES, SCHEDULE_LIMITS, SETUP_REPLICATION_STATUSES,
     TERMINAL_REPLICATION_STATUSES, VM_STATUSES, JobStep, JobTracking, LogEvent, ReplicationJob, ReplicationSchedule,
-    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, replication_active,
+    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, VMwareCredential, replication_active,
     replication_state)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
                               DashboardBannerDismissal, DashboardDispatchClaim, DashboardSchedulerLease,

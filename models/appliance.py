@@ -136,6 +136,38 @@ class VMReplicationContext(db.Model):
     last_operation_summary: Mapped[Optional[dict]] = mapped_column(JSONText())
 
 
+class VMwareCredential(db.Model):
+    """A vCenter login the appliance uses (`vmware_credentials`, shared with the OMA, which reads
+    the same rows: database/models.go:534-548 [sendense 8b7d59b]). `password_encrypted` is the
+    OMA's AES-256-GCM format (see vcenters.secrets); it is never shown, logged or returned."""
+
+    __tablename__ = "vmware_credentials"
+    __table_args__ = (
+        Index("idx_vmware_creds_active", "is_active"),
+        Index("idx_vmware_creds_default", "is_default"),
+        Index("idx_vmware_creds_host", "vcenter_host"),
+        Index("idx_vmware_creds_last_used", "last_used"),
+        UniqueConstraint("credential_name", name="credential_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    credential_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    vcenter_host: Mapped[str] = mapped_column(String(255), nullable=False)
+    username: Mapped[str] = mapped_column(String(255), nullable=False)
+    password_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
+    datacenter: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_active: Mapped[Optional[bool]] = mapped_column(Boolean, default=True, server_default="1")
+    is_default: Mapped[Optional[bool]] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[Optional[datetime]] = mapped_column(
+        UTCDateTime(kind="timestamp"), default=_now_default, server_default=func.current_timestamp())
+    updated_at: Mapped[Optional[datetime]] = mapped_column(
+        UTCDateTime(kind="timestamp"), default=_now_default, onupdate=_now_default,
+        server_default=func.current_timestamp())
+    created_by: Mapped[Optional[str]] = mapped_column(String(255))
+    last_used: Mapped[Optional[datetime]] = mapped_column(UTCDateTime(kind="timestamp"))
+    usage_count: Mapped[Optional[int]] = mapped_column(Integer, default=0, server_default="0")
+
+
 class ReplicationSchedule(db.Model):
     __tablename__ = "replication_schedules"
     __table_args__ = (
