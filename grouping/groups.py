@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name_taken_on_conflict
 from extensions import db
-from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, utcnow
+from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
 from scheduler import schedules_changed
 from security.audit import record_change
 
@@ -26,10 +26,15 @@ class GroupSummary:
     schedule_enabled: bool | None
     vm_count: int
     enabled_vm_count: int
+    active_jobs: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        # Ours, and the original API's GroupResponse counts (machine_group_management.go:59-77
+        # [sendense 8b7d59b]): total_vms, enabled_vms, disabled_vms, active_jobs.
         return {**group_to_dict(self.group), "schedule_name": self.schedule_name,
-                "vm_count": self.vm_count, "enabled_vm_count": self.enabled_vm_count}
+                "vm_count": self.vm_count, "enabled_vm_count": self.enabled_vm_count,
+                "total_vms": self.vm_count, "enabled_vms": self.enabled_vm_count,
+                "disabled_vms": self.vm_count - self.enabled_vm_count, "active_jobs": self.active_jobs}
 
 
 def group_to_dict(group: VMMachineGroup) -> dict[str, Any]:
@@ -52,9 +57,13 @@ def _summary_query():
     members = (select(func.count()).select_from(VMGroupMembership)
                .where(VMGroupMembership.group_id == VMMachineGroup.id).correlate(VMMachineGroup))
     enabled = members.where(VMGroupMembership.enabled.is_not(False))
+    busy = (select(func.count()).select_from(VMGroupMembership)
+            .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
+            .where(VMGroupMembership.group_id == VMMachineGroup.id, VMReplicationContext.current_job_id.is_not(None))
+            .correlate(VMMachineGroup))
     return (
         select(VMMachineGroup, ReplicationSchedule.name, ReplicationSchedule.enabled,
-               members.scalar_subquery(), enabled.scalar_subquery())
+               members.scalar_subquery(), enabled.scalar_subquery(), busy.scalar_subquery())
         .outerjoin(ReplicationSchedule, ReplicationSchedule.id == VMMachineGroup.schedule_id)
     )
 
@@ -81,8 +90,8 @@ def list_groups(schedule_id: str | None = None, ids: list[str] | None = None, *,
         query = query.where(VMMachineGroup.id.in_(ids))
     if limit is not None:
         query = query.offset(offset).limit(limit)
-    return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
-            for group, name, enabled, count, on in db.session.execute(query).all()]
+    return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0))
+            for group, name, enabled, count, on, busy in db.session.execute(query).all()]
 
 
 def get_group(group_id: str) -> VMMachineGroup:
@@ -98,8 +107,8 @@ def group_summary(group_id: str) -> GroupSummary:
         if isinstance(group_id, str) else None
     if row is None:
         raise NotFound("machine_group", group_id)
-    group, name, enabled, count, on = row
-    return GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on))
+    group, name, enabled, count, on, busy = row
+    return GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0))
 
 
 def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> dict[str, Any]:

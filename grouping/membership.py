@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import load_only
 
-from domain_errors import Conflict, NotFound, ValidationError
+from domain_errors import Conflict, FieldReader, NotFound, ValidationError
 from extensions import db
 from grouping.groups import GroupSummary, get_group, group_names, list_groups
 from models import (ReplicationJob, VMGroupMembership, VMMachineGroup, VMReplicationContext,
@@ -96,6 +96,12 @@ def _members_query():
     return (select(VMGroupMembership, VMReplicationContext)
             .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
             .order_by(VMGroupMembership.priority, VMReplicationContext.vm_name))
+
+
+def membership_row(context_id: str) -> MemberRow | None:
+    """The VM's membership and context, or None when it is in no group (one query)."""
+    row = db.session.execute(_members_query().where(VMGroupMembership.vm_context_id == context_id).limit(1)).first()
+    return MemberRow(*row) if row is not None else None
 
 
 def group_members(group_id: str) -> list[MemberRow]:
@@ -236,14 +242,45 @@ def assign_vms(group_id: str, context_ids: list[str], added_by: str | None = Non
     return result
 
 
-def stage_assignment(group_id: str, context_ids: list[str], added_by: str | None = None) -> AssignResult:
+def assign_vm(group_id: str, context_id: Any, *, priority: Any = None, enabled: Any = None,
+              added_by: str | None = None, field_name: str = "vm_context_id") -> tuple[AssignResult, VMGroupMembership]:
+    """Put one VM into a group with an optional priority and enabled flag (the original API's
+    AssignVMRequest, vm_group_assignment.go [sendense 8b7d59b]); the rest as `assign_vms`."""
+    reader = FieldReader({name: value for name, value in (("priority", priority), ("enabled", enabled))
+                          if value is not None})
+    priority = reader.integer("priority", minimum=0, maximum=100000)
+    enabled = reader.boolean("enabled")
+    if not isinstance(context_id, str) or not context_id.strip():
+        reader.error(field_name, "is required: a VM context id")
+    reader.raise_if_errors()
+    result = stage_assignment(group_id, [context_id], added_by, field_name=field_name)
+    membership = db.session.scalar(select(VMGroupMembership).where(VMGroupMembership.vm_context_id == context_id))
+    changed = {}
+    if priority is not None and membership.priority != priority:
+        changed["priority"] = (membership.priority, priority)
+        membership.priority = priority
+    if enabled is not None and (membership.enabled is not False) != enabled:
+        changed["enabled"] = (membership.enabled is not False, enabled)
+        membership.enabled = enabled
+    if changed and context_id in result.unchanged:
+        vm = db.session.get(VMReplicationContext, context_id)
+        record_change("vm.membership", "vm", context_id, vm.vm_name, {k: v[0] for k, v in changed.items()},
+                      {k: v[1] for k, v in changed.items()})
+    db.session.commit()
+    if result.added or result.moved or changed:
+        schedules_changed()
+    return result, membership
+
+
+def stage_assignment(group_id: str, context_ids: list[str], added_by: str | None = None,
+                     field_name: str = "vm_context_ids") -> AssignResult:
     """`assign_vms` without the commit, for callers that make it part of a larger change."""
     group = get_group(group_id)
     if not isinstance(context_ids, list) or not all(isinstance(cid, str) for cid in context_ids) \
             or not context_ids:
-        raise ValidationError("vm_context_ids", "must be a non-empty list of VM context ids")
+        raise ValidationError(field_name, "must be a non-empty list of VM context ids")
     context_ids = list(dict.fromkeys(context_ids))
-    vms = _load_vms(context_ids, "vm_context_ids", lock=True)
+    vms = _load_vms(context_ids, field_name, lock=True)
     current = {m.vm_context_id: m for m in db.session.scalars(
         select(VMGroupMembership).where(VMGroupMembership.vm_context_id.in_(context_ids))).all()}
     result = AssignResult(group.id)
@@ -375,8 +412,10 @@ def _apply_order(group: VMMachineGroup, memberships: dict[str, VMGroupMembership
     db.session.commit()
 
 
-def set_vm_group(context_id: str, group_id: str | None, added_by: str | None = None) -> AssignResult:
-    """Assign one VM to a group, move it, or (group_id None) make it ungrouped."""
+def set_vm_group(context_id: str, group_id: str | None, added_by: str | None = None, *, priority: Any = None,
+                 enabled: Any = None) -> AssignResult:
+    """Assign one VM to a group (with an optional priority and enabled flag), move it, or
+    (group_id None) make it ungrouped."""
     vm = db.session.get(VMReplicationContext, context_id) if isinstance(context_id, str) else None
     if vm is None:
         raise NotFound("vm_context", context_id)
@@ -387,7 +426,7 @@ def set_vm_group(context_id: str, group_id: str | None, added_by: str | None = N
             get_group(group_id)
         except NotFound:
             raise ValidationError("group_id", f"no machine group with id '{group_id}'") from None
-        return assign_vms(group_id, [context_id], added_by)
+        return assign_vm(group_id, context_id, priority=priority, enabled=enabled, added_by=added_by)[0]
     membership = db.session.scalar(select(VMGroupMembership).where(VMGroupMembership.vm_context_id == context_id))
     result = AssignResult(None)
     if membership is None:

@@ -1,7 +1,7 @@
 """A job's progress with its step list, and the tail of its log."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask import current_app
@@ -54,6 +54,50 @@ def job_progress(any_id: Any) -> dict[str, Any]:
         "is_active": item["status"] in JOBLOG_ACTIVE_STATUSES,
         "setup_stall": setup_stall(ref.job_id) if ref.source == "replication_jobs" else None,
     }
+
+
+def failover_status(any_id: Any) -> dict[str, Any]:
+    """A job's status in the original API's JobStatusResponse (failover.go:269-279, filled at
+    :572-640 [sendense 8b7d59b]), found by any id as there: `progress` is the step completion
+    for JobLog operations (the copy progress for a replication), `duration` is nanoseconds (Go's
+    time.Duration), `job_details` counts the steps. Errors are the sanitized message."""
+    answer = job_progress(any_id)
+    item = answer["job"]
+    steps = answer["steps"]
+    total = answer["steps_total"]
+    completed = answer["steps_completed"]
+    completion = round(100.0 * completed / total, 1) if total else float(item["progress"] or 0)
+    started = _parse(item["started_at"])
+    ended = _parse(item["completed_at"]) or utcnow()
+    duration_ns = int(max(0.0, (ended - started).total_seconds()) * 1e9) if started else 0
+    source = item["data_source"]
+    return {
+        "success": True,
+        "message": f"Retrieved status for {item['display_name']}",
+        "job_id": item["job_id"],
+        "status": item["status"],
+        "progress": completion if source == "job_tracking" else float(item["progress"] or 0),
+        "start_time": item["started_at"],
+        "duration": duration_ns,
+        "job_details": {
+            "job_type": item["job_type"], "operation": item["display_name"], "total_steps": total,
+            "completed_steps": completed,
+            "failed_steps": sum(1 for step in steps if step["status"] == "failed"),
+            "running_steps": sum(1 for step in steps if step["status"] == "running"),
+            "step_completion": completion, "error_message": item["error_message"] or "",
+            "metadata": {"vm_name": item.get("vm_name"), "failover_type": item["job_type"]},
+            "tracking_source": source, "external_job_id": item.get("external_job_id"),
+            "current_step": item["current_step"],
+        },
+        "steps": steps,
+    }
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def setup_stall(job_id: str, now: datetime | None = None, stuck_minutes: int | None = None) -> dict[str, Any] | None:

@@ -41,7 +41,7 @@ def trigger_now(schedule_id: str, requested_by: str | None = None) -> ScheduleEx
     return run_now(schedule_id, requested_by).execution
 
 
-def run_now(schedule_id: str, requested_by: str | None = None) -> ManualRun:
+def run_now(schedule_id: str, requested_by: str | None = None, reason: str | None = None) -> ManualRun:
     """Request a run of the schedule now, and say what became of the request.
 
     Raises `NotFound` for an unknown schedule, a `schedule_disabled` `Conflict` for a disabled
@@ -59,6 +59,8 @@ def run_now(schedule_id: str, requested_by: str | None = None) -> ManualRun:
                        "put a group with VMs on it first.", {"schedule_id": schedule.id})
     now = utcnow()
     details: dict = {"requested_by": requested_by} if requested_by else {}
+    if reason:
+        details["reason"] = reason
     running = previous_run_active(schedule.id) if schedule.skip_if_running else None
     execution = ScheduleExecution(id=manual_execution_id(), schedule_id=schedule.id, scheduled_at=now,
                                   status="scheduled", triggered_by="manual", created_at=now,

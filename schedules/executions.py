@@ -72,10 +72,22 @@ def _vm_outcomes(details: Any) -> Any:
     return details
 
 
-def execution_to_dict(execution: ScheduleExecution) -> dict[str, Any]:
-    """The API representation; the scheduler writes operator words, scrubbed again to be sure."""
-    return {
+def execution_to_dict(execution: ScheduleExecution, schedule_name: str | None = None) -> dict[str, Any]:
+    """The API representation; the scheduler writes operator words, scrubbed again to be sure.
+
+    Beside our names, the original API's (ScheduleExecutionResponse, schedule_management.go:
+    132-151, filled at :880-922 [sendense 8b7d59b]): `execution_id`, `jobs_successful`,
+    `vms_processed` (= vms_eligible), `duration_seconds`, `execution_type` ("scheduled" when the
+    scheduler fired it, else "manual"), `summary` (the per-VM outcomes), `updated_at` (the table
+    has no such column: the latest instant the row records) and, when known, `schedule_name`."""
+    outcomes = _vm_outcomes(execution.execution_details)
+    duration = execution.execution_duration_seconds
+    if duration is None and execution.started_at and execution.completed_at:
+        duration = max(0, int((execution.completed_at - execution.started_at).total_seconds()))
+    latest = execution.completed_at or execution.started_at or execution.created_at
+    data = {
         "id": execution.id,
+        "execution_id": execution.id,
         "schedule_id": execution.schedule_id,
         "group_id": execution.group_id,
         "scheduled_at": execution.scheduled_at.isoformat() if execution.scheduled_at else None,
@@ -83,13 +95,22 @@ def execution_to_dict(execution: ScheduleExecution) -> dict[str, Any]:
         "completed_at": execution.completed_at.isoformat() if execution.completed_at else None,
         "status": execution.status,
         "vms_eligible": execution.vms_eligible or 0,
+        "vms_processed": execution.vms_eligible or 0,
         "jobs_created": execution.jobs_created or 0,
         "jobs_completed": execution.jobs_completed or 0,
+        "jobs_successful": execution.jobs_completed or 0,
         "jobs_failed": execution.jobs_failed or 0,
         "jobs_skipped": execution.jobs_skipped or 0,
-        "execution_details": _vm_outcomes(execution.execution_details),
+        "execution_details": outcomes,
+        "summary": outcomes,
         "error_message": scrub_text(execution.error_message) if execution.error_message else None,
         "execution_duration_seconds": execution.execution_duration_seconds,
+        "duration_seconds": duration,
+        "execution_type": "scheduled" if (execution.triggered_by or "scheduler") == "scheduler" else "manual",
         "triggered_by": execution.triggered_by,
         "created_at": execution.created_at.isoformat() if execution.created_at else None,
+        "updated_at": latest.isoformat() if latest else None,
     }
+    if schedule_name is not None:
+        data["schedule_name"] = schedule_name
+    return data

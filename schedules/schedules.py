@@ -313,8 +313,8 @@ def delete_schedule(schedule_id: str) -> None:
                                 .order_by(VMMachineGroup.name)).all()
     if groups:
         raise Conflict("schedule_in_use",
-                       f"Schedule '{schedule.name}' is still used by group(s) {', '.join(groups)}; "
-                       "assign them another schedule first.", {"groups": list(groups)})
+                       f"Schedule '{schedule.name}' cannot be deleted: machine groups still use it "
+                       f"({', '.join(groups)}); assign them another schedule first.", {"groups": list(groups)})
     overrides = db.session.scalar(select(func.count()).select_from(VMGroupMembership)
                                   .where(VMGroupMembership.schedule_override_id == schedule.id))
     if overrides:
@@ -334,10 +334,10 @@ def delete_schedule(schedule_id: str) -> None:
     _notify_scheduler()
 
 
-def trigger_schedule(schedule_id: str, requested_by: str | None = None) -> ManualRun:
+def trigger_schedule(schedule_id: str, requested_by: str | None = None, reason: str | None = None) -> ManualRun:
     """Run a schedule now (manual trigger): the execution, and what became of the request
     (started, skipped while the previous run runs, or waiting for a scheduler).
 
     A disabled schedule, or one that covers no VM, is a conflict: nothing would run.
     """
-    return run_now(get_schedule(schedule_id).id, requested_by=requested_by)
+    return run_now(get_schedule(schedule_id).id, requested_by=requested_by, reason=reason)

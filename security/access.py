@@ -67,13 +67,15 @@ def is_api_request() -> bool:
 
 def api_error(status: int, code: str, message: str, details: dict | None = None):
     """The JSON error body of the API, the original system's extended:
-    `{"error": "<operator message>", "code": "<machine code>", "details": {...}, "timestamp": "..."}`.
+    `{"error": "<operator message>", "code": "<machine code>", "details": {...}, "timestamp": "..."}`,
+    with the message also as `message` (the original GUI reads `errorData.message` on a failed
+    schedule save, schedules/page.tsx).
 
     The original OMA answered `{"error": message, "timestamp": RFC 3339 UTC}`
     (schedule_management.go:639-645 [sendense 8b7d59b]) and its GUI calls string methods on
     `error` (`errorData.error.includes('machine groups')`), so `error` stays the message.
     """
-    response = jsonify({"error": message, "code": code, "details": details or {},
+    response = jsonify({"error": message, "message": message, "code": code, "details": details or {},
                         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
     response.status_code = status
     return response

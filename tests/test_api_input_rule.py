@@ -147,11 +147,21 @@ def test_the_keys_older_clients_send_are_accepted_where_they_send_them(api_clien
     refused(api_client.post("/api/v1/schedules", json={**SCHEDULE, "name": "typed", "created_by": 5}), "created_by")
 
 
-def test_the_single_vm_form_of_older_clients_is_refused_with_what_to_send(api_client, ids):
-    error = refused(api_client.post(f"/api/v1/machine-groups/{ids['group_id']}/vms",
-                                    json={"vm_context_id": ids["context_id"], "priority": 1, "enabled": True}),
-                    "vm_context_id")
-    assert "vm_context_ids" in error["details"]["fields"]["vm_context_id"]
+def test_the_single_vm_form_of_older_clients_sets_priority_and_enabled(api_client, ids):
+    url = f"/api/v1/machine-groups/{ids['group_id']}/vms"
+    response = api_client.post(url, json={"vm_context_id": ids["context_id"], "priority": 7, "enabled": False})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["success"] is True and body["assigned_vm"]["vm_context_id"] == ids["context_id"]
+    assert (body["assigned_vm"]["priority"], body["assigned_vm"]["enabled"]) == (7, False)
+    member = next(vm for vm in api_client.get(url).get_json()["vms"] if vm["vm_context_id"] == ids["context_id"])
+    assert (member["priority"], member["enabled"]) == (7, False)
+    # the two forms are not mixed, and the single form's fields are checked by name
+    refused(api_client.post(url, json={"vm_context_id": ids["context_id"], "vm_context_ids": [ids["context_id"]]}),
+            "vm_context_id")
+    refused(api_client.post(url, json={"vm_context_id": ids["context_id"], "priority": "high"}), "priority")
+    refused(api_client.post(url, json={"vm_context_id": "no-such-vm"}), "vm_context_id")
+    refused(api_client.post(url, json={"vm_context_ids": [ids["context_id"]], "priority": 1}), "priority")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/schedules", "/api/v1/machine-groups", "/api/v1/vm-contexts/ungrouped",

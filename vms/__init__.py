@@ -9,9 +9,9 @@
 """
 from vms.banners import banner_dismissed, dismiss_banner
 from vms.details import find_vm, operator_summary, vm_context_details
-from vms.listing import VMRow, list_vms
+from vms.listing import VMRow, list_vms, vm_contexts
 from vms.records import vm_to_dict
 from vms.status import FAILOVER_WORDS, failover_words, is_failed_over
 
 __all__ = ["FAILOVER_WORDS", "VMRow", "banner_dismissed", "dismiss_banner", "failover_words", "find_vm",
-           "is_failed_over", "list_vms", "operator_summary", "vm_context_details", "vm_to_dict"]
+           "is_failed_over", "list_vms", "operator_summary", "vm_contexts", "vm_context_details", "vm_to_dict"]

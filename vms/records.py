@@ -31,4 +31,11 @@ def vm_to_dict(vm: VMReplicationContext) -> dict[str, Any]:
         "last_scheduled_job_id": vm.last_scheduled_job_id,
         "created_at": vm.created_at.isoformat() if vm.created_at else None,
         "last_job_at": vm.last_job_at.isoformat() if vm.last_job_at else None,
+        # The rest of the original API's VMReplicationContext (database/models.go [sendense 8b7d59b]).
+        "updated_at": vm.updated_at.isoformat() if vm.updated_at else None,
+        "first_job_at": vm.first_job_at.isoformat() if vm.first_job_at else None,
+        "last_status_change": vm.last_status_change.isoformat() if vm.last_status_change else None,
+        "vm_tools_version": vm.vm_tools_version,
+        "ossea_config_id": vm.ossea_config_id,
+        "credential_id": vm.credential_id,
     }

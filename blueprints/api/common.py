@@ -6,6 +6,7 @@ JSON. Any `DomainError` a domain function raises becomes the API's error body he
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -33,8 +34,7 @@ def register_argument_check(blueprint) -> None:
 
 _CREDENTIALS = "is not a field of this request: the vCenter credentials are the dashboard's own settings"
 # Fields of the system this replaces, with what to send instead.
-_INSTEAD = {"vm_context_id": "is not a field of this request: send vm_context_ids, a list of VM context ids",
-            "credential_id": _CREDENTIALS, "vcenter": _CREDENTIALS, "username": _CREDENTIALS,
+_INSTEAD = {"credential_id": _CREDENTIALS, "vcenter": _CREDENTIALS, "username": _CREDENTIALS,
             "password": _CREDENTIALS}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
@@ -141,3 +141,19 @@ def instant_arg(name: str):
 def actor_name() -> str:
     actor = getattr(g, "current_actor", None)
     return actor.username if actor is not None else "system"
+
+
+def retrieved_at() -> str:
+    """`retrieved_at` of a list answer (the original API's, RFC 3339 UTC)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def listing(key: str, items: list, **extra: Any) -> dict[str, Any]:
+    """A list answer: the items under `key`, with `count` (ours), `total_count` and
+    `retrieved_at` (the original API's) unless `extra` gives them."""
+    return {key: items, "count": len(items), "total_count": len(items), "retrieved_at": retrieved_at(), **extra}
+
+
+def done(message: str, **payload: Any) -> dict[str, Any]:
+    """The answer of a write: ours (`payload`) with the original API's `success` and `message`."""
+    return {"success": True, "message": message, **payload}

@@ -6,7 +6,7 @@ from flask import jsonify
 import discovery
 import grouping
 from blueprints.api import api_v1
-from blueprints.api.common import actor_name, json_body, str_arg
+from blueprints.api.common import actor_name, json_body, listing, str_arg
 from domain_errors import FieldReader
 from vms import vm_to_dict
 
@@ -33,4 +33,4 @@ def bulk_add():
 @api_v1.get("/discovery/ungrouped-vms")
 def ungrouped_vms():
     vms = grouping.ungrouped_vms(str_arg("search"))
-    return jsonify({"vms": [vm_to_dict(vm) for vm in vms], "count": len(vms)})
+    return jsonify(listing("vms", [vm_to_dict(vm) for vm in vms]))

@@ -5,8 +5,8 @@ from flask import jsonify, request
 
 import jobs
 from blueprints.api import api_v1
-from blueprints.api.common import instant_arg, int_arg, str_arg
-from vms import vm_context_details
+from blueprints.api.common import instant_arg, int_arg, retrieved_at, str_arg
+from vms import vm_context_details, vm_contexts
 
 
 @api_v1.get("/jobs")
@@ -16,7 +16,7 @@ def list_jobs():
     page = jobs.list_jobs(flt, per_page=int_arg("per_page", jobs.unified.DEFAULT_PER_PAGE, minimum=1,
                                                   maximum=jobs.unified.MAX_PER_PAGE),
                           cursor=str_arg("cursor", 1000), page=int_arg("page", minimum=1, maximum=100000))
-    return jsonify(page.to_dict())
+    return jsonify({**page.to_dict(), "retrieved_at": retrieved_at()})
 
 
 @api_v1.get("/jobs/<any_id>")
@@ -34,6 +34,20 @@ def failover_progress(job_id: str):
     return jsonify(jobs.job_progress(job_id))
 
 
+@api_v1.get("/failover/<job_id>/status")
+def failover_status(job_id: str):
+    return jsonify(jobs.failover_status(job_id))
+
+
+@api_v1.get("/vm-contexts")
+def list_vm_contexts():
+    page = vm_contexts(str_arg("search"), page=int_arg("page", 1, minimum=1, maximum=100000),
+                       per_page=int_arg("per_page", minimum=1, maximum=10000))
+    return jsonify({"vm_contexts": page.items, "count": len(page.items), "total_count": page.total,
+                    "page": page.page, "per_page": page.per_page, "has_more": page.page < page.pages,
+                    "retrieved_at": retrieved_at()})
+
+
 @api_v1.get("/vm-contexts/<vm_name>")
 def vm_context(vm_name: str):
     return jsonify(vm_context_details(vm_name))
@@ -42,4 +56,4 @@ def vm_context(vm_name: str):
 @api_v1.get("/vm-contexts/<context_id>/recent-jobs")
 def recent_jobs(context_id: str):
     items = jobs.recent_jobs_for_context(context_id)
-    return jsonify({"context_id": context_id, "count": len(items), "jobs": items})
+    return jsonify({"context_id": context_id, "count": len(items), "jobs": items, "retrieved_at": retrieved_at()})

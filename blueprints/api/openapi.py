@@ -75,16 +75,26 @@ EXECUTION = obj({
     "completed_at": NTIME, "status": NSTR, "vms_eligible": INT, "jobs_created": INT, "jobs_completed": INT,
     "jobs_failed": INT, "jobs_skipped": INT,
     "execution_details": {"nullable": True, "description": "Per-VM outcome: job id or skip reason"},
-    "error_message": NSTR, "execution_duration_seconds": NINT, "triggered_by": NSTR, "created_at": NTIME})
+    "error_message": NSTR, "execution_duration_seconds": NINT, "triggered_by": NSTR, "created_at": NTIME,
+    # The original API's names (ScheduleExecutionResponse).
+    "execution_id": STR, "jobs_successful": INT, "vms_processed": INT, "duration_seconds": NINT,
+    "execution_type": {"type": "string", "enum": ["scheduled", "manual"]},
+    "summary": {"nullable": True, "description": "The per-VM outcomes (execution_details)"},
+    "updated_at": NTIME, "schedule_name": STR})
+EXECUTION["required"] = [name for name in EXECUTION["required"] if name != "schedule_name"]
 GROUP = obj({"id": STR, **GROUP_FIELDS, "created_at": NTIME, "updated_at": NTIME, "created_by": NSTR,
-             "schedule_name": NSTR, "vm_count": INT, "enabled_vm_count": INT})
+             "schedule_name": NSTR, "vm_count": INT, "enabled_vm_count": INT,
+             "total_vms": INT, "enabled_vms": INT, "disabled_vms": INT, "active_jobs": INT})
 VM = obj({
     "context_id": STR, "vm_name": STR, "vmware_vm_id": STR, "vm_path": STR, "vcenter_host": STR, "datacenter": STR,
     "current_status": STR, "current_job_id": NSTR, "total_jobs_run": INT, "successful_jobs": INT,
     "failed_jobs": INT, "last_successful_job_id": NSTR, "cpu_count": NINT, "memory_mb": NINT, "os_type": NSTR,
     "power_state": NSTR, "auto_added": BOOL, "scheduler_enabled": BOOL, "next_scheduled_at": NTIME,
-    "last_scheduled_job_id": NSTR, "created_at": NTIME, "last_job_at": NTIME})
-MEMBER = {"allOf": [ref("VMContext"), obj({"membership_id": STR, "group_id": STR, "enabled": BOOL, "priority": INT,
+    "last_scheduled_job_id": NSTR, "created_at": NTIME, "last_job_at": NTIME, "updated_at": NTIME,
+    "first_job_at": NTIME, "last_status_change": NTIME, "vm_tools_version": NSTR, "ossea_config_id": NINT,
+    "credential_id": NINT})
+MEMBER = {"allOf": [ref("VMContext"), obj({"membership_id": STR, "vm_context_id": STR, "group_id": STR,
+                                          "enabled": BOOL, "priority": INT,
                                           "schedule_override_id": NSTR, "added_at": NTIME, "added_by": NSTR})]}
 JOB = obj({
     "job_id": STR, "external_job_id": NSTR,
@@ -110,6 +120,7 @@ DISCOVERED = obj({"id": {"nullable": True}, "name": STR, "path": {"nullable": Tr
                   "context_id": NSTR})
 ASSIGN_RESULT = obj({"group_id": NSTR, "added": STRS, "moved": STRS, "unchanged": STRS, "removed": STRS})
 ERROR = {**obj({"error": {"type": "string", "description": "The operator message (the original API's `error`)"},
+                "message": {"type": "string", "description": "The same message, for clients that read `message`"},
                 "code": {"type": "string", "description": "Machine code, stable across releases"},
                 "details": ANY_OBJ,
                 "timestamp": {"type": "string", "format": "date-time"}}),
@@ -184,16 +195,25 @@ PAGING = [query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
           query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
 IDS_BODY = closed({"vm_context_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}},
                   required=["vm_context_ids"])
-GROUPS_LIST = obj({"groups": {"type": "array", "items": ref("MachineGroup")}, "count": INT})
-MEMBERS = obj({"group_id": STR, "vms": {"type": "array", "items": ref("GroupMember")}, "count": INT})
-VMS = obj({"vms": {"type": "array", "items": ref("VMContext")}, "count": INT})
-DELETED = obj({"deleted": BOOL, "id": STR})
+LISTED = {"count": INT, "total_count": INT, "retrieved_at": STR}
+GROUPS_LIST = obj({"groups": {"type": "array", "items": ref("MachineGroup")}, **LISTED,
+                   "filtered_by": STR}, required=["groups", *LISTED])
+MEMBERS = obj({"group_id": STR, "group_name": STR, "vms": {"type": "array", "items": ref("GroupMember")},
+               "count": INT, "total_vms": INT, "retrieved_at": STR})
+VMS = obj({"vms": {"type": "array", "items": ref("VMContext")}, **LISTED})
+#: `success` and `message` of the original API's write answers.
+DONE = {"success": BOOL, "message": STR}
+DELETED = obj({"deleted": BOOL, "id": STR, **DONE, "deleted_at": STR, "group_id": STR, "timestamp": STR},
+              required=["deleted", "id", *DONE])
+ASSIGNED_VM = obj({"vm_context_id": STR, "vm_name": STR, "group_id": STR, "group_name": STR, "priority": INT,
+                   "enabled": BOOL, "assigned_at": NTIME, "added_by": NSTR})
+ASSIGN_DONE = {"allOf": [ref("AssignResult"), obj({**DONE, "assigned_vm": ASSIGNED_VM}, required=list(DONE))]}
 
 PATHS = {
     "/schedules": {
         "get": op("List schedules with group/VM counts, next run and last execution",
                   _response("Schedules", obj({"schedules": {"type": "array", "items": ref("ScheduleSummary")},
-                                              "count": INT})),
+                                              **LISTED, "enabled_count": INT, "disabled_count": INT})),
                   params=[query("enabled_only", {"type": "boolean"},
                                 "only the enabled schedules (the original API's filter)")],
                   tag="schedules"),
@@ -236,14 +256,22 @@ PATHS = {
                              "runs to start it; `message` says so", obj({
                                  "execution": ref("ScheduleExecution"),
                                  "outcome": {"type": "string", "enum": ["started", "waiting_for_scheduler"]},
-                                 "message": STR})),
-                   status="202", params=[SID], body=closed({"created_by": CLIENT_NAME}), body_required=False,
+                                 **DONE,
+                                 # The original API's TriggerScheduleResponse.
+                                 "execution_id": STR, "schedule_id": STR, "schedule_name": STR, "status": STR,
+                                 "triggered_at": NTIME, "triggered_by": STR, "reason": NSTR, "jobs_created": INT,
+                                 "vms_processed": INT, "summary": {"nullable": True}})),
+                   status="202", params=[SID],
+                   body=closed({"reason": {"type": "string", "maxLength": 500, "nullable": True,
+                                           "description": "Why it runs now; recorded with the run"},
+                                "created_by": CLIENT_NAME}), body_required=False,
                    extra={**NOT_FOUND, **CONFLICT}, tag="schedules"),
     },
     "/schedules/{schedule_id}/executions": {
         "get": op("Execution history, newest first", _response("One page", obj({
             "schedule_id": STR, "executions": {"type": "array", "items": ref("ScheduleExecution")},
-            "page": INT, "per_page": INT, "total": INT, "pages": INT})),
+            "page": INT, "per_page": INT, "total": INT, "pages": INT,
+            "total_count": INT, "page_size": INT, "has_more": BOOL, "retrieved_at": STR})),
             params=[SID, *PAGING, query("limit", {"type": "integer", "minimum": 1, "maximum": 100},
                                         "Same as per_page, for older clients; send one of the two"),
                     query("status", {"type": "string", "enum": [
@@ -266,8 +294,15 @@ PATHS = {
     "/machine-groups/{group_id}/vms": {
         "get": op("A group's VMs in priority order", _response("Members", MEMBERS), params=[GID], extra=NOT_FOUND,
                   tag="groups"),
-        "post": op("Assign VMs to the group (moves them from any other group)", _response("Done", ref("AssignResult")),
-                   params=[GID], body=IDS_BODY, extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
+        "post": op("Assign VMs to the group (moves them from any other group): `vm_context_ids` (appended "
+                   "at the lowest priority), or the original API's one `vm_context_id` with its `priority` "
+                   "and `enabled` (201)", _response("Done", ASSIGN_DONE),
+                   params=[GID], body=closed({
+                       "vm_context_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1},
+                       "vm_context_id": {"type": "string", "minLength": 1},
+                       "priority": {"type": "integer", "minimum": 0, "maximum": 100000, "nullable": True},
+                       "enabled": {"type": "boolean", "nullable": True}}),
+                   extra={"201": _response("One VM assigned", ASSIGN_DONE), **NOT_FOUND, **CONFLICT}, tag="groups"),
     },
     "/machine-groups/{group_id}/vms/order": {
         "put": op("Set priorities from the order of every member", _response("Members", MEMBERS), params=[GID],
@@ -275,12 +310,18 @@ PATHS = {
     },
     "/machine-groups/{group_id}/vms/{context_id}": {
         "delete": op("Remove a VM from the group", _response("Removed", obj(
-            {"removed": BOOL, "group_id": STR, "vm_context_id": STR})), params=[GID, CID],
+            {"removed": BOOL, "group_id": STR, "vm_context_id": STR, **DONE})), params=[GID, CID],
             extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
     },
     "/vm-contexts/{context_id}/group": {
-        "put": op("Assign a VM to a group, move it, or (null) ungroup it", _response("Done", ref("AssignResult")),
-                  params=[CID], body=closed({"group_id": NSTR, "added_by": CLIENT_NAME}, required=["group_id"]),
+        "put": op("Assign a VM to a group, move it, or (null) ungroup it", _response("Done", {"allOf": [
+                      ref("AssignResult"), obj({**DONE, "vm_context_id": STR, "priority": INT, "enabled": BOOL,
+                                                "added_at": NTIME, "added_by": NSTR}, required=list(DONE))]}),
+                  params=[CID], body=closed({"group_id": NSTR, "added_by": CLIENT_NAME,
+                                             "priority": {"type": "integer", "minimum": 0, "maximum": 100000,
+                                                          "nullable": True},
+                                             "enabled": {"type": "boolean", "nullable": True}},
+                                            required=["group_id"]),
                   extra={**NOT_FOUND, **CONFLICT}, tag="groups"),
     },
     "/vm-contexts/ungrouped": {
@@ -317,7 +358,7 @@ PATHS = {
         "get": op("Unified jobs (replication, failover, rollback), newest first",
                   _response("One page", obj({
                       "jobs": {"type": "array", "items": ref("UnifiedJobItem")}, "count": INT, "per_page": INT,
-                      "next_cursor": NSTR, "page": INT, "total": INT, "pages": INT},
+                      "next_cursor": NSTR, "page": INT, "total": INT, "pages": INT, "retrieved_at": STR},
                       required=["jobs", "count", "per_page", "next_cursor"])),
                   params=[query("job_type", {"type": "string"}, "Comma-separated: replication, test_failover, "
                                                                "live_failover, rollback"),
@@ -351,6 +392,33 @@ PATHS = {
             "steps_completed": INT, "steps_total": INT, "is_active": BOOL})),
             params=[path_param("job_id", "JobLog id or external job id")], extra=NOT_FOUND, tag="jobs"),
     },
+    "/failover/{job_id}/status": {
+        "get": op("The original API's JobStatusResponse of any job (`duration` in nanoseconds)",
+                  _response("Status", obj({
+                      **DONE, "job_id": STR, "status": STR, "progress": NUM, "start_time": NTIME, "duration": INT,
+                      "job_details": obj({"job_type": STR, "operation": STR, "total_steps": INT,
+                                          "completed_steps": INT, "failed_steps": INT, "running_steps": INT,
+                                          "step_completion": NUM, "error_message": STR, "metadata": ANY_OBJ,
+                                          "tracking_source": STR, "external_job_id": NSTR,
+                                          "current_step": NSTR}),
+                      "steps": {"type": "array", "items": ref("JobStep")}})),
+                  params=[path_param("job_id", "Any job id")], extra=NOT_FOUND, tag="jobs"),
+    },
+    "/vm-contexts": {
+        "get": op("Every managed VM with its groups and current job (the original API's list; "
+                  "per_page pages it)", _response("VMs", obj({
+                      "vm_contexts": {"type": "array", "items": {"allOf": [ref("VMContext"), obj({
+                          "groups": {"type": "array", "items": obj({"group_id": STR, "group_name": STR})},
+                          "group_count": INT, "group_id": NSTR, "group_name": NSTR,
+                          "current_job": obj({"id": STR, "job_id": STR, "status": NSTR, "progress_percent": NUM,
+                                              "replication_type": NSTR, "current_operation": STR,
+                                              "created_at": NTIME}, nullable=True)})]}},
+                      **LISTED, "page": INT, "per_page": INT, "has_more": BOOL})),
+                  params=[query("search", {"type": "string"}, "part of the VM name"),
+                          query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+                          query("per_page", {"type": "integer", "minimum": 1, "maximum": 10000})],
+                  tag="jobs"),
+    },
     "/vm-contexts/{vm_name}": {
         "get": op("A VM: context, group, current job, history and last operation", _response("VM", obj({
             "context": ref("VMContext"),
@@ -364,7 +432,8 @@ PATHS = {
     },
     "/vm-contexts/{context_id}/recent-jobs": {
         "get": op("The 20 newest unified jobs of a VM", _response("Jobs", obj({
-            "context_id": STR, "count": INT, "jobs": {"type": "array", "items": ref("UnifiedJobItem")}})),
+            "context_id": STR, "count": INT, "jobs": {"type": "array", "items": ref("UnifiedJobItem")},
+            "retrieved_at": STR})),
             params=[CID], tag="jobs"),
     },
 }
