@@ -85,7 +85,8 @@ def test_assigning_by_context_takes_priority_and_enabled(api_client, app):
 
 def test_the_vm_context_list_has_groups_and_the_current_job(api_client, app):
     group = make_group("web")
-    busy, idle = make_vm("web-busy"), make_vm("loner")
+    busy = make_vm("web-busy")
+    make_vm("loner")
     add_member(group, busy)
     job = make_replication_job(busy, progress_percent=42.5)
     busy.current_job_id = job.id
