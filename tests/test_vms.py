@@ -88,4 +88,6 @@ def test_the_api_representation_carries_no_credentials(app):
     shown = vm_to_dict(make_vm("plain", credential_id=7))
 
     assert shown["vm_name"] == "plain"
-    assert "credential_id" not in shown
+    # the id of its vCenter credential (an object of its own), never the login itself
+    assert shown["credential_id"] == 7
+    assert not [key for key in shown if "password" in key or "username" in key or "secret" in key]
