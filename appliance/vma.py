@@ -44,6 +44,10 @@ class VMAClient(JSONClient):
         try:
             body = self.request("POST", "/api/v1/discover", json=payload, read_timeout=self.discovery_timeout)
         except ApplianceError as exc:
+            if password and len(password) >= 4:  # a login passed in, not this client's own
+                exc.raw = exc.raw.replace(password, "[redacted]")
+                exc.body = exc.body.replace(password, "[redacted]")
+                exc.args = (exc.raw,)
             classified = classify_discovery_error(exc, datacenter)
             if classified is exc:
                 raise

@@ -172,6 +172,16 @@ def api_client(app, api_token):
     return client
 
 
+@pytest.fixture
+def admin_api_client(app, users):
+    """A client sending an admin's bearer token: every endpoint, the admin-only ones included."""
+    from security.tokens import create_token
+    _, plain = create_token(users["admin"], "tests-admin")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
+    return client
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say plainly how many database tests ran on each backend, and how many browser tests ran."""
     counts: dict[str, int] = {}

@@ -67,7 +67,7 @@ def assert_clear_error(response, what: str) -> None:
     assert "Traceback" not in body, what
 
 
-def test_every_write_endpoint_answers_bad_bodies_with_a_json_error_and_changes_nothing(app, api_client, ids):
+def test_every_write_endpoint_answers_bad_bodies_with_a_json_error_and_changes_nothing(app, admin_api_client, ids):
     audit_rows = db.session.scalar(select(func.count()).select_from(DashboardAuditEvent))
     checked = 0
     for rule, method in api_rules(app):
@@ -82,7 +82,7 @@ def test_every_write_endpoint_answers_bad_bodies_with_a_json_error_and_changes_n
                     continue  # DELETE takes no body; one check is enough
                 if real_ids and rule.rule in WITHOUT_PARAMETERS and label in OBJECT_BODIES:
                     continue
-                response = api_client.open(url, method=method, data=body, content_type="application/json")
+                response = admin_api_client.open(url, method=method, data=body, content_type="application/json")
                 assert_clear_error(response, f"{method} {url} with {label}")
                 checked += 1
     assert checked > 100

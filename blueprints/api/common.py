@@ -32,10 +32,8 @@ def register_argument_check(blueprint) -> None:
     blueprint.before_request(refuse_undocumented_fields)
 
 
-_CREDENTIALS = "is not a field of this request: the vCenter credentials are the dashboard's own settings"
-# Fields of the system this replaces, with what to send instead.
-_INSTEAD = {"credential_id": _CREDENTIALS, "vcenter": _CREDENTIALS, "username": _CREDENTIALS,
-            "password": _CREDENTIALS}
+# Fields of the system this replaces that a request does not take, with what to send instead.
+_INSTEAD: dict[str, str] = {}
 _RULE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 

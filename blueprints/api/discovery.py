@@ -1,4 +1,5 @@
-"""`/api/v1/discovery`: preview a datacenter, add VMs without jobs, bulk add with filters."""
+"""`/api/v1/discovery`: preview a datacenter, add VMs without jobs, bulk add with filters; the
+original API's discover-vms, add-vms and bulk-add bodies are accepted too."""
 from __future__ import annotations
 
 from flask import jsonify
@@ -14,10 +15,16 @@ from vms import vm_to_dict
 @api_v1.post("/discovery/discover")
 def discover():
     reader = FieldReader(json_body())
-    datacenter = reader.string("datacenter", required=True)
+    datacenter = reader.string("datacenter")
     name_filter = reader.string("filter")
     reader.raise_if_errors()
-    return jsonify(discovery.discover_vms(datacenter, name_filter).to_dict())
+    login = discovery.read_login(reader)
+    return jsonify(discovery.discover_vms(datacenter, name_filter, login=login).to_dict())
+
+
+@api_v1.post("/discovery/discover-vms")
+def discover_vms():
+    return jsonify(discovery.discover_and_add(json_body(), added_by=actor_name()))
 
 
 @api_v1.post("/discovery/add-vms")
@@ -27,7 +34,8 @@ def add_vms():
 
 @api_v1.post("/discovery/bulk-add")
 def bulk_add():
-    return jsonify(discovery.bulk_add(json_body(), added_by=actor_name()).to_dict())
+    result = discovery.bulk_add(json_body(), added_by=actor_name())
+    return jsonify({**result.to_dict(), **result.bulk_result()})
 
 
 @api_v1.get("/discovery/ungrouped-vms")

@@ -23,6 +23,9 @@ NTIME = {"type": "string", "format": "date-time", "nullable": True}
 MATCHED_BY = {"type": "string", "enum": list(MATCH_KINDS)}
 
 
+DONE_KEYS = {"success": BOOL, "message": STR}
+
+
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -117,7 +120,12 @@ DISCOVERED = obj({"id": {"nullable": True}, "name": STR, "path": {"nullable": Tr
                   "datacenter": {"nullable": True}, "power_state": {"nullable": True},
                   "guest_os": {"nullable": True}, "os_type": {"nullable": True}, "num_cpu": {"nullable": True},
                   "memory_mb": {"nullable": True}, "disk_count": INT, "disk_size_gb": NUM, "managed": BOOL,
-                  "context_id": NSTR})
+                  "context_id": NSTR, "vmx_version": {"nullable": True},
+                  "disks": {"type": "array", "items": ANY_OBJ,
+                            "description": "As the VMA reports them: id, label, path, size_gb, capacity_bytes, datastore"},
+                  "networks": {"type": "array", "items": ANY_OBJ,
+                               "description": "label, network_name, mac_address (and adapter_type where known)"},
+                  "existing": {"type": "boolean", "description": "The original API's name for `managed`"}})
 ASSIGN_RESULT = obj({"group_id": NSTR, "added": STRS, "moved": STRS, "unchanged": STRS, "removed": STRS})
 ERROR = {**obj({"error": {"type": "string", "description": "The operator message (the original API's `error`)"},
                 "message": {"type": "string", "description": "The same message, for clients that read `message`"},
@@ -148,8 +156,16 @@ SCHEMAS = {
     "AssignResult": ASSIGN_RESULT,
     "AddResult": obj({"added": {"type": "array", "items": ref("DiscoveredVM")},
                       "already_managed": {"type": "array", "items": ref("DiscoveredVM")},
-                      "added_count": INT, "already_managed_count": INT, "group_id": NSTR, "dry_run": BOOL}),
+                      "added_count": INT, "already_managed_count": INT, "group_id": NSTR, "dry_run": BOOL,
+                      **DONE_KEYS, "vms_added": INT, "vms_failed": INT, "total_vms": INT, "added_at": STR,
+                      "processed_vms": {"type": "array", "items": ANY_OBJ}}),
     "Error": ERROR,
+    "VMwareCredential": obj({
+        "id": INT, "credential_name": STR, "name": STR, "vcenter_host": STR, "username": STR, "datacenter": STR,
+        "is_active": BOOL, "is_default": BOOL, "created_at": NTIME, "updated_at": NTIME, "created_by": NSTR,
+        "last_used": NTIME, "usage_count": INT, "from_configuration": BOOL,
+        "password_readable": {"type": "boolean", "description": "Whether this dashboard's key can read the "
+                                                                 "saved password"}}),
 }
 
 
@@ -208,6 +224,30 @@ DELETED = obj({"deleted": BOOL, "id": STR, **DONE, "deleted_at": STR, "group_id"
 ASSIGNED_VM = obj({"vm_context_id": STR, "vm_name": STR, "group_id": STR, "group_name": STR, "priority": INT,
                    "enabled": BOOL, "assigned_at": NTIME, "added_by": NSTR})
 ASSIGN_DONE = {"allOf": [ref("AssignResult"), obj({**DONE, "assigned_vm": ASSIGNED_VM}, required=list(DONE))]}
+
+CRED = path_param("credential_id", "vCenter credential id (a number)")
+# A discovery's vCenter login: a saved credential, or the original API's manual entry.
+LOGIN = {"credential_id": {"type": "integer", "nullable": True, "description": "A saved vCenter credential "
+                                                                              "(default: the default one)"},
+         "vcenter": NSTR, "username": NSTR,
+         "password": {"type": "string", "nullable": True, "writeOnly": True,
+                      "description": "Sent to the VMA only; never stored, logged or returned"}}
+DISCOVERY = obj({"vcenter_host": STR, "datacenter": STR, "credential_id": NINT, "credential_name": STR,
+                 "count": INT, "new_count": INT, "vms": {"type": "array", "items": ref("DiscoveredVM")}})
+BULK_RESULT = obj({"total_requested": INT, "successfully_added": INT, "skipped": INT, "failed": INT,
+                   "added_vms": {"type": "array", "items": ANY_OBJ}, "skipped_vms": {"type": "array", "items": ANY_OBJ},
+                   "failed_vms": {"type": "array", "items": ANY_OBJ},
+                   "discovery_duration": {"type": "integer", "description": "Nanoseconds"},
+                   "processing_duration": {"type": "integer", "description": "Nanoseconds"}})
+CREDENTIAL_FIELDS = {
+    "credential_name": {"type": "string", "maxLength": 255}, "vcenter_host": {"type": "string", "maxLength": 255},
+    "username": {"type": "string", "maxLength": 255},
+    "password": {"type": "string", "maxLength": 512, "writeOnly": True, "nullable": True,
+                 "description": "Never returned; on update, empty or absent keeps the saved one"},
+    "datacenter": {"type": "string", "maxLength": 255, "description": "Default datacenter ('' for none)"},
+    "is_active": BOOL, "is_default": BOOL}
+CONNECTION_TEST = obj({**DONE, "status": STR, "vm_count": NINT, "datacenter": STR, "seconds": NUM,
+                       "actionable_steps": STRS, "error": STR}, required=[*DONE, "status"])
 
 PATHS = {
     "/schedules": {
@@ -329,25 +369,38 @@ PATHS = {
                   tag="groups"),
     },
     "/discovery/discover": {
-        "post": op("Discover a datacenter's VMs and mark those already managed", _response("Discovery", obj({
-            "vcenter_host": STR, "datacenter": STR, "count": INT, "new_count": INT,
-            "vms": {"type": "array", "items": ref("DiscoveredVM")}})),
-            body=closed({"datacenter": STR, "filter": NSTR}, required=["datacenter"]), extra=UPSTREAM,
+        "post": op("Discover a datacenter's VMs and mark those already managed", _response("Discovery", DISCOVERY),
+            body=closed({**LOGIN, "datacenter": NSTR, "filter": NSTR}), extra={**NOT_FOUND, **CONFLICT, **UPSTREAM},
             tag="discovery"),
     },
+    "/discovery/discover-vms": {
+        "post": op("The original API's discovery: `discovered_vms` with disks and networks; with "
+                   "`create_context` the selected (or every new) VM is added without jobs",
+                   _response("Discovery", {"allOf": [DISCOVERY, obj({
+                       "discovered_vms": {"type": "array", "items": ref("DiscoveredVM")}, "discovery_count": INT,
+                       "processing_time": {"type": "integer", "description": "Nanoseconds (Go's time.Duration)"},
+                       "status": STR, "message": STR, "addition_result": BULK_RESULT},
+                       required=["discovered_vms", "discovery_count", "processing_time", "status", "message"])]}),
+                   body=closed({**LOGIN, "datacenter": NSTR, "filter": NSTR, "selected_vms": STRS,
+                                "create_context": BOOL}),
+                   extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
+    },
     "/discovery/add-vms": {
-        "post": op("Add named VMs without starting jobs", _response("Added", ref("AddResult")),
-                   body=closed({"datacenter": STR, "vm_names": STRS, "group_id": NSTR, "added_by": CLIENT_NAME},
-                               required=["datacenter", "vm_names"]),
+        "post": op("Add named VMs without starting jobs (all or nothing: an unknown name refuses the request)",
+                   _response("Added", ref("AddResult")),
+                   body=closed({**LOGIN, "datacenter": NSTR, "vm_names": STRS, "group_id": NSTR,
+                                "added_by": CLIENT_NAME}, required=["vm_names"]),
                    extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
     },
     "/discovery/bulk-add": {
-        "post": op("Add every VM matching the filters (dry_run previews)", _response("Added", ref("AddResult")),
-                   body=closed({"datacenter": STR, "name_pattern": NSTR,
+        "post": op("Add every VM matching our filters (dry_run previews), or the original API's form "
+                   "(vcenter, username, password, datacenter, filter, selected_vms); the two are not mixed",
+                   _response("Added", {"allOf": [ref("AddResult"), BULK_RESULT]}),
+                   body=closed({**LOGIN, "datacenter": NSTR, "name_pattern": NSTR,
                                 "power_state": {"type": "string", "enum": ["poweredOn", "poweredOff", "suspended"],
                                                 "nullable": True},
-                                "os": NSTR, "group_id": NSTR, "dry_run": BOOL, "include_managed": BOOL},
-                               required=["datacenter"]),
+                                "os": NSTR, "group_id": NSTR, "dry_run": BOOL, "include_managed": BOOL,
+                                "filter": NSTR, "selected_vms": STRS}),
                    extra={**NOT_FOUND, **CONFLICT, **UPSTREAM}, tag="discovery"),
     },
     "/discovery/ungrouped-vms": {
@@ -418,6 +471,41 @@ PATHS = {
                           query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
                           query("per_page", {"type": "integer", "minimum": 1, "maximum": 10000})],
                   tag="jobs"),
+    },
+    "/vmware-credentials": {
+        "get": op("vCenter credentials (never a password)", _response("Credentials", obj({
+            "credentials": {"type": "array", "items": ref("VMwareCredential")}, "count": INT, "total_count": INT,
+            "status": STR, "retrieved_at": STR, "key_shared_with_oma": BOOL})), tag="vcenters"),
+        "post": op("Save a vCenter credential (admin); the password is encrypted at rest",
+                   _response("Created", obj({**DONE, "status": STR, "credential": ref("VMwareCredential")})),
+                   status="201", body=closed(CREDENTIAL_FIELDS), extra=CONFLICT, tag="vcenters"),
+    },
+    "/vmware-credentials/default": {
+        "get": op("The default vCenter credential", _response("Default", obj({
+            "credentials": ANY_OBJ, "credential": ANY_OBJ, "status": STR})), tag="vcenters"),
+    },
+    "/vmware-credentials/{credential_id}": {
+        "get": op("One vCenter credential", _response("Credential", ref("VMwareCredential")), params=[CRED],
+                  extra=NOT_FOUND, tag="vcenters"),
+        "put": op("Change a vCenter credential (admin); an empty or absent password keeps the saved one",
+                  _response("Updated", obj({**DONE, "status": STR, "credential": ref("VMwareCredential")})),
+                  params=[CRED], body=closed(CREDENTIAL_FIELDS), extra={**NOT_FOUND, **CONFLICT}, tag="vcenters"),
+        "delete": op("Delete a vCenter credential no VM uses, not the last active one (admin)",
+                     _response("Deleted", obj({**DONE, "status": STR, "deleted": BOOL, "id": STR})), params=[CRED],
+                     extra={**NOT_FOUND, **CONFLICT}, tag="vcenters"),
+    },
+    "/vmware-credentials/{credential_id}/set-default": {
+        "put": op("Make a credential the default (admin)",
+                  _response("Default", obj({**DONE, "status": STR, "credential": ref("VMwareCredential")})),
+                  params=[CRED], body=closed({}), body_required=False, extra={**NOT_FOUND, **CONFLICT},
+                  tag="vcenters"),
+    },
+    "/vmware-credentials/{credential_id}/test": {
+        "post": op("Log in to the vCenter through the VMA and list the default datacenter; 502 with the "
+                   "plain reason when it fails", _response("Connected", CONNECTION_TEST), params=[CRED],
+                   body=closed({}), body_required=False,
+                   extra={**NOT_FOUND, **CONFLICT, "502": _response("Could not connect", CONNECTION_TEST)},
+                   tag="vcenters"),
     },
     "/vm-contexts/{vm_name}": {
         "get": op("A VM: context, group, current job, history and last operation", _response("VM", obj({
