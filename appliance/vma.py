@@ -56,15 +56,21 @@ class VMAClient(JSONClient):
             body["vms"] = []
         return body
 
-    def discover_datacenter(self, datacenter: str) -> list[dict]:
-        """Every VM of one datacenter with the configured vCenter credentials (no `filter`)."""
-        body = self.discover(self.vcenter, self.username, self._password, datacenter)
+    def _login(self, login) -> tuple[str, str, str]:
+        """(host, user, password) of `login` (a vcenters.VCenterLogin), else of the configuration."""
+        if login is None:
+            return self.vcenter, self.username, self._password
+        return login.host, login.username, login.password
+
+    def discover_datacenter(self, datacenter: str, login=None) -> list[dict]:
+        """Every VM of one datacenter (no `filter`), with `login` or the configured vCenter's."""
+        body = self.discover(*self._login(login), datacenter)
         return [vm for vm in body["vms"] if isinstance(vm, dict)]
 
-    def discover_vm(self, vm_name: str, datacenter: str | None = None) -> dict | None:
-        """Fresh specs of one VM with the configured vCenter credentials; None if vCenter has no
+    def discover_vm(self, vm_name: str, datacenter: str | None = None, login=None) -> dict | None:
+        """Fresh specs of one VM, with `login` or the configured vCenter's; None if vCenter has no
         VM of that exact name (the VMA's filter is a substring match, service.go:426-437)."""
-        body = self.discover(self.vcenter, self.username, self._password, datacenter or "", filter=vm_name)
+        body = self.discover(*self._login(login), datacenter or "", filter=vm_name)
         for vm in body["vms"]:
             if isinstance(vm, dict) and vm.get("name") == vm_name:
                 return vm

@@ -383,6 +383,21 @@ RULES: tuple[Rule, ...] = (
     # First what the VMA says went wrong between it and vCenter: it answers every discovery
     # failure with a text/plain 500 "Discovery failed: ..." (vma/api/server.go:485), so these
     # must win over the HTTP status and over the dashboard's own transport failures.
+    # The dashboard has no usable vCenter login for the VM (vcenters.login_for).
+    Rule(_REPLICATION, any_of=("no active vcenter credential", "no vcenter credential is configured"),
+         message="No vCenter login is saved for this VM's vCenter",
+         category="configuration",
+         actions=("Add a credential for the VM's vCenter on the vCenters page (Admin)",
+                  "Or switch its existing credential back on; the next run retries")),
+    Rule(_REPLICATION, any_of=("cannot be read with this dashboard's key",),
+         message="The saved password of this VM's vCenter cannot be read with the dashboard's key",
+         category="configuration",
+         actions=("Enter the vCenter password again on the vCenters page (Admin)",
+                  "Or set MIGRATEKIT_CRED_ENCRYPTION_KEY to the OMA's key")),
+    Rule(_REPLICATION, any_of=("vcenter credential",), all_of=("switched off",),
+         message="The vCenter credential of this VM is switched off",
+         category="configuration",
+         actions=("Switch the credential on, or give the VM another one, on the vCenters page (Admin)",)),
     Rule(_REPLICATION, any_of=("incorrect user name or password", "cannot complete login", "invalidlogin"),
          message="vCenter did not accept the configured user name or password",
          category="configuration",

@@ -24,6 +24,7 @@ class Candidate:
     datacenter: str
     vcenter_host: str
     ossea_config_id: int | None
+    credential_id: int | None = None
 
 
 def collect_vms(schedule_id: str, only: list[str] | None = None) -> list[Candidate]:
@@ -33,7 +34,7 @@ def collect_vms(schedule_id: str, only: list[str] | None = None) -> list[Candida
     m, g, vm = VMGroupMembership, VMMachineGroup, VMReplicationContext
     statement = (
         select(vm.context_id, vm.vm_name, vm.current_status, vm.scheduler_enabled, m.enabled, g.id, g.name,
-               g.max_concurrent_vms, vm.datacenter, vm.vcenter_host, vm.ossea_config_id)
+               g.max_concurrent_vms, vm.datacenter, vm.vcenter_host, vm.ossea_config_id, vm.credential_id)
         .join(m, m.vm_context_id == vm.context_id)
         .join(g, g.id == m.group_id)
         .where(or_(m.schedule_override_id == schedule_id,
@@ -47,6 +48,7 @@ def collect_vms(schedule_id: str, only: list[str] | None = None) -> list[Candida
     return [
         Candidate(vm_context_id=row[0], vm_name=row[1], vm_status=row[2], vm_scheduler_enabled=row[3] is not False,
                   membership_enabled=row[4] is not False, group_id=row[5], group_name=row[6],
-                  group_max_vms=row[7], datacenter=row[8], vcenter_host=row[9], ossea_config_id=row[10])
+                  group_max_vms=row[7], datacenter=row[8], vcenter_host=row[9], ossea_config_id=row[10],
+                  credential_id=row[11])
         for row in db.session.execute(statement)
     ]

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from appliance import ApplianceError, OMAClient, VMAClient
 from cron import CronError
 from cron.zones import load_zone
-from domain_errors import ChainCycle
+from domain_errors import ChainCycle, DomainError
 from extensions import db
 from models import DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from sanitizer import sanitize_error
@@ -42,6 +42,7 @@ from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING,
                                 SUPERSEDED, job_outcome)
 from scheduler.slots import insert_once
 from scheduler.specs import SpecSource
+from vcenters import login_for, note_use
 
 log = logging.getLogger(__name__)
 
@@ -315,12 +316,37 @@ class Pipeline:
 
     def _dispatch(self, candidates: list[Candidate], request_fields: dict) -> list[dict]:
         """Step 4 for each VM, in parallel: fresh specs from the VMA, then the OMA replication."""
-        specs = self.specs.for_wave(candidates)
+        logins = self._logins(candidates)
+        specs = self.specs.for_wave(candidates, logins)
         futures = [self.http_pool.submit(self.dispatch_vm, candidate, specs.get(candidate.vm_context_id),
-                                         **request_fields) for candidate in candidates]
+                                         login=logins.get(candidate.vm_context_id), **request_fields)
+                   for candidate in candidates]
         return [future.result() for future in futures]
 
-    def dispatch_vm(self, candidate: Candidate, spec: dict | ApplianceError | None, **fields) -> dict:
+    def _logins(self, candidates: list[Candidate]) -> dict:
+        """Each VM's vCenter login (vcenters.login_for: its credential, else its vCenter host's),
+        or the ApplianceError that says, in plain words, why it has none. One lookup per
+        credential and host of the wave; one use counted per credential."""
+        found: dict = {}
+        by_key: dict = {}
+        for candidate in candidates:
+            key = (candidate.credential_id, candidate.vcenter_host)
+            if key not in by_key:
+                try:
+                    by_key[key] = login_for(candidate.credential_id, vcenter_host=candidate.vcenter_host)
+                except DomainError as exc:
+                    by_key[key] = ApplianceError("client", f"No vCenter login for {candidate.vcenter_host}: "
+                                                           f"{exc.message}", step="vma-discovery")
+            found[candidate.vm_context_id] = by_key[key]
+        used = {login.credential_id for login in by_key.values()
+                if not isinstance(login, ApplianceError) and login.credential_id is not None}
+        for credential_id in used:
+            note_use(credential_id)
+        if used:
+            db.session.commit()
+        return found
+
+    def dispatch_vm(self, candidate: Candidate, spec: dict | ApplianceError | None, login=None, **fields) -> dict:
         """Start one replication; the outcome fields for the VM's entry (no database access).
 
         `spec` is the VM's entry of this wave's datacenter discovery, the error of that
@@ -330,7 +356,7 @@ class Pipeline:
             if isinstance(spec, ApplianceError):
                 raise spec
             if spec is None:
-                spec = self.specs.by_name(candidate)
+                spec = self.specs.by_name(candidate, login)
             if not spec.get("disks"):
                 # The OMA would write the job row, set the VM's current job and then fail
                 # (migration.go:323 [OMA]); the original scheduler refused (scheduler_service.go:1163).

@@ -12,6 +12,9 @@ The real VMA lists and reads every VM of the datacenter for each discovery, `fil
 (vma/vmware/service.go:79-93 [sendense 8b7d59b]), so even a lone VM is served by the datacenter
 listing. A VM missing from an inventory is asked for by name, so a VM created after the listing
 is not reported as gone.
+
+Each VM is discovered with its own vCenter's login (vcenters.login_for: the VM's credential, or
+the credential of its vCenter host); inventories are kept per vCenter, user and datacenter.
 """
 from __future__ import annotations
 
@@ -30,16 +33,25 @@ class SpecSource:
         self._fetching: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._guard = threading.Lock()
 
-    def for_wave(self, candidates: list[Candidate]) -> dict[str, dict | ApplianceError]:
+    def for_wave(self, candidates: list[Candidate], logins: dict | None = None) -> dict[str, dict | ApplianceError]:
         """Specs (or the discovery error) by VM context id for the VMs found in a datacenter
-        inventory; VMs left out are to be discovered by name (`by_name`)."""
-        by_datacenter: dict[str, list[Candidate]] = defaultdict(list)
-        for candidate in candidates:
-            by_datacenter[candidate.datacenter or ""].append(candidate)
+        inventory; VMs left out are to be discovered by name (`by_name`). `logins` gives each
+        VM's vCenter login (a VCenterLogin, or the ApplianceError saying why it has none);
+        without it, the configured vCenter's is used."""
+        logins = logins or {}
         found: dict[str, dict | ApplianceError] = {}
-        for datacenter, wave in by_datacenter.items():
+        by_datacenter: dict[tuple, list[Candidate]] = defaultdict(list)
+        for candidate in candidates:
+            login = logins.get(candidate.vm_context_id)
+            if isinstance(login, ApplianceError):
+                found[candidate.vm_context_id] = login
+                continue
+            key = (login.host, login.username) if login is not None else ("", "")
+            by_datacenter[(*key, candidate.datacenter or "")].append(candidate)
+        for (host, user, datacenter), wave in by_datacenter.items():
+            login = logins.get(wave[0].vm_context_id)
             try:
-                inventory = self._inventory(datacenter)
+                inventory = self._inventory(datacenter, login)
             except ApplianceError as exc:
                 found.update((candidate.vm_context_id, exc) for candidate in wave)
                 continue
@@ -49,30 +61,31 @@ class SpecSource:
                     found[candidate.vm_context_id] = spec
         return found
 
-    def by_name(self, candidate: Candidate) -> dict:
+    def by_name(self, candidate: Candidate, login=None) -> dict:
         """Specs of one VM from a filtered discovery; ApplianceError if vCenter has no such VM."""
-        spec = self.vma.discover_vm(candidate.vm_name, candidate.datacenter)
+        spec = self.vma.discover_vm(candidate.vm_name, candidate.datacenter, login)
         if spec is None:
             raise ApplianceError("client", f"VMA discovery found no VM named {candidate.vm_name!r} in "
                                            f"datacenter {candidate.datacenter!r}: not found", step="vma-discovery")
         return spec
 
-    def _fresh(self, datacenter: str) -> dict[str, dict] | None:
+    def _fresh(self, key: tuple) -> dict[str, dict] | None:
         with self._guard:
-            cached = self._inventories.get(datacenter)
+            cached = self._inventories.get(key)
         if cached is not None and time.monotonic() - cached[0] <= self.max_age_seconds:
             return cached[1]
         return None
 
-    def _inventory(self, datacenter: str) -> dict[str, dict]:
+    def _inventory(self, datacenter: str, login=None) -> dict[str, dict]:
+        key = (login.host, login.username, datacenter) if login is not None else ("", "", datacenter)
         with self._guard:
-            lock = self._fetching[datacenter]
+            lock = self._fetching[key]
         with lock:
-            inventory = self._fresh(datacenter)
+            inventory = self._fresh(key)
             if inventory is not None:
                 return inventory
             fetched_at = time.monotonic()  # the specs are as old as the request, not its answer
-            inventory = {vm["name"]: vm for vm in self.vma.discover_datacenter(datacenter) if vm.get("name")}
+            inventory = {vm["name"]: vm for vm in self.vma.discover_datacenter(datacenter, login) if vm.get("name")}
             with self._guard:
-                self._inventories[datacenter] = (fetched_at, inventory)
+                self._inventories[key] = (fetched_at, inventory)
             return inventory

@@ -174,6 +174,17 @@ CASES = [
      "The VM was not found in vCenter", "configuration", "error", "refresh discovery"),
     ("replication", "unexpected answer: <html>maintenance</html>",
      "The replication service reported an unexpected problem", "platform", "error", "try again"),
+    # Replication: the dashboard has no usable vCenter login for the VM
+    ("vma-discovery", "No vCenter login for vc-dr.lab: credential_id: no active vCenter credential for vc-dr.lab; "
+     "add one on the vCenter credentials page", "No vCenter login is saved for this VM's vCenter", "configuration",
+     "error", "vcenters page"),
+    ("vma-discovery", "No vCenter login for vc.lab: The password of the vCenter credential 'prod' cannot be read "
+     "with this dashboard's key. Set MIGRATEKIT_CRED_ENCRYPTION_KEY to the OMA's key, or enter the password again.",
+     "The saved password of this VM's vCenter cannot be read with the dashboard's key", "configuration", "error",
+     "password again"),
+    ("vma-discovery", "No vCenter login for vc.lab: credential_id: the vCenter credential 'prod' is switched off; "
+     "switch it on or pick another", "The vCenter credential of this VM is switched off", "configuration", "error",
+     "switch the credential on"),
     # Replication: what the VMA reports when the copy itself fails
     ("replication", '["migratekit: failed to sync disk disk-2000: write /dev/vdc: no space left on device"]',
      "The destination volume ran out of space during the copy", "storage", "error", "enlarge"),

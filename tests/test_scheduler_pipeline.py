@@ -638,3 +638,28 @@ def test_a_failed_job_is_recorded_with_the_replication_failure_never_failed_fail
     assert entry["message"] == "The replication service could not be reached"
     assert "Failed failed" not in entry["message"] and "dial tcp" not in entry["message"]
     assert VMOutcome.from_entry(entry).text == "Failed: The replication service could not be reached"
+
+
+def test_each_vm_is_discovered_with_its_own_vcenters_login(appliance, pipeline, httpserver):
+    from vcenters.manage import create_credential
+    dr = create_credential({"credential_name": "DR", "vcenter_host": "vcenter-dr.example.local", "username": "svc-dr",
+                            "password": "dr-secret", "datacenter": "DC1"})
+    schedule, group, vms = schedule_with_vms(2)
+    dr_vm = make_vm("dr-1", vcenter_host="vcenter-dr.example.local", credential_id=dr.id)
+    lost = make_vm("lost-1", vcenter_host="vcenter-gone.example.local")
+    add_member(group, dr_vm, priority=5)
+    add_member(group, lost, priority=6)
+    execution = fire(schedule, pipeline)
+    by_name = dict(outcomes(execution))
+    assert [by_name[name] for name in ("web-0", "web-1", "dr-1")] == ["running"] * 3, execution.execution_details
+    logins = {(body["vcenter"], body["username"], body["password"])
+              for body in (request.get_json() for request, _ in httpserver.log if request.path == "/api/v1/discover")}
+    assert logins == {("vcenter.example.local", "svc", "vcenter-secret"), ("vcenter-dr.example.local", "svc-dr",
+                                                                           "dr-secret")}
+    request = next(r for r in appliance.replication_requests if r["source_vm"]["name"] == "dr-1")
+    assert request["vcenter_host"] == "vcenter-dr.example.local"
+    # a VM of a vCenter the dashboard has no login for fails with the reason, in plain words
+    entry = next(e for e in execution.execution_details["vms"] if e["vm_name"] == "lost-1")
+    assert entry["outcome"] == "failed" and "No vCenter login is saved" in str(entry), entry
+    assert not any(r["source_vm"]["name"] == "lost-1" for r in appliance.replication_requests)
+    assert "dr-secret" not in json.dumps(execution.execution_details)
