@@ -175,3 +175,16 @@ def test_the_original_discover_vms_and_bulk_add_bodies(app, sim, api_client):
     mixed = api_client.post("/api/v1/discovery/bulk-add", json={**login, "selected_vms": new[3:4],
                                                                 "name_pattern": "web-*"})
     assert mixed.status_code == 400 and "name_pattern" in mixed.get_json()["details"]["fields"]
+
+
+def test_the_vcenters_page_is_for_admins_and_never_shows_a_password(app, sim, admin_client, client):
+    assert client.get("/admin/vcenters/").status_code == 403
+    page = admin_client.get("/admin/vcenters/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and app.config["VCENTER_HOST"] in html
+    assert app.config["VCENTER_PASSWORD"] not in html and "password_encrypted" not in html
+    refused = admin_client.post("/admin/vcenters/", data={"credential_name": "", "vcenter_host": "a b",
+                                                          "username": "u", "password": "p-123456"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Name must not be empty" in text and "host name or address only" in text and "p-123456" not in text

@@ -20,6 +20,7 @@ NAVIGATION = (
     ("vms.index", "VMs", "viewer"),
     ("discovery.index", "Discovery", "viewer"),
     ("admin.users", "Users & tokens", "admin"),
+    ("vcenters.index", "vCenters", "admin"),
     ("admin.audit", "Audit trail", "admin"),
 )
 

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from extensions import db
 from models import (DashboardApiToken, DashboardUser, JobTracking, ReplicationJob, ReplicationSchedule,
-                    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow)
+                    ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, VMwareCredential,
+                    utcnow)
 from simulator import build_simulator
 from simulator.inventory import DATACENTERS
 from simulator.seed import EVERY_TWO_MINUTES, NIGHTLY, WEEKEND_FULL, seed_demo_data
@@ -95,6 +96,7 @@ def build_world(app, users) -> World:
         _ok(admin.post("/admin/users", data={"username": "night-shift", "role": "operator",
                                              "password": "night-shift-pass-1"}))
         db.session.expire_all()
+        _second_vcenter(app)
         world.path_values = _path_values()
         a_vm = world.path_values["vm_name"][0]
         world.text_values = {"vm": ["web", a_vm], "q": ["web", a_vm], "filter": ["web"],
@@ -138,6 +140,18 @@ def _ok(response) -> None:
                                         response.get_data(as_text=True)[:500])
 
 
+def _second_vcenter(app) -> None:
+    """The environment's vCenter as the first credential, and a second one (the same simulated
+    vCenter with another default datacenter), so that pages offer a choice of vCenter."""
+    from vcenters import list_credentials
+    from vcenters.manage import create_credential
+    list_credentials()
+    if db.session.scalar(select(VMwareCredential.id).where(VMwareCredential.credential_name == "DR vCenter")) is None:
+        create_credential({"credential_name": "DR vCenter", "vcenter_host": app.config["VCENTER_HOST"],
+                           "username": app.config["VCENTER_USERNAME"], "password": app.config["VCENTER_PASSWORD"],
+                           "datacenter": DATACENTERS[1]}, created_by="admin")
+
+
 def _path_values() -> dict[str, list[str]]:
     """Path parameters of the URL map, filled from the rows: one of each kind worth seeing."""
     jobs = db.session.scalars(select(ReplicationJob).order_by(ReplicationJob.started_at.desc())).all()
@@ -163,4 +177,5 @@ def _path_values() -> dict[str, list[str]]:
         "user_id": [str(i) for i in db.session.scalars(select(DashboardUser.id))],
         "token_id": [str(i) for i in db.session.scalars(select(DashboardApiToken.id))],
         "execution_id": db.session.scalars(select(ScheduleExecution.id)).all(),
+        "credential_id": [str(i) for i in db.session.scalars(select(VMwareCredential.id))],
     }
