@@ -204,3 +204,8 @@ def step_to_dict(step: JobStep) -> dict[str, Any]:
         "error_category": error.category if error else None,
         "actionable_steps": list(error.actionable_steps) if error else [],
     }
+
+
+def status_words(status: str | None) -> str:
+    """A job row's status word as an operator reads it: "ready_for_sync" is "Ready for sync"."""
+    return (status or "pending").replace("_", " ").replace("-", " ").capitalize()

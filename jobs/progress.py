@@ -9,13 +9,12 @@ from sqlalchemy import select
 
 from domain_errors import NotFound, ValidationError
 from extensions import db
-from jobs.items import KNOWN_STEPS, step_to_dict
+from jobs.items import KNOWN_STEPS, status_words, step_to_dict
 from jobs.lookup import JobRef, resolve_any_id
 from jobs.unified import load_items
 from models import JOBLOG_ACTIVE_STATUSES, SETUP_REPLICATION_STATUSES, JobStep, LogEvent, ReplicationJob, utcnow
 from sanitizer import step_display_name
 from sanitizer.loglines import log_line_words
-from scheduler.job_lines import status_words
 
 MAX_LOG_LINES = 500
 #: A setup step unchanged for longer than this is worth a word on the job's page.

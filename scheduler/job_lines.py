@@ -17,6 +17,8 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from jobs.items import status_words
+
 _logger = logging.getLogger("joblog.replication")
 
 INFO, WARN, ERROR = logging.INFO, logging.WARNING, logging.ERROR
@@ -41,11 +43,6 @@ def record(job_id: str | None, level: int, message: str, *, app: Flask | None = 
     if at is not None:
         line.created = at.timestamp()
     handler.handle(line)
-
-
-def status_words(status: str | None) -> str:
-    """A job row's status word as an operator reads it: "ready_for_sync" is "Ready for sync"."""
-    return (status or "pending").replace("_", " ").replace("-", " ").capitalize()
 
 
 def seen_key(status: str | None, progress: float | None) -> str:
