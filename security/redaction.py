@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-SECRET_SETTINGS = ("OMA_API_TOKEN", "VCENTER_PASSWORD", "SECRET_KEY", "ADMIN_PASSWORD")
+SECRET_SETTINGS = ("OMA_API_TOKEN", "VCENTER_PASSWORD", "SECRET_KEY", "ADMIN_PASSWORD", "MIGRATEKIT_CRED_ENCRYPTION_KEY")
 REDACTED = "[redacted]"
 # Shorter values would redact ordinary words; such a secret is not worth the name anyway.
 MIN_SECRET_LENGTH = 4

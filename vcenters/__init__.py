@@ -163,8 +163,8 @@ def login_for(credential_id: Any = None, *, vcenter_host: str | None = None,
                             str(config.get("VCENTER_PASSWORD") or ""), str(config.get("VCENTER_DATACENTER") or ""))
     if vcenter_host:
         raise ValidationError(field_name, f"no active vCenter credential for {vcenter_host}; add one on the "
-                                          "vCenter credentials page")
-    raise ValidationError(field_name, "no vCenter credential is configured; add one on the vCenter credentials page")
+                                          "vCenters page (Admin)")
+    raise ValidationError(field_name, "no vCenter credential is configured; add one on the vCenters page (Admin)")
 
 
 def _login(credential: VMwareCredential) -> VCenterLogin:

@@ -7,7 +7,9 @@ from flask import jsonify
 import vcenters
 from blueprints.api import api_v1
 from blueprints.api.common import actor_name, done, json_body, retrieved_at
+from domain_errors import ValidationError
 from security import require_role
+from security.access import api_error
 from vcenters import manage
 
 
@@ -31,7 +33,11 @@ def create_vmware_credential():
 
 @api_v1.get("/vmware-credentials/default")
 def default_vmware_credential():
-    login = vcenters.login_for()
+    try:
+        login = vcenters.login_for()
+    except ValidationError as exc:  # nothing is configured: there is no default to show
+        return api_error(404, "no_vcenter_credential", exc.errors.get("credential_id", exc.message)[:1].upper()
+                         + exc.errors.get("credential_id", exc.message)[1:] + ".")
     credential = vcenters.get_credential(login.credential_id) if login.credential_id is not None else None
     view = _view(credential) if credential is not None else {
         "id": None, "name": login.name, "credential_name": login.name, "vcenter_host": login.host,
