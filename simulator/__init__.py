@@ -18,7 +18,7 @@ from flask import Flask
 
 from simulator.activity import DemoActivity
 from simulator.chatter import log_to_file, simulated
-from simulator.inventory import VCENTER_HOST, VCENTER_USERNAME
+from simulator.inventory import DATACENTERS, VCENTER_HOST, VCENTER_USERNAME
 from simulator.progress import ProgressDriver
 from simulator.seed import seed_demo_data
 from simulator.server import Appliance, Credentials, build_apps
@@ -77,6 +77,7 @@ def _credentials(app: Flask) -> Credentials:
         config["VCENTER_HOST"] = VCENTER_HOST
         config["VCENTER_USERNAME"] = VCENTER_USERNAME
         config["VCENTER_PASSWORD"] = secrets.token_urlsafe(18)
+        config["VCENTER_DATACENTER"] = config.get("VCENTER_DATACENTER") or DATACENTERS[0]
     return Credentials(oma_token=config.get("OMA_API_TOKEN") or "",
                        oma_login_token=config.get("OMA_LOGIN_TOKEN") or "",
                        vcenter_username=config.get("VCENTER_USERNAME") or "",
