@@ -18,7 +18,11 @@ def test_every_page_marks_exactly_one_navigation_item(admin_client, app):
     schedule = make_schedule("nav-schedule")
     group = make_group("nav-group", schedule)
     job = make_replication_job(vm, status="completed")
-    values = {"schedule_id": schedule.id, "group_id": group.id, "vm_name": vm.vm_name, "job_id": job.id}
+    from vcenters.manage import create_credential
+    credential = create_credential({"credential_name": "nav-vcenter", "vcenter_host": "vc.nav.local",
+                                    "username": "svc", "password": "nav-secret-1"})
+    values = {"schedule_id": schedule.id, "group_id": group.id, "vm_name": vm.vm_name, "job_id": job.id,
+              "credential_id": credential.id}
     checked = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_PAGES or rule.rule.startswith("/api") \
@@ -36,7 +40,8 @@ def test_every_page_marks_exactly_one_navigation_item(admin_client, app):
     assert checked["admin.audit"] == ["Audit trail"] and checked["admin.users"] == ["Users &amp; tokens"]
     assert checked["schedules.detail"] == ["Schedules"] and checked["vms.detail"] == ["VMs"]
     assert checked["jobs.detail"] == ["Jobs"] and checked["groups.edit"] == ["Machine groups"]
-    assert len(checked) == 17, sorted(checked)
+    assert checked["vcenters.index"] == checked["vcenters.edit"] == ["vCenters"]
+    assert len(checked) == 19, sorted(checked)
 
 
 def test_a_page_answered_to_a_post_marks_its_section(admin_client):
