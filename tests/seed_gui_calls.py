@@ -225,10 +225,15 @@ CALLS: list[Call] = [
              "context.power_state": ("str?", "gui/src/components/layout/RightContextPanel.tsx:775; vm/ModernVMDetailTabs.tsx:341"),
              "context.os_type": ("str?", "gui/src/components/layout/RightContextPanel.tsx:781; vm/ModernVMDetailTabs.tsx:333"),
              "current_job?.status": ("str", "gui/src/components/vm/ModernVMDetailTabs.tsx:206-207"),
+             # components/vm/VMDetailTabs.tsx (no page imports it; read to be safe)
+             "job_history[].id": ("str", "gui/src/components/vm/VMDetailTabs.tsx:280 (.substring)"),
+             "job_history[].status": ("str", "gui/src/components/vm/VMDetailTabs.tsx:289"),
+             "job_history[].created_at": ("str?", "gui/src/components/vm/VMDetailTabs.tsx:296"),
          },
          seed_gaps=("context.guest_os (ModernVMDetailTabs.tsx:333, falls back to os_type): not a column of the "
                     "original's VMReplicationContext (database/models.go:351-395)",
-                    "job_history, disks, cbt_history: read only by components/vm/VMDetailTabs.tsx, which no page imports")),
+                    "disks, cbt_history: read only by components/vm/VMDetailTabs.tsx, which no page imports, "
+                    "and only after checking they exist (:364, :417)")),
     Call("GET", "/vm-contexts/{context_id}/recent-jobs",
          "gui/src/components/jobs/UnifiedJobList.tsx:34 via proxy app/api/vm-contexts/[vmName]/recent-jobs/route.ts:39-57",
          setup="vm_with_jobs",

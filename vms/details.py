@@ -68,7 +68,10 @@ def vm_context_details(vm_name: str) -> dict[str, Any]:
                  "schedule_id": schedule.id if schedule else None,
                  "schedule_name": schedule.name if schedule else None,
                  "membership_enabled": member.enabled is not False, "priority": member.priority or 0}
-    history = recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)
+    # Each item also carries the original's ReplicationJob names (id, progress_percentage,
+    # created_at), which its VM detail tabs read (VMDetailTabs.tsx:277-300 [sendense 8b7d59b]).
+    history = [{**item, "id": item["job_id"], "progress_percentage": item["progress"],
+                "created_at": item["started_at"]} for item in recent_jobs_for_context(vm.context_id, HISTORY_LENGTH)]
     current = next((item for item in history if item["status"] in JOBLOG_ACTIVE_STATUSES), None)
     details: dict[str, Any] = {"context": vm_to_dict(vm), "group": group, "current_job": current,
                                "job_history": history, "failed_over": is_failed_over(vm.current_status),
