@@ -76,11 +76,6 @@ def update(credential_id: str):
     if not data["password"]:
         data.pop("password")  # empty: keep the saved password
     try:
-        current = vcenters.get_credential(credential_id)
-        if current.created_by == vcenters.FROM_CONFIGURATION:  # its login is the environment's
-            for name in ("vcenter_host", "username"):
-                if data.get(name) == getattr(current, name):
-                    data.pop(name)
         credential = manage.update_credential(credential_id, data)
     except NotFound as exc:
         flash(exc.message, "error")

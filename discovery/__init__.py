@@ -191,7 +191,6 @@ def read_login(reader: FieldReader) -> VCenterLogin:
         return VCenterLogin(None, values["vcenter"], values["vcenter"], values["username"], values["password"], "")
     if credential_id is not None and (isinstance(credential_id, bool) or not isinstance(credential_id, (int, str))):
         reader.error("credential_id", "must be a vCenter credential id (a number)")
-        reader.raise_if_errors()
     reader.raise_if_errors()
     return login_for(credential_id)
 

@@ -188,3 +188,15 @@ def test_the_vcenters_page_is_for_admins_and_never_shows_a_password(app, sim, ad
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "Name must not be empty" in text and "host name or address only" in text and "p-123456" not in text
+
+
+def test_the_configurations_vcenter_is_renamed_on_the_page_but_keeps_its_login(app, sim, admin_client):
+    env = list_credentials()[0]
+    form = {"credential_name": "Main site", "vcenter_host": env.vcenter_host, "username": env.username,
+            "datacenter": DATACENTERS[0], "is_active": "on", "is_default": "on"}
+    assert admin_client.post(f"/admin/vcenters/{env.id}/edit", data=form).status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(VMwareCredential, env.id).credential_name, login_for().password) == \
+        ("Main site", app.config["VCENTER_PASSWORD"])
+    moved = admin_client.post(f"/admin/vcenters/{env.id}/edit", data={**form, "username": "someone-else"})
+    assert moved.status_code == 422 and "change it there" in moved.get_data(as_text=True)

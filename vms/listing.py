@@ -43,9 +43,14 @@ def vm_contexts(search: str | None = None, page: int = 1, per_page: int | None =
     """The original API's VM context list (GET /vm-contexts, vm_contexts.go:105-122 [sendense
     8b7d59b]): each context with `groups`, `group_count` and its `current_job` (status and
     progress of the job named by `current_job_id`). Every VM unless `per_page` is given; three
-    statements whatever the size (the page, the total, the current jobs)."""
-    total_page = list_vms(search, 1, 1)
-    size = per_page or max(1, total_page.total)
+    statements whatever the size (the page, the total, the current jobs), four for every VM."""
+    if per_page is None:  # every VM: the size of the page is the count
+        count = select(func.count()).select_from(VMReplicationContext)
+        if search:
+            count = count.where(func.lower(VMReplicationContext.vm_name).like(f"%{search.lower()}%"))
+        size = max(1, db.session.scalar(count) or 0)
+    else:
+        size = per_page
     rows = list_vms(search, page, size)
     job_ids = [row.vm.current_job_id for row in rows.items if row.vm.current_job_id]
     jobs = {job.id: job for job in db.session.scalars(
@@ -67,4 +72,4 @@ def vm_contexts(search: str | None = None, page: int = 1, per_page: int | None =
                         else (job.status or "pending").replace("_", " ").capitalize(),
                         "created_at": job.created_at.isoformat() if job.created_at else None})
         items.append(data)
-    return Page(items, page, size, total_page.total)
+    return Page(items, page, size, rows.total)
