@@ -6,8 +6,9 @@ from models.appliance import (  # noqa: F401
     ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, VMwareCredential, replication_active,
     replication_state)
 from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # noqa: F401
-                              DashboardBannerDismissal, DashboardDispatchClaim, DashboardSchedulerLease,
-                              DashboardSession, DashboardUser)
+                              DashboardBannerDismissal, DashboardBlackout, DashboardDispatchClaim,
+                              DashboardPolicyEvent, DashboardProtectionState, DashboardProtectionSummary, DashboardRPOTarget,
+                              DashboardSchedulePolicy, DashboardSchedulerLease, DashboardSession, DashboardUser)
 from models.types import JSONText, UTCDateTime, utcnow  # noqa: F401
 
 APPLIANCE_TABLES = ("vm_replication_contexts", "replication_schedules", "vm_machine_groups",

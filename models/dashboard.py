@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from extensions import db
@@ -130,3 +130,116 @@ class DashboardDispatchClaim(db.Model):
     vm_context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(255), nullable=False)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=utcnow)
+
+
+class DashboardSchedulePolicy(db.Model):
+    """A schedule's protection policy (package `protection`): its replication windows, what
+    happens to VMs still queued when a window closes, its runtime limit and when repeated
+    failures pause it. One row per schedule that has any; none means no limit."""
+
+    __tablename__ = "dashboard_schedule_policies"
+
+    schedule_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("replication_schedules.id", ondelete="CASCADE"), primary_key=True)
+    #: [{"days": ["MON", ...], "start": "HH:MM", "end": "HH:MM"}], in the schedule's timezone;
+    #: None or [] means replication is allowed at any time.
+    windows: Mapped[Optional[list]] = mapped_column(JSONText())
+    window_close_policy: Mapped[str] = mapped_column(String(10), nullable=False, default="defer",
+                                                     server_default="defer")
+    max_runtime_minutes: Mapped[Optional[int]] = mapped_column(Integer)
+    pause_after_failures: Mapped[Optional[int]] = mapped_column(Integer)
+    #: Finished runs in a row (their retries included) that left VMs failed.
+    consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    paused_reason: Mapped[Optional[str]] = mapped_column(Text)
+    paused_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"), default=utcnow)
+
+
+class DashboardBlackout(db.Model):
+    """A dated period in which no slot starts (of every group, or of `group_ids` only)."""
+
+    __tablename__ = "dashboard_blackouts"
+    __table_args__ = (Index("idx_dashboard_blackouts_period", "starts_at", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False)
+    #: None: every group; else the ids of the groups it holds back.
+    group_ids: Mapped[Optional[list]] = mapped_column(JSONText())
+    created_by: Mapped[Optional[str]] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+
+
+class DashboardRPOTarget(db.Model):
+    """A recovery point objective: of a machine group (`subject_type` group) or of one VM,
+    overriding its group's (`subject_type` vm, `subject_id` the VM's context id)."""
+
+    __tablename__ = "dashboard_rpo_targets"
+
+    subject_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rpo_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"), default=utcnow)
+
+
+class DashboardProtectionState(db.Model):
+    """Each VM's protection state as the last assessment found it (`protection.assess`)."""
+
+    __tablename__ = "dashboard_protection_states"
+    __table_args__ = (Index("idx_dashboard_protection_state", "state"),)
+
+    vm_context_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    since: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    group_id: Mapped[Optional[str]] = mapped_column(String(64))
+    rpo_minutes: Mapped[Optional[int]] = mapped_column(Integer)
+    rpo_source: Mapped[Optional[str]] = mapped_column(String(10))
+    last_good_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    deadline_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    next_run_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    predicted_completion_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
+    predicted_minutes: Mapped[Optional[float]] = mapped_column(Float)
+    duration_basis: Mapped[Optional[str]] = mapped_column(String(10))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime"), nullable=False, default=utcnow)
+
+
+class DashboardProtectionSummary(db.Model):
+    """When the fleet's protection was last assessed, and its counts by state."""
+
+    __tablename__ = "dashboard_protection_summary"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=utcnow)
+    counts: Mapped[Optional[dict]] = mapped_column(JSONText())
+
+
+class DashboardPolicyEvent(db.Model):
+    """Something the protection policy noticed or did: a job that overran its window or its
+    runtime, one running unusually long, a schedule paused after failures, a VM whose RPO
+    state changed. `key` records each once (an event seen by two processes is one row)."""
+
+    __tablename__ = "dashboard_policy_events"
+    __table_args__ = (
+        Index("idx_dashboard_policy_events_at", "at"),
+        Index("idx_dashboard_policy_events_kind", "kind", "at"),
+        Index("idx_dashboard_policy_events_subject", "subject_id"),
+        Index("idx_dashboard_policy_events_execution", "execution_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    key: Mapped[str] = mapped_column(String(191), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    severity: Mapped[str] = mapped_column(String(10), nullable=False, default="warning")
+    subject_type: Mapped[str] = mapped_column(String(20), nullable=False)
+    subject_id: Mapped[Optional[str]] = mapped_column(String(64))
+    subject_name: Mapped[Optional[str]] = mapped_column(String(255))
+    schedule_id: Mapped[Optional[str]] = mapped_column(String(64))
+    execution_id: Mapped[Optional[str]] = mapped_column(String(64))
+    job_id: Mapped[Optional[str]] = mapped_column(String(191))
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    facts: Mapped[Optional[dict]] = mapped_column(JSONText())
+    at: Mapped[datetime] = mapped_column(UTCDateTime("datetime6"), nullable=False, default=utcnow)

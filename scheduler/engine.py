@@ -361,7 +361,7 @@ class SchedulerService:
         for schedule_id, schedule in wanted.items():
             signature = (schedule.cron_expression, schedule.zone)
             current = self.loaded.get(schedule_id)
-            snapshot = SimpleNamespace(id=schedule.id, name=schedule.name,
+            snapshot = SimpleNamespace(id=schedule.id, name=schedule.name, zone=schedule.zone,
                                        skip_if_running=schedule.skip_if_running)
             if current is not None and current.signature == signature:
                 current.snapshot = snapshot

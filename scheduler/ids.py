@@ -30,6 +30,11 @@ def chain_execution_id(parent_execution_id: str, child_schedule_id: str) -> str:
     return _key("chain", parent_execution_id, child_schedule_id)
 
 
+def deferred_execution_id(execution_id: str, opening: datetime) -> str:
+    """The id of the run that takes on the VMs an execution deferred to a window's opening."""
+    return _key("deferred", execution_id, opening.astimezone(timezone.utc).isoformat(timespec="seconds"))
+
+
 def manual_execution_id() -> str:
     """Manual runs are distinct requests: each gets a fresh id."""
     return str(uuid.uuid4())

@@ -13,13 +13,15 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ReplicationJob, ScheduleExecution
+from models import DashboardProtectionSummary, ReplicationJob, ScheduleExecution
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 SLOTS_FIRED = Counter("scheduler_slots_fired", "Cron slots claimed and run by this process", registry=REGISTRY)
 SLOTS_SKIPPED = Counter("scheduler_slots_skipped", "Slots recorded as skipped because the previous run "
                         "was still running", registry=REGISTRY)
+SLOTS_SKIPPED_BY_POLICY = Counter("scheduler_slots_skipped_by_policy", "Slots not started because of a replication "
+                                  "window or a blackout", ["reason"], registry=REGISTRY)
 SLOTS_MISSED = Counter("scheduler_slots_missed", "Slots recorded as missed (no scheduler was running)",
                        registry=REGISTRY)
 DUPLICATE_CLAIMS = Counter("scheduler_duplicate_claims", "Claims lost to another process (slot or dispatch)",
@@ -71,6 +73,14 @@ class DatabaseCollector:
         for status, count in sorted(executions.items()):
             execution_family.add_metric([status], count)
         yield execution_family
+        summary = db.session.get(DashboardProtectionSummary, "fleet")
+        counts = summary.counts if summary is not None and isinstance(summary.counts, dict) else {}
+        protection = GaugeMetricFamily("vms_protection_state", "VMs by protection state at the last assessment "
+                                       "(protected, at_risk, breached, unprotected, no_target)", labels=["state"])
+        for state in ("protected", "at_risk", "breached", "unprotected", "no_target"):
+            value = counts.get(state)
+            protection.add_metric([state], value if isinstance(value, int) else 0)
+        yield protection
 
 
 REGISTRY.register(DatabaseCollector())

@@ -155,6 +155,10 @@ REASON_WORDS = {
     "cancelled": "The replication was cancelled",
     "interrupted": "The scheduler stopped while starting this replication",
     "execution_timeout": "The run took too long; the scheduler stopped waiting for it",
+    "outside_window": "Not started: outside the schedule's replication window",
+    "window_closed": "Skipped: the replication window closed",
+    "deferred": "Deferred to the next opening of the replication window",
+    "blackout": "Skipped: a blackout holds its group back",
 }
 _WAITING_REASONS = frozenset({"schedule concurrency", "group concurrency"})
 _LABELS = {SKIPPED: "Skipped", QUEUED: "Waiting", DISPATCHING: "Starting", RUNNING: "Running",

@@ -41,6 +41,7 @@ from scheduler.ids import chain_execution_id, retry_execution_id
 from scheduler.outcomes import (COMPLETED, DISPATCHING, FAILED, QUEUED, RUNNING, SETTLED, SKIPPED,
                                 SUPERSEDED, job_outcome)
 from scheduler.slots import insert_once
+from scheduler.holds import after_final_outcome, hold_by_policy
 from scheduler.specs import SpecSource
 from vcenters import login_for, note_use
 
@@ -171,8 +172,10 @@ class Pipeline:
                         _set(entry, SKIPPED, reason="vm_disabled",
                              message="The VM no longer belongs to this schedule")
             by_vm = {entry["vm_context_id"]: entry for entry in entries}
-            if execution.triggered_by == "retry" and pending:
+            if execution.triggered_by in ("retry", "deferred") and pending:
                 pending = self._drop_superseded(execution, schedule, pending, by_vm)
+            if pending:
+                pending = hold_by_policy(execution, schedule, pending, by_vm, now)
             load = current_load(schedule.id, pending, dict(self._in_flight))
             to_dispatch: list[Candidate] = []
             for candidate in pending:
@@ -432,13 +435,18 @@ class Pipeline:
         if not won:
             return
         metrics.EXECUTIONS_FINISHED.labels(status).inc()
-        self._schedule_retry(execution, schedule, details, entries, now)
+        retried = self._schedule_retry(execution, schedule, details, entries, now)
+        if not retried:
+            # The run and its retries are over: what they left failed counts towards a pause.
+            after_final_outcome(schedule, execution, [e for e in entries if e["outcome"] == FAILED],
+                                counts["jobs_created"] > 0, now)
         if execution.triggered_by != "retry":
             self._fire_chain_children(execution, schedule, now)
 
     def _schedule_retry(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,
-                        entries: list[dict], now: datetime) -> None:
-        """Step 6: failed VMs run again after retry_delay_minutes * 2^(n-1) (n = retry number)."""
+                        entries: list[dict], now: datetime) -> bool:
+        """Step 6: failed VMs run again after retry_delay_minutes * 2^(n-1) (n = retry number).
+        Whether a retry was scheduled."""
         retrying = [e for e in entries if e["outcome"] == FAILED and e.get("retryable", True)]
         failed = [e["vm_context_id"] for e in retrying]
         previous = details.get("retry") or {}
@@ -449,7 +457,7 @@ class Pipeline:
                 job_lines.record(entry.get("job_id"), job_lines.WARN,
                                  f"No retry left: the schedule allows {limit} retr{'y' if limit == 1 else 'ies'}")
         if not failed or attempt > limit:
-            return
+            return False
         root = previous.get("root_execution_id", execution.id)
         delay = timedelta(minutes=schedule.within_limits("retry_delay_minutes") * 2 ** (attempt - 1))
         for entry in retrying:
@@ -460,6 +468,7 @@ class Pipeline:
             retry_execution_id(root, attempt), schedule.id, now + delay, "retry",
             {"retry": {"root_execution_id": root, "previous_execution_id": execution.id, "attempt": attempt},
              "vm_context_ids": failed})
+        return True
 
     def _fire_chain_children(self, execution: ScheduleExecution, schedule: ReplicationSchedule,
                              now: datetime) -> None:
@@ -487,7 +496,9 @@ TAKEN_ON = frozenset({QUEUED, DISPATCHING, RUNNING, COMPLETED, FAILED})
 def later_runs_of(retry: ScheduleExecution, schedule_id: str, vm_ids: set[str]) -> dict[str, datetime]:
     """For each of `vm_ids`, when the latest run of the schedule after the slot `retry` repeats
     took it on; the runs of the retry's own chain (its root and the other retries) do not count."""
-    root_id = _mapping(_mapping(retry.execution_details).get("retry")).get("root_execution_id")
+    details = _mapping(retry.execution_details)
+    root_id = _mapping(details.get("retry")).get("root_execution_id") or \
+        _mapping(details.get("deferred")).get("root_execution_id")
     if not isinstance(root_id, str):
         return {}
     root_at = db.session.scalar(select(ScheduleExecution.scheduled_at).where(ScheduleExecution.id == root_id))
@@ -502,7 +513,8 @@ def later_runs_of(retry: ScheduleExecution, schedule_id: str, vm_ids: set[str]) 
     for run_id, run_at, details in runs:
         # Details are JSON in the appliance's table: a row written by hand may hold anything.
         details = _mapping(details)
-        if run_id == root_id or _mapping(details.get("retry")).get("root_execution_id") == root_id:
+        if run_id == root_id or root_id in (_mapping(details.get("retry")).get("root_execution_id"),
+                                            _mapping(details.get("deferred")).get("root_execution_id")):
             continue
         listed = details.get("vms")
         for entry in listed if isinstance(listed, list) else ():

@@ -12,12 +12,13 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
 
 from cron import CronExpression
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution, utcnow
+from models.once import insert_once  # noqa: F401  (scheduler.slots.insert_once for its callers)
+from policy.slots import slot_policies
 from scheduler import metrics
 from scheduler.ids import slot_execution_id
 
@@ -94,35 +95,6 @@ class ClaimResult:
     status: str  # "running", "skipped", or "lost" (another process claimed the slot)
 
 
-def insert_once(model, rows: list[dict], *, commit: bool = True) -> list[bool]:
-    """Insert rows whose primary key makes each a claim that can be taken once; per row, whether
-    this call took it.
-
-    All rows go in one statement when none was taken elsewhere (committed unless `commit` is
-    False: the caller commits them with its own changes); otherwise the batch is rolled back and
-    each row is inserted and committed on its own, so that only the rows taken elsewhere are lost.
-    """
-    if not rows:
-        return []
-    try:
-        db.session.execute(insert(model), rows)
-        if commit:
-            db.session.commit()
-        return [True] * len(rows)
-    except IntegrityError:
-        db.session.rollback()
-    won = []
-    for row in rows:
-        try:
-            db.session.execute(insert(model).values(**row))
-            db.session.commit()
-            won.append(True)
-        except IntegrityError:
-            db.session.rollback()
-            won.append(False)
-    return won
-
-
 def claim_slot(schedule: ReplicationSchedule, slot: datetime, now: datetime | None = None) -> ClaimResult:
     """Claim a cron slot: insert its execution row, running or skipped (skip-if-running)."""
     return claim_slots([(schedule, slot)], now)[0]
@@ -137,10 +109,27 @@ def skipped_while_running(previous_execution_id: str, now: datetime, details: di
                                   "previous_execution_id": previous_execution_id}}
 
 
+def skipped_by_policy(verdict, now: datetime, details: dict | None = None) -> dict:
+    """The columns of an execution a replication window or a blackout kept from starting."""
+    extra = {"skip_reason": verdict.code}
+    if verdict.blackout_id:
+        extra["blackout_id"] = verdict.blackout_id
+    if verdict.until is not None:
+        extra["policy_until"] = verdict.until.isoformat()
+    return {"status": "skipped", "completed_at": now, "error_message": verdict.message,
+            "execution_duration_seconds": 0, "execution_details": {**(details or {}), **extra}}
+
+
 def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datetime | None = None) -> list[ClaimResult]:
     """Claim several slots (of different schedules) with one multi-row insert; if any was
-    claimed elsewhere already, each is inserted on its own so that only those are lost."""
+    claimed elsewhere already, each is inserted on its own so that only those are lost.
+
+    A slot outside every replication window of its schedule, or inside a blackout of all its
+    groups, is claimed as skipped with the reason (policy.slots)."""
     now = now or utcnow()
+    slots = [slot for _, slot in requests]
+    policies = slot_policies({schedule.id: schedule for schedule, _ in requests}.values(), min(slots), max(slots)) \
+        if requests else {}
     careful = [schedule.id for schedule, _ in requests if schedule.skip_if_running]
     running = {}
     if careful:
@@ -153,7 +142,10 @@ def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datet
         row = dict(id=slot_execution_id(schedule.id, slot), schedule_id=schedule.id, scheduled_at=slot,
                    started_at=now, triggered_by="scheduler", created_at=now, status="running", execution_details={},
                    completed_at=None, error_message=None, execution_duration_seconds=None)
-        if previous is not None:
+        verdict = policies[schedule.id].slot_verdict(slot) if schedule.id in policies else None
+        if verdict is not None:
+            row.update(skipped_by_policy(verdict, now))
+        elif previous is not None:
             row.update(skipped_while_running(previous, now))
         rows.append(row)
     won = insert_once(ScheduleExecution, rows)
@@ -165,7 +157,10 @@ def claim_slots(requests: list[tuple[ReplicationSchedule, datetime]], now: datet
             results.append(ClaimResult(row["id"], "lost"))
             continue
         metrics.observe_fire_lag(max(0.0, (claimed_at - slot).total_seconds()))
-        if row["status"] == "skipped":
+        if row["status"] == "skipped" and row["execution_details"].get("skip_reason") != "skip_if_running":
+            metrics.SLOTS_SKIPPED_BY_POLICY.labels(row["execution_details"]["skip_reason"]).inc()
+            log.info("Slot %s of schedule %s not started: %s", slot.isoformat(), schedule.name, row["error_message"])
+        elif row["status"] == "skipped":
             metrics.SLOTS_SKIPPED.inc()
             log.info("Slot %s of schedule %s skipped: execution %s is still running", slot.isoformat(),
                      schedule.name, row["execution_details"]["previous_execution_id"])
@@ -222,9 +217,19 @@ def start_scheduled(execution_id: str, now: datetime, grace_seconds: int) -> str
         return "lost"
     values: dict = {"started_at": now, "status": "running"}
     schedule = db.session.get(ReplicationSchedule, execution.schedule_id)
+    verdict = None
+    if schedule is not None and now - execution.scheduled_at <= timedelta(seconds=grace_seconds):
+        policy = slot_policies([schedule], now, now)[schedule.id]
+        # Run now is the operator's explicit request: windows do not hold it back, blackouts do.
+        verdict = policy.slot_verdict(now, windows=execution.triggered_by != "manual")
+        if verdict is not None and verdict.code == "outside_window" and policy.close_policy == "defer" \
+                and verdict.until is not None:
+            return _defer_scheduled(execution, verdict, schedule.zone)
     if now - execution.scheduled_at > timedelta(seconds=grace_seconds):
         values.update(status="skipped", completed_at=now, error_message=STALE_REQUEST_REASON,
                       execution_duration_seconds=0)
+    elif verdict is not None:
+        values.update(skipped_by_policy(verdict, now, execution.execution_details))
     elif execution.triggered_by == "manual" and schedule is not None and schedule.skip_if_running:
         running = previous_run_active(schedule.id, exclude_id=execution.id)
         if running is not None:
@@ -235,3 +240,29 @@ def start_scheduled(execution_id: str, now: datetime, grace_seconds: int) -> str
         .values(**values).execution_options(synchronize_session=False)).rowcount == 1
     db.session.commit()
     return values["status"] if won else "lost"
+
+
+def _defer_scheduled(execution: ScheduleExecution, verdict, zone: str) -> str:
+    """A retry, chain or deferred run due outside the schedule's windows waits for the next
+    opening (window_close_policy defer): its time moves there, it stays `scheduled`."""
+    details = dict(execution.execution_details or {})
+    details.setdefault("deferred_from", execution.scheduled_at.isoformat())
+    details["deferred_reason"] = f"deferred to {_local_words(verdict.until, zone)} by the window"
+    won = db.session.execute(
+        update(ScheduleExecution).where(ScheduleExecution.id == execution.id, ScheduleExecution.status == "scheduled")
+        .values(scheduled_at=verdict.until, execution_details=details)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    if won:
+        log.info("Execution %s deferred to %s by the replication window", execution.id, verdict.until.isoformat())
+    return "scheduled" if won else "lost"
+
+
+def _local_words(moment: datetime, zone: str) -> str:
+    """"Tue 22:00" in the schedule's zone."""
+    from cron import CronError
+    from cron.zones import load_zone
+    try:
+        return moment.astimezone(load_zone(zone)).strftime("%a %H:%M")
+    except CronError:
+        return moment.astimezone(timezone.utc).strftime("%a %H:%M UTC")
