@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from domain_errors import Conflict, FieldReader, NotFound, ValidationError, name_taken_on_conflict
 from extensions import db
-from models import ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
+from models import (DashboardRPOTarget, ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext,
+                    utcnow)
 from scheduler import schedules_changed
+from protection.manage import MISSING as _MISSING, read_rpo, refresh_soon, rpo_of, set_rpo
 from security.audit import record_change
 
 EDITABLE_FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
@@ -27,17 +29,19 @@ class GroupSummary:
     vm_count: int
     enabled_vm_count: int
     active_jobs: int = 0
+    rpo_minutes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Ours, and the original API's GroupResponse counts (machine_group_management.go:59-77
         # [sendense 8b7d59b]): total_vms, enabled_vms, disabled_vms, active_jobs.
-        return {**group_to_dict(self.group), "schedule_name": self.schedule_name,
+        return {**group_to_dict(self.group, self.rpo_minutes), "schedule_name": self.schedule_name,
                 "vm_count": self.vm_count, "enabled_vm_count": self.enabled_vm_count,
                 "total_vms": self.vm_count, "enabled_vms": self.enabled_vm_count,
                 "disabled_vms": self.vm_count - self.enabled_vm_count, "active_jobs": self.active_jobs}
 
 
-def group_to_dict(group: VMMachineGroup) -> dict[str, Any]:
+def group_to_dict(group: VMMachineGroup, rpo_minutes: Any = _MISSING) -> dict[str, Any]:
+    """The API representation; `rpo_minutes` is looked up unless the caller read it already."""
     return {
         "id": group.id,
         "name": group.name,
@@ -48,6 +52,7 @@ def group_to_dict(group: VMMachineGroup) -> dict[str, Any]:
         "created_at": group.created_at.isoformat() if group.created_at else None,
         "updated_at": group.updated_at.isoformat() if group.updated_at else None,
         "created_by": group.created_by,
+        "rpo_minutes": rpo_of("group", group.id) if rpo_minutes is _MISSING else rpo_minutes,
     }
 
 
@@ -61,9 +66,12 @@ def _summary_query():
             .join(VMReplicationContext, VMReplicationContext.context_id == VMGroupMembership.vm_context_id)
             .where(VMGroupMembership.group_id == VMMachineGroup.id, VMReplicationContext.current_job_id.is_not(None))
             .correlate(VMMachineGroup))
+    rpo = (select(DashboardRPOTarget.rpo_minutes)
+           .where(DashboardRPOTarget.subject_type == "group", DashboardRPOTarget.subject_id == VMMachineGroup.id)
+           .correlate(VMMachineGroup))
     return (
         select(VMMachineGroup, ReplicationSchedule.name, ReplicationSchedule.enabled,
-               members.scalar_subquery(), enabled.scalar_subquery(), busy.scalar_subquery())
+               members.scalar_subquery(), enabled.scalar_subquery(), busy.scalar_subquery(), rpo.scalar_subquery())
         .outerjoin(ReplicationSchedule, ReplicationSchedule.id == VMMachineGroup.schedule_id)
     )
 
@@ -90,8 +98,9 @@ def list_groups(schedule_id: str | None = None, ids: list[str] | None = None, *,
         query = query.where(VMMachineGroup.id.in_(ids))
     if limit is not None:
         query = query.offset(offset).limit(limit)
-    return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0))
-            for group, name, enabled, count, on, busy in db.session.execute(query).all()]
+    return [GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0),
+                         rpo)
+            for group, name, enabled, count, on, busy, rpo in db.session.execute(query).all()]
 
 
 def get_group(group_id: str) -> VMMachineGroup:
@@ -107,8 +116,9 @@ def group_summary(group_id: str) -> GroupSummary:
         if isinstance(group_id, str) else None
     if row is None:
         raise NotFound("machine_group", group_id)
-    group, name, enabled, count, on, busy = row
-    return GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0))
+    group, name, enabled, count, on, busy, rpo = row
+    return GroupSummary(group, name, None if enabled is None else bool(enabled), int(count), int(on), int(busy or 0),
+                        rpo)
 
 
 def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> dict[str, Any]:
@@ -127,10 +137,12 @@ def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> di
     take("schedule_id", reader.string("schedule_id", max_length=64))
     take("max_concurrent_vms", reader.integer("max_concurrent_vms", minimum=1, maximum=1000))
     take("priority", reader.integer("priority", minimum=0, maximum=100000))
+    rpo = read_rpo(reader)
     if current is None:
         # Older clients name themselves; the creator recorded is the authenticated user.
         reader.string("created_by", max_length=255)
-    for name in sorted(set(reader.data) - set(EDITABLE_FIELDS) - ({"created_by"} if current is None else set())):
+    for name in sorted(set(reader.data) - set(EDITABLE_FIELDS) - {"rpo_minutes"}
+                       - ({"created_by"} if current is None else set())):
         reader.error(name, "is set by the dashboard" if name in ("id", "created_at", "updated_at", "created_by")
                      else "is not a group field")
     if values.get("schedule_id") and db.session.get(ReplicationSchedule, values["schedule_id"]) is None:
@@ -146,17 +158,22 @@ def validate_group_input(data: Any, current: VMMachineGroup | None = None) -> di
             query = query.where(VMMachineGroup.id != current.id)
         if db.session.scalar(query.limit(1)) is not None:
             raise Conflict("name_taken", f"A group named '{name}' already exists.", {"field": "name"})
+    values["_rpo"] = rpo
     return values
 
 
 def create_group(data: Any, created_by: str | None = None) -> VMMachineGroup:
     values = validate_group_input(data)
+    rpo = values.pop("_rpo")
     group = VMMachineGroup(id=str(uuid.uuid4()), created_by=created_by or "system", **{**_DEFAULTS, **values})
     db.session.add(group)
     with name_taken_on_conflict("group", group.name, db.session):
         db.session.flush()
+        rpo_set = set_rpo("group", group.id, rpo)
         record_change("group.create", "group", group.id, group.name, None, group_to_dict(group))
         db.session.commit()
+    if rpo_set:
+        refresh_soon()
     return group
 
 
@@ -164,9 +181,11 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
     """Apply a partial update (only the fields given change)."""
     group = get_group(group_id)
     values = validate_group_input(data, current=group)
-    if all(getattr(group, name) == value for name, value in values.items()):
-        return group  # nothing changes: no audit row, updated_at kept
+    rpo = values.pop("_rpo")
     before = group_to_dict(group)
+    rpo_changed = set_rpo("group", group.id, rpo)
+    if not rpo_changed and all(getattr(group, name) == value for name, value in values.items()):
+        return group  # nothing changes: no audit row, updated_at kept
     for name, value in values.items():
         setattr(group, name, value)
     group.updated_at = utcnow()
@@ -176,6 +195,8 @@ def update_group(group_id: str, data: Any) -> VMMachineGroup:
         db.session.commit()
     if values.get("schedule_id", before["schedule_id"]) != before["schedule_id"]:
         schedules_changed()  # its VMs now run on another schedule: their next runs move
+    if rpo_changed or values.get("schedule_id", before["schedule_id"]) != before["schedule_id"]:
+        refresh_soon()
     return group
 
 
@@ -189,5 +210,6 @@ def delete_group(group_id: str) -> None:
                        f"Group '{group.name}' still has {members} VM(s); move or remove them first.",
                        {"member_count": members})
     record_change("group.delete", "group", group.id, group.name, group_to_dict(group), None)
+    set_rpo("group", group.id, None)
     db.session.delete(group)
     db.session.commit()

@@ -10,7 +10,7 @@ from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from extensions import db
 from models.types import JSONText, UTCDateTime, utcnow
@@ -153,6 +153,10 @@ class DashboardSchedulePolicy(db.Model):
     paused_reason: Mapped[Optional[str]] = mapped_column(Text)
     paused_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"))
     updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime("datetime"), default=utcnow)
+
+    # `schedule.policy` (None without a row); deleted with the schedule.
+    schedule = relationship("ReplicationSchedule",
+                            backref=backref("policy", uselist=False, cascade="all, delete-orphan", passive_deletes=True))
 
 
 class DashboardBlackout(db.Model):

@@ -1,8 +1,9 @@
 """Policy events: what the protection policy noticed or did, recorded once each.
 
-Kinds (stable names, the alerts read them): `job_overrun` (a replication still running when
-its window closed, or its execution past the schedule's `max_runtime_minutes`), `job_long`
-(running longer than twice its VM's p90), `schedule_paused` (paused after repeated failures),
+Kinds (stable names, the alerts read them): `job_overrun` (`facts.cause`: `window`, a
+replication still running when its window closed; `max_runtime`, its execution past the
+schedule's `max_runtime_minutes`; `unusually_long`, longer than twice its VM's p90),
+`schedule_paused` (paused after repeated failures),
 `rpo_at_risk`, `rpo_breached`, `rpo_recovered`, `slot_skipped` (a slot a window or a blackout
 kept from starting), `vms_deferred` (VMs a closing window deferred or skipped).
 
@@ -20,7 +21,7 @@ from extensions import db
 from models import DashboardPolicyEvent, utcnow
 from models.once import insert_once
 
-SEVERITY = {"job_overrun": "warning", "job_long": "warning", "schedule_paused": "critical",
+SEVERITY = {"job_overrun": "warning", "schedule_paused": "critical",
             "rpo_at_risk": "warning", "rpo_breached": "critical", "rpo_recovered": "info",
             "slot_skipped": "info", "vms_deferred": "info"}
 

@@ -280,6 +280,8 @@ class SchedulerService:
             engine.add_job(self.sync_next_runs, every(self.tick), id="next-runs", executor="maintenance")
             engine.add_job(self.check_phantoms, every(int(config.get("PHANTOM_CHECK_SECONDS", 300))),
                            id="phantoms", executor="maintenance")
+            engine.add_job(self.protection_sweep, every(float(config.get("PROTECTION_SWEEP_SECONDS") or 30)),
+                           id="protection", executor="maintenance", next_run_time=datetime.now(timezone.utc))
             if config.get("PROGRESS_FROM_VMA"):
                 # The cadence of the OMA's own poller (vma_progress_poller.go:49 [8b7d59b]).
                 engine.add_job(self.poll_vma_progress, every(5), id="vma-progress", executor="maintenance")
@@ -487,6 +489,19 @@ class SchedulerService:
                 log.exception("Phantom job detection failed")
             finally:
                 db.session.remove()
+
+    def protection_sweep(self) -> None:
+        """Assess every VM's protection (protection.assess) and flag overruns."""
+        from protection.assess import refresh
+        from protection.overruns import check_overruns
+        with self.app.app_context():
+            for step, name in ((check_overruns, "Overrun check"), (refresh, "Protection assessment")):
+                try:
+                    step(utcnow())
+                except Exception:
+                    db.session.rollback()
+                    log.exception("%s failed", name)
+            db.session.remove()
 
     def poll_vma_progress(self) -> None:
         with self.app.app_context():

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from cron import CronError, parse_cron
 from cron.zones import load_zone
@@ -18,6 +19,7 @@ from paging import Page, check_paging
 from scheduler import schedules_changed, validate_chain
 from scheduler.manual import ManualRun, run_now
 from scheduler.next_runs import frequency_floor, next_run, schedule_problem
+from protection.manage import POLICY_FIELDS, apply_schedule_policy, clear_pause, policy_to_dict, read_policy_fields
 from security.audit import record_change
 
 SCHEDULE_TYPES = ("cron", "chain")
@@ -68,6 +70,7 @@ def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
         "updated_at": schedule.updated_at.isoformat() if schedule.updated_at else None,
         "created_by": schedule.created_by,
         "problem": schedule_problem(schedule),
+        **policy_to_dict(schedule.policy),
     }
 
 
@@ -101,7 +104,8 @@ def _summaries(schedules_query) -> list[ScheduleSummary]:
                 .join(VMMachineGroup, VMMachineGroup.id == VMGroupMembership.group_id)
                 .where(VMMachineGroup.schedule_id == ReplicationSchedule.id).correlate(ReplicationSchedule)
                 .scalar_subquery())
-    rows = db.session.execute(schedules_query.add_columns(group_count, vm_count)).all()
+    rows = db.session.execute(schedules_query.add_columns(group_count, vm_count)
+                              .options(selectinload(ReplicationSchedule.policy))).all()
     ids = [schedule.id for schedule, _, _ in rows]
     last_by_schedule = {}
     if ids:
@@ -170,7 +174,9 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
     if current is None:
         # Older clients name themselves; the creator recorded is the authenticated user.
         reader.string("created_by", max_length=255)
-    unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - ({"created_by"} if current is None else set()))
+    policy = read_policy_fields(reader)
+    unknown = sorted(set(reader.data) - set(EDITABLE_FIELDS) - set(POLICY_FIELDS)
+                     - ({"created_by"} if current is None else set()))
     for name in unknown:
         reader.error(name, "is not a schedule field" if name not in _READ_ONLY else "is set by the dashboard")
 
@@ -191,6 +197,7 @@ def validate_schedule_input(data: Any, current: ReplicationSchedule | None = Non
     _check_name_free(merged["name"], current)
     if merged["schedule_type"] == "chain":
         check_chain(current.id if current else None, merged["chain_parent_schedule_id"])
+    values["_policy"] = policy
     return values
 
 
@@ -259,11 +266,15 @@ def _notify_scheduler() -> None:
 def create_schedule(data: Any, created_by: str | None = None) -> ReplicationSchedule:
     """Validate and create a schedule; returns the committed row."""
     values = validate_schedule_input(data)
+    policy = values.pop("_policy")
     schedule = ReplicationSchedule(id=str(uuid.uuid4()), created_by=created_by or "system",
                                    **{**_DEFAULTS, **values})
     db.session.add(schedule)
     with name_taken_on_conflict("schedule", schedule.name, db.session):
         db.session.flush()
+        apply_schedule_policy(schedule.id, policy)
+        db.session.flush()
+        db.session.expire(schedule, ["policy"])
         record_change("schedule.create", "schedule", schedule.id, schedule.name, None, schedule_to_dict(schedule))
         db.session.commit()
     _notify_scheduler()
@@ -274,14 +285,20 @@ def update_schedule(schedule_id: str, data: Any) -> ReplicationSchedule:
     """Validate and apply a partial update (only the fields given change)."""
     schedule = get_schedule(schedule_id)
     values = validate_schedule_input(data, current=schedule)
-    if all(getattr(schedule, name) == value for name, value in values.items()):
-        return schedule  # nothing changes: no audit row, updated_at kept, the scheduler left alone
+    policy = values.pop("_policy")
     before = schedule_to_dict(schedule)
+    policy_changed = apply_schedule_policy(schedule.id, policy)
+    if not policy_changed and all(getattr(schedule, name) == value for name, value in values.items()):
+        return schedule  # nothing changes: no audit row, updated_at kept, the scheduler left alone
+    if values.get("enabled") and not schedule.enabled:
+        clear_pause(schedule.id)
     for name, value in values.items():
         setattr(schedule, name, value)
+    # The policy lives in the dashboard's table; the schedule's updated_at makes the engine reload.
     schedule.updated_at = utcnow()
     with name_taken_on_conflict("schedule", schedule.name, db.session):
         db.session.flush()
+        db.session.expire(schedule, ["policy"])
         record_change("schedule.update", "schedule", schedule.id, schedule.name, before, schedule_to_dict(schedule))
         db.session.commit()
     _notify_scheduler()
@@ -298,6 +315,8 @@ def set_schedule_enabled(schedule_id: str, enabled: Any) -> ReplicationSchedule:
         return schedule  # already so: no audit row, updated_at kept
     before = schedule_to_dict(schedule)
     schedule.enabled = value
+    if value:
+        clear_pause(schedule.id)
     schedule.updated_at = utcnow()
     record_change("schedule.enable" if value else "schedule.disable", "schedule", schedule.id, schedule.name,
                   before, schedule_to_dict(schedule))

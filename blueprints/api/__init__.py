@@ -13,4 +13,4 @@ from blueprints.api.common import register_argument_check, register_domain_error
 
 register_domain_errors(api_v1)
 register_argument_check(api_v1)
-from blueprints.api import discovery, groups, jobs, openapi, schedules, vcenters  # noqa: E402,F401
+from blueprints.api import discovery, groups, jobs, openapi, protection, schedules, vcenters  # noqa: E402,F401

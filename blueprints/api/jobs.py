@@ -5,6 +5,7 @@ from flask import jsonify, request
 
 import jobs
 from blueprints.api import api_v1
+from protection import read
 from blueprints.api.common import instant_arg, int_arg, retrieved_at, str_arg
 from vms import vm_context_details, vm_contexts
 
@@ -50,7 +51,11 @@ def list_vm_contexts():
 
 @api_v1.get("/vm-contexts/<vm_name>")
 def vm_context(vm_name: str):
-    return jsonify(vm_context_details(vm_name))
+    details = vm_context_details(vm_name)
+    read.ensure_fresh()
+    state = read.state_of(details["context"]["context_id"])
+    details["protection"] = state.to_dict() if state is not None else None
+    return jsonify(details)
 
 
 @api_v1.get("/vm-contexts/<context_id>/recent-jobs")

@@ -63,16 +63,35 @@ SCHEDULE_FIELDS = {
     "retry_delay_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
     "enabled": BOOL,
     "skip_if_running": BOOL,
+    # The protection policy (dashboard_schedule_policies).
+    "windows": {"type": "array", "nullable": True, "maxItems": 100,
+                "description": "Replication windows in the schedule's timezone; none or [] = at any time. "
+                               "`days` name the day a window opens; an end at or before the start crosses midnight",
+                "items": {"type": "object", "additionalProperties": False, "required": ["days", "start", "end"],
+                          "properties": {"days": {"type": "array", "minItems": 1, "items": {
+                              "type": "string", "enum": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]}},
+                                         "start": {"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$"},
+                                         "end": {"type": "string", "pattern": "^([01]?[0-9]|2[0-4]):[0-5][0-9]$"}}}},
+    "window_close_policy": {"type": "string", "enum": ["defer", "skip"],
+                            "description": "VMs still queued when the window closes: deferred to the next opening, "
+                                           "or skipped"},
+    "max_runtime_minutes": {"type": "integer", "minimum": 1, "maximum": 10080, "nullable": True},
+    "pause_after_failures": {"type": "integer", "minimum": 1, "maximum": 100, "nullable": True,
+                             "description": "Disable the schedule after this many runs in a row (retries "
+                                            "included) leave VMs failed"},
 }
+RPO = {"type": "integer", "minimum": 1, "maximum": 525600, "nullable": True,
+       "description": "Recovery point objective in minutes; null for none"}
 GROUP_FIELDS = {
     "name": {"type": "string", "maxLength": 255},
     "description": {"type": "string", "maxLength": 2000, "nullable": True},
     "schedule_id": {"type": "string", "maxLength": 64, "nullable": True},
     "max_concurrent_vms": {"type": "integer", "minimum": 1, "maximum": 1000},
     "priority": {"type": "integer", "minimum": 0, "maximum": 100000},
+    "rpo_minutes": RPO,
 }
 SCHEDULE = obj({"id": STR, **SCHEDULE_FIELDS, "created_at": NTIME, "updated_at": NTIME,
-                "created_by": NSTR})
+                "created_by": NSTR, "windows_text": STR, "paused_reason": NSTR, "paused_at": NTIME})
 EXECUTION = obj({
     "id": STR, "schedule_id": STR, "group_id": NSTR, "scheduled_at": NTIME, "started_at": NTIME,
     "completed_at": NTIME, "status": NSTR, "vms_eligible": INT, "jobs_created": INT, "jobs_completed": INT,
@@ -160,6 +179,26 @@ SCHEMAS = {
                       **DONE_KEYS, "vms_added": INT, "vms_failed": INT, "total_vms": INT, "added_at": STR,
                       "processed_vms": {"type": "array", "items": ANY_OBJ}}),
     "Error": ERROR,
+    "BlackoutInput": closed({"reason": {"type": "string", "maxLength": 200},
+                             "start": {"type": "string", "format": "date-time"},
+                             "end": {"type": "string", "format": "date-time"},
+                             "group_ids": {"type": "array", "items": {"type": "string", "maxLength": 64},
+                                           "nullable": True, "description": "null or []: every group"}}),
+    "Protection": obj({
+        "context_id": STR, "vm_name": STR, "group_id": NSTR, "rpo_minutes": NINT,
+        "rpo_source": {"type": "string", "nullable": True, "enum": ["vm", "group", None]},
+        "last_good_at": NTIME, "age_minutes": {"type": "number", "nullable": True}, "deadline_at": NTIME,
+        "next_run_at": NTIME, "predicted_completion_at": NTIME,
+        "predicted_duration_minutes": {"type": "number", "nullable": True},
+        "duration_basis": {"type": "string", "nullable": True, "enum": ["vm", "group", "default", None]},
+        "state": {"type": "string", "enum": ["protected", "at_risk", "breached", "unprotected", "no_target"]},
+        "state_since": NTIME, "reason": STR}),
+    "Blackout": obj({"id": STR, "reason": STR, "start": STR, "end": STR,
+                     "group_ids": {"type": "array", "items": STR, "nullable": True}, "all_groups": BOOL,
+                     "active": BOOL, "over": BOOL, "created_by": NSTR, "created_at": NTIME, "updated_at": NTIME}),
+    "PolicyEvent": obj({"id": INT, "kind": STR, "severity": STR, "subject_type": STR, "subject_id": NSTR,
+                        "subject_name": NSTR, "schedule_id": NSTR, "execution_id": NSTR, "job_id": NSTR,
+                        "message": STR, "facts": ANY_OBJ, "at": NTIME}),
     "VMwareCredential": obj({
         "id": INT, "credential_name": STR, "name": STR, "vcenter_host": STR, "username": STR, "datacenter": STR,
         "is_active": BOOL, "is_default": BOOL, "created_at": NTIME, "updated_at": NTIME, "created_by": NSTR,
@@ -206,6 +245,7 @@ def op(summary: str, ok: dict, *, status: str = "200", params: list | None = Non
 
 SID = path_param("schedule_id", "Schedule id")
 GID = path_param("group_id", "Machine group id")
+BID = path_param("blackout_id", "Blackout id")
 CID = path_param("context_id", "VM context id")
 PAGING = [query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
           query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
@@ -514,9 +554,52 @@ PATHS = {
                           "membership_enabled": BOOL, "priority": INT}, nullable=True),
             "current_job": {"allOf": [ref("UnifiedJobItem")], "nullable": True},
             "job_history": {"type": "array", "items": ref("UnifiedJobItem")},
-            "last_operation": ref("OperationSummary")},
+            "last_operation": ref("OperationSummary"),
+            "protection": {"allOf": [ref("Protection")], "nullable": True}},
             required=["context", "group", "current_job", "job_history"])),
             params=[path_param("vm_name", "VM name (or context id)")], extra=NOT_FOUND, tag="jobs"),
+    },
+    "/protection": {
+        "get": op("Every VM's protection against its RPO: counts by state and a paged list, worst first",
+                  _response("Protection", obj({
+                      "summary": obj({"protected": INT, "at_risk": INT, "breached": INT, "unprotected": INT,
+                                      "no_target": INT, "total": INT}),
+                      "assessed_at": NTIME, "vms": {"type": "array", "items": ref("Protection")},
+                      **LISTED, "page": INT, "per_page": INT})),
+                  params=[query("state", {"type": "string", "enum": ["protected", "at_risk", "breached",
+                                                                     "unprotected", "no_target"]}),
+                          query("group_id", STR), query("search", STR, "part of the VM name"),
+                          query("page", {"type": "integer", "minimum": 1}),
+                          query("per_page", {"type": "integer", "minimum": 1, "maximum": 500})],
+                  tag="protection"),
+    },
+    "/vm-contexts/{context_id}/protection": {
+        "put": op("Set a VM's own RPO (null: follow its group's)", _response("Set", obj({
+            **DONE, "context_id": STR, "vm_name": STR, "rpo_minutes": NINT,
+            "protection": {"allOf": [ref("Protection")], "nullable": True}})),
+            params=[CID], body=closed({"rpo_minutes": RPO}, required=["rpo_minutes"]), extra=NOT_FOUND,
+            tag="protection"),
+    },
+    "/blackouts": {
+        "get": op("Blackouts not over yet (all with include_past)", _response("Blackouts", obj({
+            "blackouts": {"type": "array", "items": ref("Blackout")}, **LISTED})),
+            params=[query("include_past", {"type": "boolean"})], tag="protection"),
+        "post": op("Create a blackout", _response("Created", ref("Blackout")), status="201",
+                   body=ref("BlackoutInput"), tag="protection"),
+    },
+    "/blackouts/{blackout_id}": {
+        "get": op("A blackout", _response("Blackout", ref("Blackout")), params=[BID], extra=NOT_FOUND,
+                  tag="protection"),
+        "put": op("Change a blackout (fields given change)", _response("Updated", ref("Blackout")), params=[BID],
+                  body=ref("BlackoutInput"), extra=NOT_FOUND, tag="protection"),
+        "delete": op("Delete a blackout", _response("Deleted", obj({**DONE, "deleted": BOOL, "id": STR})),
+                     params=[BID], extra=NOT_FOUND, tag="protection"),
+    },
+    "/policy-events": {
+        "get": op("What the protection policy noticed or did, newest first", _response("Events", obj({
+            "events": {"type": "array", "items": ref("PolicyEvent")}, **LISTED})),
+            params=[query("schedule_id", STR), query("context_id", STR),
+                    query("limit", {"type": "integer", "minimum": 1, "maximum": 500})], tag="protection"),
     },
     "/vm-contexts/{context_id}/recent-jobs": {
         "get": op("The 20 newest unified jobs of a VM", _response("Jobs", obj({
