@@ -170,8 +170,24 @@ def _next_run(schedule_id: str | None, fleet: _Fleet, now: datetime, depth: int 
         return None, f"its schedule '{schedule.name}' cannot run (its timing is invalid)", policy
     slot = policy.next_allowed(expression, now)
     if slot is None or slot > now + HORIZON:
-        return None, f"its schedule '{schedule.name}' has no run that will start in the next 8 days", policy
+        first = expression.next_after(now)
+        verdict = policy.slot_verdict(first) if first is not None else None
+        why = f": {verdict.message}" if verdict is not None else ""
+        return None, f"its schedule '{schedule.name}' has no run that will start in the next 8 days{why}", policy
     return slot, None, policy
+
+
+def _pushed_by(schedule_id: str | None, fleet: _Fleet, now: datetime, policy) -> str | None:
+    """Why the next run is later than the schedule's next slot (a window, a blackout), or None."""
+    schedule = fleet.schedules.get(schedule_id) if schedule_id else None
+    if schedule is None or policy is None or schedule.schedule_type != "cron":
+        return None
+    try:
+        first = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor()).next_after(now)
+    except CronError:
+        return None
+    verdict = policy.slot_verdict(first) if first is not None else None
+    return f"the {_clock(first, _display_zone(), now)} slot: {verdict.message}" if verdict is not None else None
 
 
 def assess(now: datetime | None = None, only: list[str] | None = None) -> list[Protection]:
@@ -269,6 +285,9 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
                     why = (f"the {'running replication' if running_since else 'next run'} "
                            f"({_clock(item.next_run_at, zone, now)}) would finish about "
                            f"{_clock(completion, zone, now)}, after the deadline {_clock(deadline, zone, now)}")
+                    pushed = None if running_since else _pushed_by(schedule_id, fleet, now, policy)
+                    if pushed:
+                        why += f" ({pushed})"
                 item.reason = "; ".join(part for part in (head, why, failure_text) if part)
         results.append(item)
     return results
