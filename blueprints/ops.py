@@ -77,3 +77,14 @@ def scheduler_banner_state():
     except SQLAlchemyError:
         db.session.rollback()
         return "unknown"
+
+
+@bp.app_template_global()
+def blackout_banner():
+    """For templates/_scheduler_banner.html: the blackouts in force now (one indexed query)."""
+    from protection.manage import active_blackout_rows
+    try:
+        return active_blackout_rows()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return []

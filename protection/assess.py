@@ -367,3 +367,32 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
         summary.assessed_at, summary.counts = now, counts
     db.session.commit()
     return counts
+
+
+def upcoming_slots(schedule, count: int = 8, now: datetime | None = None) -> list[tuple[datetime, object]]:
+    """The schedule's next `count` cron slots, each with the window or blackout verdict that
+    keeps it from starting (None: it runs). Empty for a chain, disabled or invalid schedule."""
+    now = now or utcnow()
+    if not schedule.enabled or schedule.schedule_type != "cron":
+        return []
+    try:
+        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
+    except CronError:
+        return []
+    runs = expression.next_runs(now, count)
+    if not runs:
+        return []
+    policy = slot_policies([schedule], now, runs[-1])[schedule.id]
+    return [(slot, policy.slot_verdict(slot)) for slot in runs]
+
+
+def next_starting_run(schedule, now: datetime | None = None) -> datetime | None:
+    """The next slot that will start (windows and blackouts skipped over)."""
+    now = now or utcnow()
+    if not schedule.enabled or schedule.schedule_type != "cron":
+        return None
+    try:
+        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
+    except CronError:
+        return None
+    return slot_policies([schedule], now, now + HORIZON)[schedule.id].next_allowed(expression, now)

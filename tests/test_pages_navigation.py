@@ -41,7 +41,8 @@ def test_every_page_marks_exactly_one_navigation_item(admin_client, app):
     assert checked["schedules.detail"] == ["Schedules"] and checked["vms.detail"] == ["VMs"]
     assert checked["jobs.detail"] == ["Jobs"] and checked["groups.edit"] == ["Machine groups"]
     assert checked["vcenters.index"] == checked["vcenters.edit"] == ["vCenters"]
-    assert len(checked) == 19, sorted(checked)
+    assert checked["protection.index"] == ["Protection"]
+    assert len(checked) == 20, sorted(checked)
 
 
 def test_a_page_answered_to_a_post_marks_its_section(admin_client):

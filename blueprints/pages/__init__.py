@@ -9,6 +9,7 @@ from blueprints.pages.groups import bp as groups_bp
 from blueprints.pages.jobs import bp as jobs_bp
 from blueprints.pages.overview import bp as overview_bp
 from blueprints.pages.preferences import bp as preferences_bp
+from blueprints.pages.protection import bp as protection_bp
 from blueprints.pages.schedules import bp as schedules_bp
 from blueprints.pages.vms import bp as vms_bp
 
@@ -17,5 +18,5 @@ def register_pages(app: Flask) -> None:
     register_template_helpers(app)
     register_filters(app)
     for blueprint in (overview_bp, schedules_bp, groups_bp, assignment_bp, jobs_bp, vms_bp, discovery_bp,
-                      preferences_bp):
+                      preferences_bp, protection_bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,7 @@ NAVIGATION = (
     ("assignment.index", "VM assignment", "viewer"),
     ("jobs.index", "Jobs", "viewer"),
     ("vms.index", "VMs", "viewer"),
+    ("protection.index", "Protection", "viewer"),
     ("discovery.index", "Discovery", "viewer"),
     ("admin.users", "Users & tokens", "admin"),
     ("vcenters.index", "vCenters", "admin"),

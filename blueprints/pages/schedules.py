@@ -16,6 +16,10 @@ from blueprints.pages.forms import (canonical_zone, field_errors, form_boolean, 
                                     zone_choices, zone_error)
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
+from policy import events as policy_events
+from protection.assess import next_starting_run, upcoming_slots
+from protection.manage import policy_to_dict
+from policy.windows import DAYS, WindowError, grid_cells, parse_windows, windows_from_grid, windows_from_text, windows_text
 from scheduler.manual import STARTED
 from scheduler.next_runs import schedule_problem
 from security import form_page
@@ -25,13 +29,15 @@ bp = Blueprint("schedules", __name__, url_prefix="/schedules")
 
 TEXT_FIELDS = ("name", "description", "schedule_type", "timezone", "chain_parent_schedule_id",
                "chain_delay_minutes", "replication_type", "max_concurrent_jobs", "retry_attempts",
-               "retry_delay_minutes")
+               "retry_delay_minutes", "window_close_policy")
 INTEGER_FIELDS = ("chain_delay_minutes", "max_concurrent_jobs", "retry_attempts", "retry_delay_minutes")
 LABELS = {"name": "Name", "description": "Description", "schedule_type": "Type", "timezone": "Timezone",
           "chain_parent_schedule_id": "Chain parent", "chain_delay_minutes": "Delay after parent",
           "replication_type": "Replication type", "max_concurrent_jobs": "Concurrent jobs",
           "retry_attempts": "Retry attempts", "retry_delay_minutes": "Retry delay",
-          "enabled": "Enabled", "skip_if_running": "Skip if running"}
+          "enabled": "Enabled", "skip_if_running": "Skip if running", "windows": "Replication windows",
+          "window_close_policy": "When the window closes", "max_runtime_minutes": "Maximum runtime",
+          "pause_after_failures": "Pause after failed runs"}
 PREVIEW_RUNS = 5
 EXECUTIONS_PER_PAGE = 20
 SCHEDULES_PER_PAGE = 50
@@ -55,6 +61,11 @@ def _form_values(form) -> tuple[dict, Frequency]:
     # A checkbox is posted when ticked and absent when not.
     values["enabled"] = "enabled" in form
     values["skip_if_running"] = "skip_if_running" in form
+    values["window_close_policy"] = values["window_close_policy"] or "defer"
+    for name in ("max_runtime_minutes", "pause_after_failures"):
+        raw = (form.get(name) or "").strip()
+        values[name] = form_integer(raw) if raw else None
+    values["windows"] = _windows(form)
     frequency = _frequency(form)
     if values["schedule_type"] == "chain":
         frequency = Frequency(frequency=frequency.frequency, custom=frequency.custom)
@@ -65,6 +76,23 @@ def _form_values(form) -> tuple[dict, Frequency]:
         values["chain_parent_schedule_id"] = None
         values["chain_delay_minutes"] = 0
     return values, frequency
+
+
+def _windows(form):
+    """The windows of the form: its text (one window per line) when it was changed, else the
+    ticked hours of the week grid. Text that cannot be read is passed on as it is, so that the
+    domain names the field."""
+    text = form.get("windows_text", "")
+    if text.strip() != (form.get("windows_text_initial") or "").strip() or "window_grid" not in form:
+        try:
+            return [window.to_dict() for window in windows_from_text(text)]
+        except WindowError as exc:
+            return _Unreadable(exc.message)
+    return [window.to_dict() for window in windows_from_grid(form.getlist("window_cells"))]
+
+
+class _Unreadable(str):
+    """Window text the form could not read: refused by the domain with this message."""
 
 
 def _frequency(form) -> Frequency:
@@ -80,7 +108,8 @@ def _initial_values(schedule=None) -> dict:
         return {"name": "", "description": "", "schedule_type": "cron", "timezone": canonical_zone(current_app.config.get(
             "DISPLAY_TIMEZONE", "UTC")), "chain_parent_schedule_id": "", "chain_delay_minutes": "0",
             "replication_type": "auto", "max_concurrent_jobs": "1", "retry_attempts": "3",
-            "retry_delay_minutes": "30", "enabled": True, "skip_if_running": True, "cron_expression": "0 0 2 * * *"}
+            "retry_delay_minutes": "30", "enabled": True, "skip_if_running": True, "cron_expression": "0 0 2 * * *",
+            "windows": [], "window_close_policy": "defer", "max_runtime_minutes": None, "pause_after_failures": None}
     values = schedules.schedule_to_dict(schedule)
     values["description"] = values["description"] or ""
     values["chain_parent_schedule_id"] = values["chain_parent_schedule_id"] or ""
@@ -118,7 +147,15 @@ def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, sta
     if errors.get("timezone") and not known_zone(values.get("timezone")):
         errors = {**errors, "timezone": zone_error(values.get("timezone"))}
     zones = zone_choices(values.get("timezone"), display_zone().key, schedules.zones_in_use())
-    return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency,
+    windows = values.get("windows")
+    try:
+        parsed = parse_windows(windows) if not isinstance(windows, str) else []
+    except WindowError:
+        parsed = []
+    values = {**values, "window_cells": grid_cells(parsed),
+              "windows_text": request.form.get("windows_text", windows_text(parsed)) if request.method == "POST"
+              else windows_text(parsed), "windows_text_initial": windows_text(parsed)}
+    return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency, days=DAYS,
                            errors=errors, preview=preview or _preview(values, frequency), parents=parents,
                            zones=zones, weekdays=WEEKDAYS), status
 
@@ -129,6 +166,8 @@ def _save(schedule):
         preview = _preview(values, frequency)
         errors = {preview["field"]: preview["error"]} if preview.get("field") and preview.get("error") else {}
         return _render_form(schedule, values, frequency, errors, preview=preview)
+    if isinstance(values["windows"], _Unreadable):
+        return _render_form(schedule, values, frequency, {"windows": f"Replication windows: {values['windows']}"}, 422)
     try:
         if schedule is None:
             saved = schedules.create_schedule(values, created_by=current_user.username)
@@ -136,6 +175,8 @@ def _save(schedule):
             saved = schedules.update_schedule(schedule.id, values)
     except DomainError as exc:
         errors = field_errors(exc, LABELS)
+        for key in [key for key in errors if key.startswith("windows[")]:
+            errors["windows"] = f"Replication windows: {key.removeprefix('windows')} {errors.pop(key)}"
         if frequency.errors:
             errors.pop("cron_expression", None)
             errors.update(frequency.errors)
@@ -212,7 +253,9 @@ def detail(schedule_id: str):
     fragments, running = _detail_fragments(schedule, page)
     return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
                            coverage=grouping.schedule_coverage(schedule.id),
-                           next_run=schedules.schedules.next_run_of(schedule),
+                           next_run=next_starting_run(schedule),
+                           upcoming=upcoming_slots(schedule), policy=policy_to_dict(schedule.policy),
+                           policy_events=policy_events.recent(schedule_id=schedule.id, limit=10),
                            problem=schedule_problem(schedule),
                            parent=schedules.schedule_name(schedule.chain_parent_schedule_id),
                            **poll_context(url_for("schedules.poll", schedule_id=schedule.id, page=page), active=running))

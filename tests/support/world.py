@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from extensions import db
-from models import (DashboardApiToken, DashboardUser, JobTracking, ReplicationJob, ReplicationSchedule,
+from models import (DashboardApiToken, DashboardBlackout, DashboardUser, JobTracking, ReplicationJob, ReplicationSchedule,
                     ScheduleExecution, VMGroupMembership, VMMachineGroup, VMReplicationContext, VMwareCredential,
                     utcnow)
 from simulator import build_simulator
@@ -95,6 +95,8 @@ def build_world(app, users) -> World:
         _ok(admin.post(f"/admin/tokens/{first_token}/revoke"))
         _ok(admin.post("/admin/users", data={"username": "night-shift", "role": "operator",
                                              "password": "night-shift-pass-1"}))
+        _ok(operator.post("/protection/blackouts", data={"reason": "vCenter upgrade", "start": "2030-01-01T00:00",
+                                                          "end": "2030-01-02T06:00", "group_ids": group_ids[0]}))
         db.session.expire_all()
         _second_vcenter(app)
         world.path_values = _path_values()
@@ -178,4 +180,5 @@ def _path_values() -> dict[str, list[str]]:
         "token_id": [str(i) for i in db.session.scalars(select(DashboardApiToken.id))],
         "execution_id": db.session.scalars(select(ScheduleExecution.id)).all(),
         "credential_id": [str(i) for i in db.session.scalars(select(VMwareCredential.id))],
+        "blackout_id": db.session.scalars(select(DashboardBlackout.id)).all(),
     }
