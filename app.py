@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 import models  # noqa: F401  (registers every table on the metadata for migrations)
 from blueprints import register_blueprints
 from cli import register_cli
+from protection.sweep import register as register_protection_sweep
 from config import BASE_DIR, Config
 from extensions import csrf, db, login_manager, migrate
 from joblog import init_joblog
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_security(app)
     register_blueprints(app)
     register_cli(app)
+    register_protection_sweep(app)
     _start_background_services(app)
     return app
 

@@ -122,3 +122,12 @@ def day_segments(zone: ZoneInfo, day: int) -> tuple[Segment, ...]:
 def local_day(zone: ZoneInfo, instant: int) -> int:
     """The local day number (days since 1970-01-01) an instant falls on."""
     return (instant + offset_at(zone, instant)) // DAY
+
+
+def local_text(moment: datetime, zone: str | None, fmt: str = "%H:%M") -> str:
+    """A UTC instant as the zone's wall clock reads it (`fmt`, e.g. "%a %H:%M"); in UTC, said so,
+    for a zone another tool stored that we do not know."""
+    try:
+        return moment.astimezone(load_zone(zone)).strftime(fmt)
+    except CronError:
+        return moment.astimezone(timezone.utc).strftime(fmt) + " UTC"

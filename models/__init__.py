@@ -9,7 +9,7 @@ from models.dashboard import (ROLES, DashboardApiToken, DashboardAuditEvent,  # 
                               DashboardBannerDismissal, DashboardBlackout, DashboardDispatchClaim,
                               DashboardPolicyEvent, DashboardProtectionState, DashboardProtectionSummary, DashboardRPOTarget,
                               DashboardSchedulePolicy, DashboardSchedulerLease, DashboardSession, DashboardUser)
-from models.types import JSONText, UTCDateTime, utcnow  # noqa: F401
+from models.types import JSONText, UTCDateTime, as_utc, utcnow  # noqa: F401
 
 APPLIANCE_TABLES = ("vm_replication_contexts", "replication_schedules", "vm_machine_groups",
                     "vm_group_memberships", "schedule_executions", "replication_jobs",

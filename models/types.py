@@ -14,6 +14,16 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 
+def as_utc(value):
+    """An aware UTC datetime from what a row or a raw SQL result holds: an aware or naive (UTC)
+    datetime, or the ISO text SQLite keeps; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC; returns aware UTC. `kind` picks the MySQL column type."""
 

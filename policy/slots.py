@@ -68,26 +68,13 @@ def blackouts_between(start: datetime, end: datetime) -> list[Blackout]:
     return [Blackout.of(row) for row in rows]
 
 
-def active_blackouts(now: datetime) -> list[Blackout]:
-    return [b for b in blackouts_between(now, now) if b.covers(now)]
-
-
 def stored_windows(raw) -> list[Window]:
-    """Windows of a stored row; a row another tool wrote badly means "always allowed" (it never
-    stops replication because of something unreadable), and `schedule_problem`-like callers can
-    say so via `window_problem`."""
+    """Windows of a stored row; a row another tool wrote badly means "always allowed": nothing
+    unreadable ever stops replication."""
     try:
         return parse_windows(raw)
     except WindowError:
         return []
-
-
-def window_problem(raw) -> str | None:
-    try:
-        parse_windows(raw)
-    except WindowError as exc:
-        return f"its replication windows cannot be read ({exc}); it replicates at any time"
-    return None
 
 
 def _zone(name: str | None) -> ZoneInfo:

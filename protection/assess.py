@@ -30,10 +30,11 @@ from cron.timing import parsed_cron
 from extensions import db
 from models import (FAILED_REPLICATION_STATUSES, DashboardProtectionState, DashboardProtectionSummary, DashboardRPOTarget, ReplicationJob,
                     ReplicationSchedule, VMGroupMembership, VMMachineGroup, VMReplicationContext,
-                    replication_active, utcnow)
+                    as_utc, replication_active, utcnow)
 from protection.durations import DEFAULT_MINUTES, Prediction, Predictor, recent_durations
+from policy.events import record_state_changes
 from policy.slots import SlotPolicy, slot_policies
-from scheduler.next_runs import frequency_floor
+from scheduler.next_runs import frequency_floor, next_run
 from vms.status import failover_words, is_failed_over
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,6 @@ class Protection:
     prediction: Prediction | None = None
     since: datetime | None = None
 
-    def age_minutes(self, now: datetime) -> float | None:
-        return None if self.last_good_at is None else max(0.0, (now - self.last_good_at).total_seconds() / 60)
-
 
 def hours_text(minutes: float) -> str:
     """"26 h", "45 min", "3 d 4 h"."""
@@ -78,12 +76,6 @@ def hours_text(minutes: float) -> str:
     return f"{days} d {rest} h" if rest else f"{days} d"
 
 
-def _aware(value):
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _clock(moment: datetime, zone, now: datetime) -> str:
@@ -120,15 +112,18 @@ class _Fleet:
         ids = [row[0] for row in self.vms] if only is not None else None
         targets = db.session.execute(select(DashboardRPOTarget.subject_type, DashboardRPOTarget.subject_id,
                                             DashboardRPOTarget.rpo_minutes)).all()
-        self.group_rpo = {sid: minutes for kind, sid, minutes in targets if kind == "group" and minutes}
-        self.vm_rpo = {sid: minutes for kind, sid, minutes in targets if kind == "vm" and minutes}
+        # A target another tool wrote that is not a positive number of minutes is no target.
+        usable = [(kind, sid, minutes) for kind, sid, minutes in targets
+                  if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0]
+        self.group_rpo = {sid: minutes for kind, sid, minutes in usable if kind == "group"}
+        self.vm_rpo = {sid: minutes for kind, sid, minutes in usable if kind == "vm"}
 
         def restricted(statement, column):
             return statement.where(column.in_(ids)) if ids is not None else statement
 
         good = restricted(select(job.vm_context_id, func.max(job.completed_at)).where(job.status == "completed")
                           .group_by(job.vm_context_id), job.vm_context_id)
-        self.last_good = {vm_id: _aware(at) for vm_id, at in db.session.execute(good) if vm_id and at}
+        self.last_good = {vm_id: as_utc(at) for vm_id, at in db.session.execute(good) if vm_id and at}
         latest_good = (select(job.vm_context_id.label("vm"), func.max(job.completed_at).label("at"))
                        .where(job.status == "completed").group_by(job.vm_context_id).subquery())
         failures = restricted(
@@ -137,11 +132,11 @@ class _Fleet:
             .where(job.status.in_(FAILED_REPLICATION_STATUSES),
                    or_(latest_good.c.at.is_(None), job.created_at > latest_good.c.at))
             .group_by(job.vm_context_id), job.vm_context_id)
-        self.failures = {vm_id: (count, _aware(at)) for vm_id, count, at in db.session.execute(failures) if vm_id}
+        self.failures = {vm_id: (count, as_utc(at)) for vm_id, count, at in db.session.execute(failures) if vm_id}
         running = restricted(select(job.vm_context_id, func.min(func.coalesce(job.started_at, job.created_at)))
                              .where(replication_active(job.status), job.vm_context_id.is_not(None))
                              .group_by(job.vm_context_id), job.vm_context_id)
-        self.running = {vm_id: _aware(at) for vm_id, at in db.session.execute(running)}
+        self.running = {vm_id: as_utc(at) for vm_id, at in db.session.execute(running)}
         group_of = {row[0]: row[4] for row in self.vms}
         default = float(current_app.config.get("PROTECTION_DEFAULT_DURATION_MINUTES") or DEFAULT_MINUTES)
         self.predictor = Predictor(recent_durations(ids), group_of, default)
@@ -165,29 +160,76 @@ def _next_run(schedule_id: str | None, fleet: _Fleet, now: datetime, depth: int 
             return None, f"its chain schedule runs after '{schedule.name}''s parent, which {why.removeprefix('it ')}", policy
         return parent_at + timedelta(minutes=schedule.chain_delay_minutes or 0), None, policy
     try:
-        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
+        slot = next_run(schedule, now, policy)
     except CronError:
         return None, f"its schedule '{schedule.name}' cannot run (its timing is invalid)", policy
-    slot = policy.next_allowed(expression, now)
     if slot is None or slot > now + HORIZON:
-        first = expression.next_after(now)
-        verdict = policy.slot_verdict(first) if first is not None else None
-        why = f": {verdict.message}" if verdict is not None else ""
-        return None, f"its schedule '{schedule.name}' has no run that will start in the next 8 days{why}", policy
+        pushed = _pushed_by(_expression(schedule), policy, now)
+        return None, (f"its schedule '{schedule.name}' has no run that will start in the next 8 days"
+                      + (f" ({pushed})" if pushed else "")), policy
     return slot, None, policy
 
 
-def _pushed_by(schedule_id: str | None, fleet: _Fleet, now: datetime, policy) -> str | None:
-    """Why the next run is later than the schedule's next slot (a window, a blackout), or None."""
-    schedule = fleet.schedules.get(schedule_id) if schedule_id else None
-    if schedule is None or policy is None or schedule.schedule_type != "cron":
-        return None
+def _expression(schedule):
     try:
-        first = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor()).next_after(now)
+        return parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
     except CronError:
         return None
+
+
+def _pushed_by(expression, policy, now: datetime) -> str | None:
+    """Why a cron schedule's next run is later than its next slot (a window, a blackout)."""
+    first = expression.next_after(now) if expression is not None and policy is not None else None
     verdict = policy.slot_verdict(first) if first is not None else None
     return f"the {_clock(first, _display_zone(), now)} slot: {verdict.message}" if verdict is not None else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """When a group's VMs on a schedule next start, computed once per (schedule, group)."""
+
+    next_run: datetime | None
+    blocker: str | None
+    pushed: str | None
+
+
+def _plan(schedule_id: str | None, group_id: str | None, fleet: _Fleet, now: datetime, cache: dict) -> _Plan:
+    key = (schedule_id, group_id)
+    if key in cache:
+        return cache[key]
+    next_run, blocker, policy = _next_run(schedule_id, fleet, now)
+    schedule = fleet.schedules.get(schedule_id) if schedule_id else None
+    expression = _expression(schedule) if schedule is not None and schedule.schedule_type == "cron" else None
+    if next_run is not None and policy is not None:
+        blackout = policy.blackout_at(next_run, group_id)
+        if blackout is not None:  # a blackout of its group only: the run starts without it
+            later = policy.next_allowed(expression, blackout.ends_at - timedelta(microseconds=1)) \
+                if expression is not None else None
+            next_run = later
+            if later is None:
+                blocker = f"{blackout.text()} holds back its group"
+    pushed = _pushed_by(expression, policy, now)
+    if pushed is None and policy is not None and expression is not None:
+        first = expression.next_after(now)
+        blackout = policy.blackout_at(first, group_id) if first is not None else None
+        if blackout is not None:
+            pushed = f"the {_clock(first, _display_zone(), now)} slot: skipped for its group by {blackout.text()}"
+    cache[key] = _Plan(next_run, blocker, pushed)
+    return cache[key]
+
+
+def _failures_text(count: int, latest: datetime | None, zone, now: datetime) -> str:
+    """"the 02:00 run failed", "the 02:00 run failed twice", "the last 3 runs failed, ..."."""
+    if not count:
+        return ""
+    if latest is None:
+        return f"{count} replication(s) failed since"
+    when = _clock(latest, zone, now)
+    if count == 1:
+        return f"the {when} run failed"
+    if count == 2:
+        return f"the {when} run failed twice"
+    return f"the last {count} runs failed, the latest at {when}"
 
 
 def assess(now: datetime | None = None, only: list[str] | None = None) -> list[Protection]:
@@ -195,6 +237,7 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
     now = now or utcnow()
     fleet = _Fleet(now, only)
     zone = _display_zone()
+    plans: dict = {}
     results = []
     for context_id, vm_name, status, scheduler_enabled, group_id, member_enabled, schedule_id in fleet.vms:
         rpo, source = (fleet.vm_rpo[context_id], "vm") if context_id in fleet.vm_rpo else \
@@ -202,47 +245,30 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
         last_good = fleet.last_good.get(context_id)
         prediction = fleet.predictor.predict(context_id, group_id)
         item = Protection(context_id, vm_name, group_id, NO_TARGET, "", rpo, source, last_good, prediction=prediction)
-        failed, failed_at = fleet.failures.get(context_id, (0, None))
-        failure_text = ""
-        if failed:
-            when = _clock(failed_at, zone, now) if failed_at else None
-            failure_text = (f"the {when} run failed" if failed == 1 else
-                            f"the {when} run failed {_times(failed)}" if failed == 2 else
-                            f"the last {failed} runs failed, the latest at {when}") if when else \
-                f"{failed} replication(s) failed since"
+        failure_text = _failures_text(*fleet.failures.get(context_id, (0, None)), zone, now)
         # When the next replication of this VM starts, and why none will.
-        blocker = None
+        blocker, next_run, pushed = None, None, None
         if is_failed_over(status):
             blocker = f"it is in {failover_words(status)} and cannot be replicated"
         elif scheduler_enabled is False:
             blocker = "scheduled replication is turned off for it"
         elif group_id is not None and member_enabled is False:
             blocker = "it is disabled in its group"
+        else:
+            plan = _plan(schedule_id, group_id, fleet, now, plans)
+            next_run, blocker, pushed = plan.next_run, plan.blocker, plan.pushed
         running_since = fleet.running.get(context_id)
-        next_run, policy = None, None
-        if blocker is None:
-            next_run, blocker, policy = _next_run(schedule_id, fleet, now)
-            if next_run is not None and policy is not None:
-                blackout = policy.blackout_at(next_run, group_id)
-                if blackout is not None:  # a blackout of its group only: the run starts without it
-                    later = policy.next_allowed(parsed_cron(fleet.schedules[schedule_id].cron_expression,
-                                                            fleet.schedules[schedule_id].zone, frequency_floor()),
-                                                blackout.ends_at - timedelta(microseconds=1)) \
-                        if fleet.schedules[schedule_id].schedule_type == "cron" else None
-                    next_run = later
-                    if later is None:
-                        blocker = f"{blackout.text()} holds back its group"
+        item.next_run_at = running_since or next_run
+        completion = None
         if running_since is not None:
             completion = max(now, running_since + timedelta(minutes=prediction.minutes))
-            item.next_run_at = running_since
         elif next_run is not None:
             completion = next_run + timedelta(minutes=prediction.minutes)
-            item.next_run_at = next_run
-        else:
-            completion = None
         item.predicted_completion_at = completion
-        running_text = f"replicating since {_clock(running_since, zone, now)}" if running_since else None
-        next_text = running_text or (f"next run {_clock(next_run, zone, now)}" if next_run else None)
+        next_text = (f"replicating since {_clock(running_since, zone, now)}" if running_since else
+                     f"next run {_clock(next_run, zone, now)}" if next_run else None)
+        # What follows the verdict: failures since the last good point, then the next run or why none.
+        outlook = [failure_text, next_text or (f"no run planned: {blocker}" if blocker else "")]
 
         if rpo is None:
             item.state = NO_TARGET
@@ -250,14 +276,7 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
                                           if last_good else "; never replicated successfully")
         elif last_good is None:
             item.state = UNPROTECTED
-            parts = [f"never replicated successfully; RPO {hours_text(rpo)}"]
-            if failure_text:
-                parts.append(failure_text)
-            if next_text:
-                parts.append(next_text)
-            elif blocker:
-                parts.append(f"no run planned: {blocker}")
-            item.reason = "; ".join(parts)
+            item.reason = _sentence(f"never replicated successfully; RPO {hours_text(rpo)}", *outlook)
         else:
             age = (now - last_good).total_seconds() / 60
             deadline = last_good + timedelta(minutes=rpo)
@@ -266,14 +285,8 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
             if age > rpo:
                 item.state = BREACHED
                 item.since = deadline
-                parts = [f"{head}: breached since {_clock(deadline, zone, now)} by {hours_text(age - rpo)}"]
-                if failure_text:
-                    parts.append(failure_text)
-                if next_text:
-                    parts.append(next_text)
-                elif blocker:
-                    parts.append(f"no run planned: {blocker}")
-                item.reason = "; ".join(parts)
+                item.reason = _sentence(f"{head}: breached since {_clock(deadline, zone, now)} by "
+                                        f"{hours_text(age - rpo)}", *outlook)
             elif completion is not None and completion <= deadline:
                 item.state = PROTECTED
                 item.reason = f"{head}; {next_text}, done by about {_clock(completion, zone, now)}"
@@ -285,12 +298,15 @@ def assess(now: datetime | None = None, only: list[str] | None = None) -> list[P
                     why = (f"the {'running replication' if running_since else 'next run'} "
                            f"({_clock(item.next_run_at, zone, now)}) would finish about "
                            f"{_clock(completion, zone, now)}, after the deadline {_clock(deadline, zone, now)}")
-                    pushed = None if running_since else _pushed_by(schedule_id, fleet, now, policy)
-                    if pushed:
+                    if pushed and not running_since:
                         why += f" ({pushed})"
-                item.reason = "; ".join(part for part in (head, why, failure_text) if part)
+                item.reason = _sentence(head, why, failure_text)
         results.append(item)
     return results
+
+
+def _sentence(*parts: str) -> str:
+    return "; ".join(part for part in parts if part)
 
 
 def _display_zone():
@@ -330,12 +346,15 @@ def _same(row: DashboardProtectionState, values: dict) -> bool:
     return True
 
 
-def refresh(now: datetime | None = None) -> dict[str, int]:
-    """Assess every VM, store what changed, record each change of state; counts by state."""
-    from policy.events import record_state_changes
+def refresh(now: datetime | None = None, only: list[str] | None = None) -> dict[str, int]:
+    """Assess every VM (or the VMs `only` names), store what changed, record each change of
+    state; counts by state of the VMs assessed. The fleet's summary is written by a whole pass."""
     now = now or utcnow()
-    items = assess(now)
-    stored = {row.vm_context_id: row for row in db.session.scalars(select(DashboardProtectionState))}
+    items = assess(now, only)
+    statement = select(DashboardProtectionState)
+    if only is not None:
+        statement = statement.where(DashboardProtectionState.vm_context_id.in_(list(only)))
+    stored = {row.vm_context_id: row for row in db.session.scalars(statement)}
     changes = []
     inserts = []
     for item in items:
@@ -360,6 +379,9 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
     counts = {state: 0 for state in STATES}
     for item in items:
         counts[item.state] += 1
+    if only is not None:
+        db.session.commit()
+        return counts
     summary = db.session.get(DashboardProtectionSummary, "fleet")
     if summary is None:
         db.session.add(DashboardProtectionSummary(name="fleet", assessed_at=now, counts=counts))
@@ -368,31 +390,3 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
     db.session.commit()
     return counts
 
-
-def upcoming_slots(schedule, count: int = 8, now: datetime | None = None) -> list[tuple[datetime, object]]:
-    """The schedule's next `count` cron slots, each with the window or blackout verdict that
-    keeps it from starting (None: it runs). Empty for a chain, disabled or invalid schedule."""
-    now = now or utcnow()
-    if not schedule.enabled or schedule.schedule_type != "cron":
-        return []
-    try:
-        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
-    except CronError:
-        return []
-    runs = expression.next_runs(now, count)
-    if not runs:
-        return []
-    policy = slot_policies([schedule], now, runs[-1])[schedule.id]
-    return [(slot, policy.slot_verdict(slot)) for slot in runs]
-
-
-def next_starting_run(schedule, now: datetime | None = None) -> datetime | None:
-    """The next slot that will start (windows and blackouts skipped over)."""
-    now = now or utcnow()
-    if not schedule.enabled or schedule.schedule_type != "cron":
-        return None
-    try:
-        expression = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor())
-    except CronError:
-        return None
-    return slot_policies([schedule], now, now + HORIZON)[schedule.id].next_allowed(expression, now)

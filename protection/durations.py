@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ReplicationJob
+from models import ReplicationJob, as_utc
 
 #: Successful replications a VM's prediction reads.
 RECENT = 10
@@ -22,13 +22,6 @@ class Prediction:
     minutes: float
     basis: str          #: "vm", "group" or "default"
     samples: int = 0
-
-    def words(self) -> str:
-        if self.basis == "vm":
-            return f"p90 of its last {self.samples} successful replication(s)"
-        if self.basis == "group":
-            return "its group's p90 (the VM has no successful replication yet)"
-        return "the default duration (no successful replication in its group yet)"
 
 
 def p90(values: list[float]) -> float:
@@ -57,18 +50,13 @@ def recent_durations(vm_ids=None) -> dict[str, list[float]]:
             select(ranked.c.vm, ranked.c.began, ranked.c.ended).where(ranked.c.n <= RECENT)):
         if began_at is None or ended_at is None:
             continue
-        began_at, ended_at = _aware(began_at), _aware(ended_at)
+        began_at, ended_at = as_utc(began_at), as_utc(ended_at)
         minutes = (ended_at - began_at).total_seconds() / 60
         if minutes >= 0:
             found[vm].append(minutes)
     return dict(found)
 
 
-def _aware(value):
-    from datetime import datetime, timezone
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class Predictor:

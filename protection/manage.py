@@ -6,19 +6,23 @@ its audit row, and makes the scheduler reload where it matters.
 from __future__ import annotations
 
 import uuid
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from domain_errors import FieldReader, NotFound, ValidationError, parse_instant
 from extensions import db
-from models import (DashboardBlackout, DashboardProtectionState, DashboardRPOTarget, DashboardSchedulePolicy,
+from models import (DashboardBlackout, DashboardRPOTarget, DashboardSchedulePolicy,
                     VMMachineGroup, VMReplicationContext, utcnow)
 from paging import Page, check_paging
 from policy.slots import WINDOW_CLOSE_POLICIES, stored_windows
 from policy.windows import WindowError, describe, parse_windows
+from protection.assess import refresh
 from security.audit import record_change
+
+log = logging.getLogger(__name__)
 
 POLICY_FIELDS = ("windows", "window_close_policy", "max_runtime_minutes", "pause_after_failures")
 #: An RPO from one minute to a year.
@@ -151,15 +155,19 @@ def set_vm_protection(context_id: str, data: Any) -> dict[str, Any]:
         record_change("vm.protection", "vm", vm.context_id, vm.vm_name, {"rpo_minutes": before},
                       {"rpo_minutes": minutes})
         db.session.commit()
-        refresh_soon()
+        refresh_soon([vm.context_id])
     return {"context_id": vm.context_id, "vm_name": vm.vm_name, "rpo_minutes": minutes}
 
 
-def refresh_soon() -> None:
-    """Targets changed: the stored states are out of date until the next assessment, so it runs
-    now (in this process) rather than at the leader's next sweep."""
-    from protection.assess import refresh
-    refresh()
+def refresh_soon(only: list[str] | None = None) -> None:
+    """Targets changed (after the change is committed): assess now (the VMs `only` names, else
+    the fleet) rather than at the leader's next sweep. The change stands if this fails; the
+    next sweep catches up."""
+    try:
+        refresh(only=only)
+    except Exception:
+        db.session.rollback()
+        log.warning("Protection states not reassessed after a change; the next sweep does it", exc_info=True)
 
 
 # --- blackouts ------------------------------------------------------------------------------------
@@ -187,7 +195,6 @@ def list_blackouts(*, include_past: bool = False, page: int = 1, per_page: int =
     statement = select(DashboardBlackout)
     if not include_past:
         statement = statement.where(DashboardBlackout.ends_at > utcnow())
-    from sqlalchemy import func
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = db.session.scalars(statement.order_by(DashboardBlackout.starts_at, DashboardBlackout.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
@@ -292,7 +299,3 @@ def active_blackout_rows(now: datetime | None = None) -> list[DashboardBlackout]
     return list(db.session.scalars(select(DashboardBlackout).where(DashboardBlackout.starts_at <= now,
                                                                    DashboardBlackout.ends_at > now)
                                    .order_by(DashboardBlackout.ends_at)))
-
-
-def protection_state_of(context_id: str) -> DashboardProtectionState | None:
-    return db.session.get(DashboardProtectionState, context_id)

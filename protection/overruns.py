@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from cron.zones import local_text
 from extensions import db
-from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, replication_active, utcnow
+from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, as_utc, replication_active, utcnow
 from policy import events
 from policy.slots import slot_policies
 from protection.durations import p90, recent_durations
@@ -20,13 +21,6 @@ LONG_FACTOR = 2
 LONG_MARGIN_MINUTES = 10
 
 
-def _aware(value):
-    from datetime import timezone
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _local(moment: datetime, zone) -> str:
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 def check_overruns(now: datetime | None = None) -> int:
@@ -51,7 +45,7 @@ def check_overruns(now: datetime | None = None) -> int:
     rows = []
     runtime_seen = set()
     for job_id, vm_id, vm_name, execution_id, started in active:
-        started = _aware(started)
+        started = as_utc(started)
         run = executions.get(execution_id)
         schedule = schedules.get(run.schedule_id) if run is not None else None
         policy = policies.get(schedule.id) if schedule is not None else None
@@ -65,12 +59,12 @@ def check_overruns(now: datetime | None = None) -> int:
                 "still replicating after it closed (it is not stopped)",
                 facts={"cause": "window", "windows": policy.windows.verdict_text()}, **base))
         if policy is not None and policy.max_runtime_minutes and run.started_at is not None \
-                and (now - _aware(run.started_at)).total_seconds() > policy.max_runtime_minutes * 60 \
+                and (now - as_utc(run.started_at)).total_seconds() > policy.max_runtime_minutes * 60 \
                 and execution_id not in runtime_seen:
             runtime_seen.add(execution_id)
             rows.append(events.event_row(
                 "job_overrun", f"max_runtime:{execution_id}",
-                f"The run of schedule '{schedule.name}' that started {_local(_aware(run.started_at), policy.windows.zone)} "
+                f"The run of schedule '{schedule.name}' that started {local_text(as_utc(run.started_at), schedule.zone)} "
                 f"is past its maximum runtime of {policy.max_runtime_minutes} min; {vm_name} is still replicating",
                 facts={"cause": "max_runtime", "max_runtime_minutes": policy.max_runtime_minutes},
                 **{**base, "subject_type": "schedule", "subject_id": schedule.id, "subject_name": schedule.name}))

@@ -32,7 +32,8 @@ from extensions import db
 from models import ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
 from scheduler import lease, metrics
 from scheduler.ids import new_holder_id
-from scheduler.next_runs import frequency_floor, schedule_problem, write_next_runs
+from policy.slots import slot_policies
+from scheduler.next_runs import POLICY_HORIZON, frequency_floor, schedule_problem, write_next_runs
 from scheduler.outcomes import AWAITING_DISPATCH, job_outcome
 from scheduler.phantoms import detect_phantoms
 from scheduler.pipeline import Pipeline
@@ -280,8 +281,10 @@ class SchedulerService:
             engine.add_job(self.sync_next_runs, every(self.tick), id="next-runs", executor="maintenance")
             engine.add_job(self.check_phantoms, every(int(config.get("PHANTOM_CHECK_SECONDS", 300))),
                            id="phantoms", executor="maintenance")
-            engine.add_job(self.protection_sweep, every(float(config.get("PROTECTION_SWEEP_SECONDS") or 30)),
-                           id="protection", executor="maintenance", next_run_time=datetime.now(timezone.utc))
+            # Maintenance other packages register with the app (the protection sweep), run on the leader.
+            for name, task, seconds in self.app.extensions.get("scheduler_maintenance", ()):
+                engine.add_job(self._maintain, every(seconds), args=[name, task], id=f"maintenance:{name}",
+                               executor="maintenance", next_run_time=datetime.now(timezone.utc))
             if config.get("PROGRESS_FROM_VMA"):
                 # The cadence of the OMA's own poller (vma_progress_poller.go:49 [8b7d59b]).
                 engine.add_job(self.poll_vma_progress, every(5), id="vma-progress", executor="maintenance")
@@ -416,11 +419,18 @@ class SchedulerService:
             return
         self._next_runs_stale.clear()
         now = utcnow()
-        next_by_schedule = {schedule_id: entry.trigger.expression.next_after(now)
-                            for schedule_id, entry in list(self.loaded.items())}
+        loaded = list(self.loaded.items())
         pipeline = self.pipeline
         with self.app.app_context():
             try:
+                # The next slot each schedule's windows and the blackouts let start.
+                policies = slot_policies([entry.snapshot for _, entry in loaded], now, now + POLICY_HORIZON)
+                next_by_schedule = {}
+                for schedule_id, entry in loaded:
+                    fire = entry.trigger.expression.next_after(now)
+                    policy = policies[schedule_id]
+                    next_by_schedule[schedule_id] = fire if fire is None or policy.slot_verdict(fire) is None \
+                        else policy.next_allowed(entry.trigger.expression, now)
                 # While the OMA writes the rows of VMs being dispatched, updating them could
                 # deadlock with it; those VMs wait for the next pass.
                 paused = pipeline.dispatch_paused if pipeline is not None else (lambda: nullcontext(set()))
@@ -490,18 +500,15 @@ class SchedulerService:
             finally:
                 db.session.remove()
 
-    def protection_sweep(self) -> None:
-        """Assess every VM's protection (protection.assess) and flag overruns."""
-        from protection.assess import refresh
-        from protection.overruns import check_overruns
+    def _maintain(self, name: str, task) -> None:
         with self.app.app_context():
-            for step, name in ((check_overruns, "Overrun check"), (refresh, "Protection assessment")):
-                try:
-                    step(utcnow())
-                except Exception:
-                    db.session.rollback()
-                    log.exception("%s failed", name)
-            db.session.remove()
+            try:
+                task()
+            except Exception:
+                db.session.rollback()
+                log.exception("Scheduler maintenance %s failed", name)
+            finally:
+                db.session.remove()
 
     def poll_vma_progress(self) -> None:
         with self.app.app_context():

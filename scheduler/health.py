@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from models import ReplicationSchedule, ScheduleExecution
 from scheduler import lease
-from scheduler.next_runs import next_run, schedule_problem
+from scheduler.next_runs import next_runs, schedule_problem
 from scheduler.other_schedulers import other_scheduler_cached
 from scheduler.service import local_service
 
@@ -79,6 +79,7 @@ def scheduler_status(next_count: int = 5) -> dict:
     last_fire, scheduled, running = db.session.execute(_EXECUTION_SUMMARY).one()
     upcoming = []
     invalid = {}
+    runnable = []
     for schedule in db.session.execute(
             select(ReplicationSchedule.id, ReplicationSchedule.name, ReplicationSchedule.cron_expression,
                    ReplicationSchedule.zone.label("zone"), ReplicationSchedule.enabled,
@@ -88,9 +89,12 @@ def scheduler_status(next_count: int = 5) -> dict:
         if problem is not None:
             invalid[schedule.name] = problem
             continue
-        at = next_run(schedule, now)
-        if at is not None:
-            upcoming.append({"schedule_id": schedule.id, "schedule": schedule.name, "at": at.isoformat()})
+        runnable.append(schedule)
+    next_at = next_runs(runnable, now)
+    for schedule in runnable:
+        if next_at[schedule.id] is not None:
+            upcoming.append({"schedule_id": schedule.id, "schedule": schedule.name,
+                             "at": next_at[schedule.id].isoformat()})
     upcoming.sort(key=lambda item: item["at"])
     return {
         "state": state,

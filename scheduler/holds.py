@@ -14,13 +14,10 @@ from sqlalchemy import update
 from extensions import db
 from models import DashboardSchedulePolicy, ReplicationSchedule, ScheduleExecution
 from policy import events
+from cron.zones import local_text
 from policy.slots import BLACKOUT, DEFERRED, WINDOW_CLOSED, slot_policies
 
 log = logging.getLogger(__name__)
-
-
-def _local(moment: datetime, zone) -> str:
-    return moment.astimezone(zone).strftime("%a %H:%M")
 
 
 def hold_by_policy(execution: ScheduleExecution, schedule: ReplicationSchedule, pending: list, by_vm: dict,
@@ -33,20 +30,20 @@ def hold_by_policy(execution: ScheduleExecution, schedule: ReplicationSchedule, 
       ("window closed")."""
     from scheduler.ids import deferred_execution_id
     from scheduler.outcomes import SKIPPED
-    from scheduler.pipeline import _set, insert_scheduled_execution
+    from scheduler.pipeline import _mapping, _set, insert_scheduled_execution
 
     policy = slot_policies([schedule], now, now)[schedule.id]
     kept, deferred, closed = [], [], []
     window_shut = execution.triggered_by != "manual" and policy.has_windows and not policy.windows.allows(now)
     opening = policy.windows.next_opening(now) if window_shut and policy.close_policy == "defer" else None
-    zone = policy.windows.zone
+    opens = local_text(opening, schedule.zone, "%a %H:%M") if opening is not None else None
     for candidate in pending:
         entry = by_vm[candidate.vm_context_id]
         blackout = policy.blackout_at(now, candidate.group_id)
         if blackout is not None:
             _set(entry, SKIPPED, reason=BLACKOUT, message=f"Skipped: {blackout.text()}")
         elif window_shut and opening is not None:
-            _set(entry, SKIPPED, reason=DEFERRED, message=f"Deferred to {_local(opening, zone)} by the window",
+            _set(entry, SKIPPED, reason=DEFERRED, message=f"Deferred to {opens} by the window",
                  deferred_to=opening.isoformat())
             deferred.append(candidate.vm_context_id)
         elif window_shut:
@@ -56,18 +53,19 @@ def hold_by_policy(execution: ScheduleExecution, schedule: ReplicationSchedule, 
         else:
             kept.append(candidate)
     if deferred:
-        details = execution.execution_details or {}
-        root = ((details.get("retry") or {}).get("root_execution_id") or
-                (details.get("deferred") or {}).get("root_execution_id") or execution.id)
+        # Details are JSON in the appliance's table: a row written by hand may hold anything.
+        details = _mapping(execution.execution_details)
+        root = (_mapping(details.get("retry")).get("root_execution_id") or
+                _mapping(details.get("deferred")).get("root_execution_id") or execution.id)
         insert_scheduled_execution(
             deferred_execution_id(execution.id, opening), schedule.id, opening, "deferred",
             {"deferred": {"root_execution_id": root, "from_execution_id": execution.id,
-                          "reason": f"deferred to {_local(opening, zone)} by the window"},
+                          "reason": f"deferred to {opens} by the window"},
              "vm_context_ids": deferred})
         log.info("Schedule %s: %d VM(s) of execution %s deferred to %s by the replication window", schedule.name,
                  len(deferred), execution.id, opening.isoformat())
     if deferred or closed:
-        what = (f"{len(deferred)} VM(s) deferred to {_local(opening, zone)}" if deferred else
+        what = (f"{len(deferred)} VM(s) deferred to {opens}" if deferred else
                 f"{len(closed)} VM(s) skipped")
         events.record([events.event_row(
             "vms_deferred", execution.id, f"Schedule '{schedule.name}': the window closed; {what}",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -20,9 +20,10 @@ from sqlalchemy import func, select, update
 
 from cron import CronError
 from cron.expression import HORIZON_DAYS
-from cron.timing import next_fire
+from cron.timing import next_fire, parsed_cron
 from extensions import db
 from models import VMGroupMembership, VMMachineGroup, VMReplicationContext, utcnow
+from policy.slots import SlotPolicy, slot_policies
 
 #: VMs per UPDATE: each one holds new dispatches back only briefly.
 CHUNK = 200
@@ -56,15 +57,59 @@ def schedule_problem(schedule: Any, now: datetime | None = None) -> str | None:
     return None
 
 
-def next_run(schedule: Any, now: datetime | None = None) -> datetime | None:
-    """When the engine fires `schedule` next (a model or a row with `enabled`, `schedule_type`,
-    `cron_expression` and `zone`): None for a disabled or chain schedule.
+def next_run(schedule: Any, now: datetime | None = None, policy: SlotPolicy | None = None) -> datetime | None:
+    """When `schedule` (a model or a row with `id`, `enabled`, `schedule_type`,
+    `cron_expression` and `zone`) next starts a run: its next slot that its replication windows
+    and the blackouts let start (`policy`, read when not given; `next_runs` reads it for many
+    schedules at once). None for a disabled or chain schedule, or none within the policy's
+    look-ahead.
 
     Raises `CronError` for a schedule the engine refuses: a bad expression or zone, or one
     that fires more often than the frequency floor."""
     if not schedule.enabled or schedule.schedule_type != "cron":
         return None
-    return next_fire(schedule.cron_expression or "", schedule.zone, frequency_floor(), now or utcnow())
+    now = now or utcnow()
+    fire = next_fire(schedule.cron_expression or "", schedule.zone, frequency_floor(), now)
+    if policy is None:
+        policy = slot_policies([schedule], now, now + POLICY_HORIZON)[schedule.id]
+    if fire is None or policy.slot_verdict(fire) is None:
+        return fire
+    return policy.next_allowed(parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor()), now)
+
+
+#: How far ahead next runs read blackouts.
+POLICY_HORIZON = timedelta(days=8)
+
+
+def next_runs(schedules, now: datetime | None = None) -> dict[str, datetime | None]:
+    """`next_run` of many schedules, their policies read together (a fixed number of statements);
+    a schedule the engine refuses has None."""
+    schedules = list(schedules)
+    now = now or utcnow()
+    policies = slot_policies(schedules, now, now + POLICY_HORIZON)
+    found = {}
+    for schedule in schedules:
+        try:
+            found[schedule.id] = next_run(schedule, now, policies[schedule.id])
+        except CronError:
+            found[schedule.id] = None
+    return found
+
+
+def upcoming_slots(schedule: Any, count: int = 8, now: datetime | None = None) -> list[tuple[datetime, Any]]:
+    """The schedule's next `count` cron slots, each with the window or blackout verdict that
+    keeps it from starting (None: it starts). Empty for a chain, disabled or refused schedule."""
+    now = now or utcnow()
+    if not schedule.enabled or schedule.schedule_type != "cron":
+        return []
+    try:
+        runs = parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor()).next_runs(now, count)
+    except CronError:
+        return []
+    if not runs:
+        return []
+    policy = slot_policies([schedule], now, runs[-1])[schedule.id]
+    return [(slot, policy.slot_verdict(slot)) for slot in runs]
 
 
 def write_next_runs(next_by_schedule: dict[str, datetime | None],

@@ -26,8 +26,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from appliance import ApplianceError, OMAClient, VMAClient
-from cron import CronError
-from cron.zones import load_zone
+from cron.zones import local_text
 from domain_errors import ChainCycle, DomainError
 from extensions import db
 from models import DashboardDispatchClaim, ReplicationJob, ReplicationSchedule, ScheduleExecution, utcnow
@@ -533,10 +532,7 @@ def _mapping(value) -> dict:
 
 def local_time(moment: datetime, zone: str) -> str:
     """HH:MM of a stored UTC time in the schedule's timezone, as the schedule page shows its runs."""
-    try:
-        return moment.astimezone(load_zone(zone)).strftime("%H:%M")
-    except CronError:  # a zone another tool stored that we do not know
-        return moment.astimezone(timezone.utc).strftime("%H:%M UTC")
+    return local_text(moment, zone)
 
 
 def dispatch_fields(execution: ScheduleExecution, schedule: ReplicationSchedule) -> dict:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from cron import CronExpression
+from cron.zones import local_text
 from extensions import db
-from models import ReplicationSchedule, ScheduleExecution, utcnow
+from models import ReplicationSchedule, ScheduleExecution, as_utc, utcnow
 from models.once import insert_once  # noqa: F401  (scheduler.slots.insert_once for its callers)
 from policy.slots import slot_policies
 from scheduler import metrics
@@ -71,13 +72,7 @@ def last_slots_by_schedule() -> dict[str, datetime]:
         select(ScheduleExecution.schedule_id, func.max(ScheduleExecution.scheduled_at))
         .where(ScheduleExecution.triggered_by == "scheduler")
         .group_by(ScheduleExecution.schedule_id)).all()
-    return {schedule_id: _aware(latest) for schedule_id, latest in rows if latest is not None}
-
-
-def _aware(value):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return {schedule_id: as_utc(latest) for schedule_id, latest in rows if latest is not None}
 
 
 def previous_run_active(schedule_id: str, exclude_id: str | None = None) -> str | None:
@@ -247,7 +242,7 @@ def _defer_scheduled(execution: ScheduleExecution, verdict, zone: str) -> str:
     opening (window_close_policy defer): its time moves there, it stays `scheduled`."""
     details = dict(execution.execution_details or {})
     details.setdefault("deferred_from", execution.scheduled_at.isoformat())
-    details["deferred_reason"] = f"deferred to {_local_words(verdict.until, zone)} by the window"
+    details["deferred_reason"] = f"deferred to {local_text(verdict.until, zone, '%a %H:%M')} by the window"
     won = db.session.execute(
         update(ScheduleExecution).where(ScheduleExecution.id == execution.id, ScheduleExecution.status == "scheduled")
         .values(scheduled_at=verdict.until, execution_details=details)
@@ -256,13 +251,3 @@ def _defer_scheduled(execution: ScheduleExecution, verdict, zone: str) -> str:
     if won:
         log.info("Execution %s deferred to %s by the replication window", execution.id, verdict.until.isoformat())
     return "scheduled" if won else "lost"
-
-
-def _local_words(moment: datetime, zone: str) -> str:
-    """"Tue 22:00" in the schedule's zone."""
-    from cron import CronError
-    from cron.zones import load_zone
-    try:
-        return moment.astimezone(load_zone(zone)).strftime("%a %H:%M")
-    except CronError:
-        return moment.astimezone(timezone.utc).strftime("%a %H:%M UTC")

@@ -18,7 +18,7 @@ from models import (SCHEDULE_LIMITS, ReplicationSchedule, ScheduleExecution, VMG
 from paging import Page, check_paging
 from scheduler import schedules_changed, validate_chain
 from scheduler.manual import ManualRun, run_now
-from scheduler.next_runs import frequency_floor, next_run, schedule_problem
+from scheduler.next_runs import frequency_floor, next_run, next_runs, schedule_problem
 from protection.manage import POLICY_FIELDS, apply_schedule_policy, clear_pause, policy_to_dict, read_policy_fields
 from security.audit import record_change
 
@@ -120,8 +120,9 @@ def _summaries(schedules_query) -> list[ScheduleSummary]:
                     & (latest.c.at == ScheduleExecution.scheduled_at)))
         }
     now = utcnow()
+    next_at = next_runs([schedule for schedule, _, _ in rows], now)
     return [ScheduleSummary(schedule, groups or 0, vms or 0, last_by_schedule.get(schedule.id),
-                            next_run_of(schedule, now), schedule_problem(schedule, now))
+                            next_at[schedule.id], schedule_problem(schedule, now))
             for schedule, groups, vms in rows]
 
 

@@ -17,11 +17,10 @@ from blueprints.pages.forms import (canonical_zone, field_errors, form_boolean, 
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 from policy import events as policy_events
-from protection.assess import next_starting_run, upcoming_slots
 from protection.manage import policy_to_dict
 from policy.windows import DAYS, WindowError, grid_cells, parse_windows, windows_from_grid, windows_from_text, windows_text
 from scheduler.manual import STARTED
-from scheduler.next_runs import schedule_problem
+from scheduler.next_runs import schedule_problem, upcoming_slots
 from security import form_page
 from security.login import safe_next_url
 
@@ -253,7 +252,7 @@ def detail(schedule_id: str):
     fragments, running = _detail_fragments(schedule, page)
     return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
                            coverage=grouping.schedule_coverage(schedule.id),
-                           next_run=next_starting_run(schedule),
+                           next_run=schedules.schedules.next_run_of(schedule),
                            upcoming=upcoming_slots(schedule), policy=policy_to_dict(schedule.policy),
                            policy_events=policy_events.recent(schedule_id=schedule.id, limit=10),
                            problem=schedule_problem(schedule),
