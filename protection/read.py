@@ -78,12 +78,24 @@ def _sweep_seconds() -> float:
     return float(current_app.config.get("PROTECTION_SWEEP_SECONDS") or 30)
 
 
+def assessed_at() -> datetime | None:
+    """When the fleet was last assessed (None: never), one statement."""
+    summary = db.session.get(DashboardProtectionSummary, "fleet")
+    return summary.assessed_at if summary is not None else None
+
+
 def ensure_fresh(now: datetime | None = None) -> datetime | None:
-    """When the states were assessed; assess now if no assessment ran for three sweeps."""
+    """When the states were assessed; assess now if no assessment ran for three sweeps, or VMs
+    were added or removed since."""
     now = now or utcnow()
     summary = db.session.get(DashboardProtectionSummary, "fleet")
     if summary is not None and now - summary.assessed_at <= timedelta(seconds=3 * _sweep_seconds()):
-        return summary.assessed_at
+        # VMs added since the last sweep (by discovery, or another tool) have no state yet.
+        vms, states = db.session.execute(select(
+            select(func.count()).select_from(VMReplicationContext).scalar_subquery(),
+            select(func.count()).select_from(DashboardProtectionState).scalar_subquery())).one()
+        if vms == states:
+            return summary.assessed_at
     from protection.assess import refresh
     try:
         refresh(now)
@@ -97,7 +109,7 @@ def ensure_fresh(now: datetime | None = None) -> datetime | None:
 def summary_counts(now: datetime | None = None) -> dict[str, int]:
     """VMs per state, deadlines passed since the assessment counted as breached (one statement)."""
     now = now or utcnow()
-    late = (DashboardProtectionState.state.in_((PROTECTED, AT_RISK)) & (DashboardProtectionState.deadline_at < now))
+    late = _in_state(BREACHED, now) & (DashboardProtectionState.state != BREACHED)
     counts = {state: 0 for state in STATES}
     for state, is_late, count in db.session.execute(
             select(DashboardProtectionState.state, case((late, 1), else_=0), func.count())
@@ -106,6 +118,22 @@ def summary_counts(now: datetime | None = None) -> dict[str, int]:
         if key in counts:
             counts[key] += count
     return counts
+
+
+def _in_state(state: str, now: datetime):
+    """SQL: the stored state reads as `state` now (a deadline passed since the assessment is breached)."""
+    late = (DashboardProtectionState.state.in_((PROTECTED, AT_RISK)) & DashboardProtectionState.deadline_at.is_not(None)
+            & (DashboardProtectionState.deadline_at < now))
+    if state == BREACHED:
+        return (DashboardProtectionState.state == BREACHED) | late
+    if state in (PROTECTED, AT_RISK):
+        return (DashboardProtectionState.state == state) & ~late
+    return DashboardProtectionState.state == state
+
+
+def context_ids_in_state(state: str, now: datetime | None = None):
+    """A select of the VMs whose protection reads as `state` (for other lists to filter by)."""
+    return select(DashboardProtectionState.vm_context_id).where(_in_state(state, now or utcnow()))
 
 
 def _query():
@@ -125,14 +153,7 @@ def protection_page(*, state: str | None = None, group_id: str | None = None, se
     now = now or utcnow()
     statement = _query()
     if state is not None:
-        late = DashboardProtectionState.state.in_((PROTECTED, AT_RISK)) & (DashboardProtectionState.deadline_at < now)
-        if state == BREACHED:
-            statement = statement.where((DashboardProtectionState.state == BREACHED) | late)
-        elif state in (PROTECTED, AT_RISK):
-            statement = statement.where(DashboardProtectionState.state == state, ~late |
-                                        DashboardProtectionState.deadline_at.is_(None))
-        else:
-            statement = statement.where(DashboardProtectionState.state == state)
+        statement = statement.where(_in_state(state, now))
     if group_id is not None:
         statement = statement.where(DashboardProtectionState.group_id == group_id)
     if search:
@@ -165,8 +186,8 @@ def state_of(context_id: str, now: datetime | None = None) -> VMProtection | Non
 def worst(limit: int = 10, now: datetime | None = None) -> list[VMProtection]:
     """The VMs most in need of attention (breached, unprotected, at risk), worst first."""
     now = now or utcnow()
-    late = DashboardProtectionState.state.in_((PROTECTED, AT_RISK)) & (DashboardProtectionState.deadline_at < now)
-    rows = db.session.execute(_query().where(DashboardProtectionState.state.in_((BREACHED, "unprotected", AT_RISK)) | late)
+    rows = db.session.execute(_query().where(_in_state(BREACHED, now) | _in_state(AT_RISK, now) |
+                                             _in_state("unprotected", now))
                               .order_by(_rank_order(), DashboardProtectionState.deadline_at,
                                         VMReplicationContext.vm_name).limit(limit)).all()
     return sorted((_effective(row, name, now) for row, name in rows), key=lambda item: _RANK.get(item.state, 99))

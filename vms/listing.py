@@ -20,10 +20,11 @@ class VMRow:
     group_name: str | None
 
 
-def list_vms(search: str | None = None, page: int = 1, per_page: int = 50) -> Page[VMRow]:
+def list_vms(search: str | None = None, page: int = 1, per_page: int = 50, only=None) -> Page[VMRow]:
     """One page of managed VMs by name with their group, and the total (two statements).
 
-    `search` keeps the VMs whose name contains it, ignoring case.
+    `search` keeps the VMs whose name contains it, ignoring case; `only` (a select of context
+    ids) keeps the VMs it selects.
     """
     query = select(VMReplicationContext, VMMachineGroup.id, VMMachineGroup.name) \
         .outerjoin(VMGroupMembership, VMGroupMembership.vm_context_id == VMReplicationContext.context_id) \
@@ -33,6 +34,9 @@ def list_vms(search: str | None = None, page: int = 1, per_page: int = 50) -> Pa
         pattern = f"%{search.lower()}%"
         query = query.where(func.lower(VMReplicationContext.vm_name).like(pattern))
         count = count.where(func.lower(VMReplicationContext.vm_name).like(pattern))
+    if only is not None:
+        query = query.where(VMReplicationContext.context_id.in_(only))
+        count = count.where(VMReplicationContext.context_id.in_(only))
     rows = db.session.execute(query.order_by(VMReplicationContext.vm_name)
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return Page([VMRow(vm, group_id, name) for vm, group_id, name in rows], page, per_page,

@@ -8,6 +8,8 @@ down inside its group (`reorder`).
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from protection import read
 from flask_login import current_user
 
 import grouping
@@ -53,8 +55,12 @@ def _back_url(card: str | None = None) -> str:
 
 def _render(template: str, message: str | None = None, error: str | None = None):
     view = _view()
-    return render_template(template, board=_load_board(view), view=view, q=view["q"], message=message,
-                           error=error, board_url=lambda **changes: _view_url(view, **changes))
+    board = _load_board(view)
+    shown = [vm.context_id for vm in board.ungrouped] + [row.vm.context_id for rows in board.members.values()
+                                                          for row in rows]
+    return render_template(template, board=board, view=view, q=view["q"], message=message, error=error,
+                           board_url=lambda **changes: _view_url(view, **changes),
+                           protection=read.states_for(shown))
 
 
 def _board(message: str | None = None, error: str | None = None, status: int = 200):

@@ -17,7 +17,7 @@ bp = Blueprint("groups", __name__, url_prefix="/groups")
 FIELDS = ("name", "description", "schedule_id", "max_concurrent_vms", "priority")
 GROUPS_PER_PAGE = 50
 LABELS = {"name": "Name", "description": "Description", "schedule_id": "Schedule",
-          "max_concurrent_vms": "Concurrent VMs", "priority": "Priority"}
+          "max_concurrent_vms": "Concurrent VMs", "priority": "Priority", "rpo_minutes": "RPO"}
 
 
 def _form_values(form) -> dict:
@@ -26,6 +26,8 @@ def _form_values(form) -> dict:
     values["schedule_id"] = values["schedule_id"] or None
     for name in ("max_concurrent_vms", "priority"):
         values[name] = form_integer(values[name])
+    raw = (form.get("rpo_minutes") or "").strip()
+    values["rpo_minutes"] = form_integer(raw) if raw else None  # empty: no RPO
     return values
 
 
@@ -55,7 +57,7 @@ def index():
 def create():
     if request.method == "GET":
         return _render_form(None, {"name": "", "description": "", "schedule_id": "", "max_concurrent_vms": "5",
-                                   "priority": "0"}, {})
+                                   "priority": "0", "rpo_minutes": ""}, {})
     values = _form_values(request.form)
     try:
         group = grouping.create_group(values, created_by=current_user.username)
@@ -72,7 +74,8 @@ def edit(group_id: str):
     if request.method == "GET":
         values = grouping.group_to_dict(group)
         return _render_form(group, {**values, "description": values["description"] or "",
-                                    "schedule_id": values["schedule_id"] or ""}, {})
+                                    "schedule_id": values["schedule_id"] or "",
+                                    "rpo_minutes": values["rpo_minutes"] if values["rpo_minutes"] is not None else ""}, {})
     values = _form_values(request.form)
     try:
         group = grouping.update_group(group.id, values)

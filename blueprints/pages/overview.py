@@ -9,6 +9,8 @@ import jobs
 from blueprints.pages.fragments import Panel, minute_of, poll_context, poll_panels, render_panels
 from jobs.failures import group_failures
 from models import utcnow
+from protection import read
+from protection.assess import STATE_WORDS, STATES
 from scheduler.health import banner_state, scheduler_status
 
 bp = Blueprint("overview", __name__)
@@ -38,6 +40,12 @@ def _panels():
         return health["value"]
 
     panels = [
+        # The leader's sweep keeps the states fresh (they move with jobs and the clock); the
+        # overview only reads them.
+        Panel("overview-protection", "overview/_protection.html", jobs_state,
+              lambda: {"counts": read.summary_counts(now), "worst": read.worst(5, now), "words": STATE_WORDS,
+                       "states": STATES, "assessed_at": read.assessed_at()},
+              label="Protection"),
         Panel("overview-running", "jobs/_active.html", jobs_state,
               lambda: {"items": jobs.list_jobs(jobs.build_filter(status="pending,running"),
                                                per_page=RUNNING_LIMIT).items},
