@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -135,6 +135,12 @@ class Pipeline:
             with self.app.app_context():
                 try:
                     self._advance(execution_id)
+                except CancelledError:
+                    # The engine stopped (lease lost, shutdown) while this pass waited for its
+                    # dispatches: the claims it wrote make the next leader adopt or fail them.
+                    db.session.rollback()
+                    log.info("Execution %s: dispatch interrupted because the engine stopped; the next pass "
+                             "continues it", execution_id)
                 except Exception:
                     db.session.rollback()
                     log.exception("Execution %s could not be advanced; it will be retried", execution_id)

@@ -124,3 +124,13 @@ def test_the_overview_lists_the_worst_vms_and_the_board_badges_them(client):
     overview = client.get("/").get_data(as_text=True)
     assert "never-01" in overview and "never replicated successfully" in overview
     assert 'class="badge protection-unprotected"' in client.get("/assignment/").get_data(as_text=True)
+
+
+def test_the_live_preview_shows_only_slots_that_start_and_says_why_the_others_do_not(client):
+    query = {**FORM, "window_grid": "1", "windows_text": "SAT,SUN 00:00-24:00"}
+    page = client.get("/schedules/preview", query_string=query).get_data(as_text=True)
+    starting = page.split("Slots that do not start")[0]
+    assert "Sat " in starting and "Mon " not in starting.split("Next runs")[1]
+    assert "outside window Sat, Sun 00:00–24:00, not started" in page
+    nothing = client.get("/schedules/preview", query_string={**query, "windows_text": "MON 03:00-04:00"})
+    assert "None of the next slots starts" in nothing.get_data(as_text=True)

@@ -1,7 +1,7 @@
 """Schedules: list, create/edit with the frequency builder and live preview, detail, actions."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,6 +17,11 @@ from blueprints.pages.forms import (canonical_zone, field_errors, form_boolean, 
 from cron.builder import WEEKDAYS, Frequency, build_frequency, frequency_from_cron
 from domain_errors import DomainError, NotFound, ValidationError
 from policy import events as policy_events
+from policy.slots import SlotPolicy, blackouts_between, schedule_groups
+from policy.windows import WindowSet
+from cron import CronError
+from cron.zones import load_zone
+from models import utcnow
 from protection.manage import policy_to_dict
 from policy.windows import DAYS, WindowError, grid_cells, parse_windows, windows_from_grid, windows_from_text, windows_text
 from scheduler.manual import STARTED
@@ -115,13 +120,16 @@ def _initial_values(schedule=None) -> dict:
     return values
 
 
-def _preview(values: dict, frequency: Frequency) -> dict:
+def _preview(values: dict, frequency: Frequency, schedule_id: str | None = None) -> dict:
     if values.get("schedule_type") == "chain":
         return {"chain": True}
     if frequency.errors:
         field, message = next(iter(frequency.errors.items()))
         return {"valid": False, "error": message, "field": field, "runs": []}
-    preview = schedules.schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", PREVIEW_RUNS)
+    policy = _preview_policy(values, schedule_id)
+    # With windows or blackouts some slots do not start: look further for PREVIEW_RUNS that do.
+    looked_at = PREVIEW_RUNS if policy is None else 50
+    preview = schedules.schedule_preview(values["cron_expression"], values.get("timezone") or "UTC", looked_at)
     preview["expression"] = values["cron_expression"]
     preview["timezone"] = values.get("timezone") or "UTC"
     if not preview["valid"]:
@@ -132,7 +140,36 @@ def _preview(values: dict, frequency: Frequency) -> dict:
         zone = ZoneInfo(preview["timezone"])
         for run in preview["runs"]:
             run["local"] = datetime.fromisoformat(run["at"]).astimezone(zone)
+        if policy is not None:
+            starting, held = [], []
+            for run in preview["runs"]:
+                verdict = policy.slot_verdict(datetime.fromisoformat(run["at"]))
+                if verdict is None:
+                    starting.append(run)
+                elif len(held) < PREVIEW_RUNS and len(starting) < PREVIEW_RUNS:
+                    held.append({**run, "why": verdict.message})
+            # Gaps were measured between cron slots, not between the runs that start.
+            preview["runs"] = [{**run, "gap": None, "uneven": False} for run in starting[:PREVIEW_RUNS]]
+            preview["not_started"] = held
+            preview["windows_text"] = policy.windows.verdict_text() if policy.has_windows else None
     return preview
+
+
+def _preview_policy(values: dict, schedule_id: str | None):
+    """The windows being typed, with the blackouts ahead (and the groups of the schedule being
+    edited), as the engine will read them; None when neither can hold a slot back."""
+    windows = values.get("windows")
+    try:
+        parsed = parse_windows(windows) if isinstance(windows, list) else []
+        zone = load_zone(values.get("timezone") or "UTC")
+    except (WindowError, CronError):
+        return None
+    now = utcnow()
+    blackouts = blackouts_between(now, now + timedelta(days=60))
+    if not parsed and not blackouts:
+        return None
+    groups = schedule_groups([schedule_id]).get(schedule_id, frozenset()) if schedule_id else frozenset()
+    return SlotPolicy(schedule_id or "new", WindowSet.of(parsed, zone), group_ids=groups, blackouts=blackouts)
 
 
 def _sentence(message: str) -> str:
@@ -155,14 +192,15 @@ def _render_form(schedule, values: dict, frequency: Frequency, errors: dict, sta
               "windows_text": request.form.get("windows_text", windows_text(parsed)) if request.method == "POST"
               else windows_text(parsed), "windows_text_initial": windows_text(parsed)}
     return render_template("schedules/form.html", schedule=schedule, values=values, frequency=frequency, days=DAYS,
-                           errors=errors, preview=preview or _preview(values, frequency), parents=parents,
+                           errors=errors, preview=preview or _preview(values, frequency, schedule.id if schedule else None),
+                           parents=parents,
                            zones=zones, weekdays=WEEKDAYS), status
 
 
 def _save(schedule):
     values, frequency = _form_values(request.form)
     if request.form.get("action") == "preview":  # without JavaScript: the field at fault is marked too
-        preview = _preview(values, frequency)
+        preview = _preview(values, frequency, schedule.id if schedule else None)
         errors = {preview["field"]: preview["error"]} if preview.get("field") and preview.get("error") else {}
         return _render_form(schedule, values, frequency, errors, preview=preview)
     if isinstance(values["windows"], _Unreadable):
@@ -232,7 +270,8 @@ def edit(schedule_id: str):
 def preview():
     """The live preview while the operator types (htmx swaps it into the form)."""
     values, frequency = _form_values(request.args)
-    return render_template("schedules/_preview.html", preview=_preview(values, frequency))
+    editing = request.args.get("editing_schedule_id") or None
+    return render_template("schedules/_preview.html", preview=_preview(values, frequency, editing))
 
 
 def _detail_fragments(schedule, page: int):
