@@ -91,7 +91,10 @@ def scheduler_status(next_count: int = 5) -> dict:
             continue
         runnable.append(schedule)
     next_at = next_runs(runnable, now)
+    held_back = []  # enabled cron schedules whose windows or blackouts let no slot start soon
     for schedule in runnable:
+        if next_at[schedule.id] is None and schedule.schedule_type == "cron":
+            held_back.append(schedule.name)
         if next_at[schedule.id] is not None:
             upcoming.append({"schedule_id": schedule.id, "schedule": schedule.name,
                              "at": next_at[schedule.id].isoformat()})
@@ -109,6 +112,7 @@ def scheduler_status(next_count: int = 5) -> dict:
         "last_fire_at": last_fire.isoformat() if last_fire else None,
         "next_fires": upcoming[:next_count],
         "invalid_schedules": invalid,
+        "held_back_schedules": sorted(held_back),
         "executions": {"scheduled": scheduled or 0, "running": running or 0},
         "other_scheduler": other.to_dict() if (other := other_scheduler_cached()) else None,
     }

@@ -134,3 +134,13 @@ def test_the_live_preview_shows_only_slots_that_start_and_says_why_the_others_do
     assert "outside window Sat, Sun 00:00–24:00, not started" in page
     nothing = client.get("/schedules/preview", query_string={**query, "windows_text": "MON 03:00-04:00"})
     assert "None of the next slots starts" in nothing.get_data(as_text=True)
+
+
+def test_the_overview_says_which_schedules_their_windows_hold_back(client):
+    schedule = make_schedule("weekend-only", cron_expression="0 0 2 * * MON")
+    from protection.manage import apply_schedule_policy
+    apply_schedule_policy(schedule.id, {"windows": [{"days": ["SAT"], "start": "00:00", "end": "06:00"}]})
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "No enabled schedule" not in page
+    assert "hold back every slot of weekend-only" in page
