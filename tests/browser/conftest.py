@@ -79,6 +79,17 @@ def log_in(page, base_url: str, role: str = "operator") -> None:
     page.wait_for_url(f"{base_url}/")
 
 
+def logged_in(browser, live_server, role: str = "operator", javascript: bool = True):
+    """(context, page) of a user logged in with `role`, JavaScript on or off; confirmation
+    dialogs are accepted. Close the context when done."""
+    context = browser.new_context(base_url=live_server, viewport=VIEWPORT, java_script_enabled=javascript)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: dialog.accept())
+    log_in(tab, live_server, role)
+    return context, tab
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A logged-in operator's page (JavaScript on)."""

@@ -12,17 +12,12 @@ from extensions import db
 from models import DashboardSchedulePolicy, utcnow
 from protection.assess import refresh
 from protection.manage import set_rpo
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, log_in, shoot
+from tests.browser.conftest import logged_in, shoot
 from tests.factories import add_member, make_group, make_replication_job, make_schedule, make_vm
 
 
 def _operator(browser, live_server, javascript=True):
-    context = browser.new_context(base_url=live_server, viewport=VIEWPORT, java_script_enabled=javascript)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    tab.on("dialog", lambda dialog: dialog.accept())
-    log_in(tab, live_server, "operator")
-    return context, tab
+    return logged_in(browser, live_server, "operator", javascript)
 
 
 @pytest.fixture

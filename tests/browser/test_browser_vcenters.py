@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from simulator import start_simulator
 from simulator.inventory import DATACENTERS
-from tests.browser.conftest import TIMEOUT_MS, VIEWPORT, log_in, shoot
+from tests.browser.conftest import logged_in, shoot
 
 
 @pytest.fixture
@@ -25,12 +25,7 @@ def sim(app):
 
 
 def _admin(browser, live_server, javascript=True):
-    context = browser.new_context(base_url=live_server, viewport=VIEWPORT, java_script_enabled=javascript)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    tab.on("dialog", lambda dialog: dialog.accept())
-    log_in(tab, live_server, "admin")
-    return context, tab
+    return logged_in(browser, live_server, "admin", javascript)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
