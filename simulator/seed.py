@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from extensions import db
 from joblog.handler import level_name
-from models import (LogEvent, ReplicationJob, ReplicationSchedule, ScheduleExecution, VMGroupMembership, VMMachineGroup,
+from models import (DashboardRPOTarget, DashboardSchedulePolicy, LogEvent, ReplicationJob, ReplicationSchedule,
+                    ScheduleExecution, VMGroupMembership, VMMachineGroup,
                     VMReplicationContext, utcnow)
 from scheduler import job_lines
 from scheduler.collect import Candidate
@@ -56,6 +57,12 @@ _GROUPS = (
     ("Infrastructure", WEEKEND_FULL, 2, 30, ("win-dc-01", "win-dc-02", "file-01", "file-02", "mail-01",
                                              "backup-01", "monitor-01")),
 )
+#: Each group's RPO, so that the Protection page has something to say: the web tier is copied
+#: every two minutes, the nightly groups within a day and a bit, the weekend group within a week.
+_RPO_MINUTES = {"Web tier (demo)": 30, "Databases": 25 * 60, "Application servers": 25 * 60,
+                "Infrastructure": 8 * 24 * 60}
+#: The nightly schedule may only start replications at night, London time.
+_WINDOWS = {NIGHTLY: [{"days": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"], "start": "20:00", "end": "06:00"}]}
 
 
 @dataclass
@@ -128,6 +135,11 @@ def _seed(now: datetime, rng: random.Random) -> dict:
                                              vm_context_id=contexts[vm_name].context_id, enabled=True,
                                              priority=(position + 1) * 10, added_by=SEEDED_BY))
             memberships += 1
+        db.session.add(DashboardRPOTarget(subject_type="group", subject_id=group.id, rpo_minutes=_RPO_MINUTES[name],
+                                          updated_at=now))
+    for schedule_name, windows in _WINDOWS.items():
+        db.session.add(DashboardSchedulePolicy(schedule_id=schedules[schedule_name].id, windows=windows,
+                                               window_close_policy="defer", consecutive_failures=0, updated_at=now))
     db.session.flush()
     jobs = _history(now, rng, contexts, schedules, groups)
     return {"VMs": len(contexts), "schedules": len(schedules), "groups": len(groups),

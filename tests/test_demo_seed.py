@@ -224,3 +224,16 @@ def test_the_simulated_vcenter_reports_vms_the_demo_does_not_manage_yet(seeded):
         # Discovery of each datacenter has something to add: "not managed yet" is never 0.
         assert len(reported - managed) >= 2, datacenter
         assert reported & managed, datacenter
+
+
+def test_the_demo_has_rpo_targets_and_a_nightly_window_so_protection_has_something_to_say(app):
+    from protection.assess import assess
+    from scheduler.next_runs import upcoming_slots
+    now = datetime(2025, 9, 19, 12, 0, tzinfo=timezone.utc)
+    seed_demo_data(now=now)
+    grouped = [item for item in assess(now) if item.group_id is not None]
+    assert grouped and all(item.rpo_minutes for item in grouped)
+    states = Counter(item.state for item in grouped)
+    assert len(states) >= 2, states  # not every VM in the same state
+    nightly = db.session.scalar(select(ReplicationSchedule).where(ReplicationSchedule.name == "Nightly 02:00"))
+    assert nightly is not None and upcoming_slots(nightly, 3, now)[0][1] is None  # 02:00 London is inside the window
