@@ -45,6 +45,11 @@ class VMProtection:
         return STATE_WORDS.get(self.state, self.state)
 
     @property
+    def rpo_text(self) -> str:
+        """"30 min", "25 h", "8 d"; "—" without a target."""
+        return hours_text(self.rpo_minutes) if self.rpo_minutes else "—"
+
+    @property
     def age_minutes(self) -> float | None:
         if self.last_good_at is None:
             return None
