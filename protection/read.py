@@ -15,7 +15,8 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from extensions import db
-from models import DashboardProtectionState, DashboardProtectionSummary, VMReplicationContext, utcnow
+from models import (DashboardProtectionState, DashboardProtectionSummary, ScheduleExecution, VMReplicationContext,
+                    utcnow)
 from paging import Page, check_paging
 from protection.assess import AT_RISK, BREACHED, PROTECTED, STATE_WORDS, STATES, hours_text
 
@@ -196,3 +197,40 @@ def worst(limit: int = 10, now: datetime | None = None) -> list[VMProtection]:
                               .order_by(_rank_order(), DashboardProtectionState.deadline_at,
                                         VMReplicationContext.vm_name).limit(limit)).all()
     return sorted((_effective(row, name, now) for row, name in rows), key=lambda item: _RANK.get(item.state, 99))
+
+
+#: Per-VM outcomes and whole-slot skips that the policy decided (scheduler.holds, scheduler.slots).
+_POLICY_REASONS = frozenset({"deferred", "window_closed", "blackout"})
+_POLICY_SKIPS = frozenset({"outside_window", "blackout"})
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    at: datetime
+    text: str
+
+
+def policy_lines(context_id: str, schedule_id: str | None, limit: int = 8) -> list[PolicyLine]:
+    """What the policy did to one VM lately, newest first, in one line each ("02:00 slot: outside
+    window Mon–Fri 20:00–06:00, not started"; "deferred to Tue 22:00 by the window"), from the
+    latest runs of its schedule and the events about it (two statements)."""
+    from policy.events import recent
+    lines = [PolicyLine(event.at, event.message) for event in recent(vm_id=context_id, limit=limit)]
+    if schedule_id:
+        runs = db.session.execute(
+            select(ScheduleExecution.scheduled_at, ScheduleExecution.status, ScheduleExecution.error_message,
+                   ScheduleExecution.execution_details)
+            .where(ScheduleExecution.schedule_id == schedule_id)
+            .order_by(ScheduleExecution.scheduled_at.desc()).limit(20)).all()
+        for slot, status, error, details in runs:
+            details = details if isinstance(details, dict) else {}
+            if status == "skipped" and details.get("skip_reason") in _POLICY_SKIPS and error:
+                lines.append(PolicyLine(slot, f"slot: {error}"))
+                continue
+            entries = details.get("vms") if isinstance(details.get("vms"), list) else []
+            for entry in entries:
+                if isinstance(entry, dict) and entry.get("vm_context_id") == context_id \
+                        and entry.get("reason") in _POLICY_REASONS and entry.get("message"):
+                    lines.append(PolicyLine(slot, f"slot: {entry['message']}"))
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines[:limit]

@@ -144,3 +144,19 @@ def test_the_overview_says_which_schedules_their_windows_hold_back(client):
     page = client.get("/").get_data(as_text=True)
     assert "No enabled schedule" not in page
     assert "hold back every slot of weekend-only" in page
+
+
+def test_the_vm_page_says_in_one_line_what_the_policy_did_to_its_slots(client):
+    from models import DashboardBlackout, ScheduleExecution
+    from scheduler.slots import claim_slot
+    schedule = make_schedule("nightly", cron_expression="0 0 2 * * *", timezone="UTC")
+    group = make_group("web", schedule)
+    add_member(group, make_vm("web-01"))
+    slot = utcnow().replace(hour=2, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    db.session.add(DashboardBlackout(id="b", reason="vCenter upgrade", starts_at=slot - timedelta(hours=1),
+                                     ends_at=slot + timedelta(hours=1)))
+    db.session.commit()
+    assert claim_slot(schedule, slot).status == "skipped"
+    assert db.session.scalar(db.select(ScheduleExecution.error_message)).startswith("skipped: blackout")
+    page = client.get("/vms/web-01").get_data(as_text=True)
+    assert "What the policy did" in page and "slot: skipped: blackout &#39;vCenter upgrade&#39;" in page

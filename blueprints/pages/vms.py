@@ -45,7 +45,9 @@ def detail(vm_name: str):
         current_user.id, details["context"]["context_id"], str(last.get("job_id") or ""))
     return render_template("vms/detail.html", details=details, vm=details["context"], last=last,
                            show_banner=show_banner, protection=read.state_of(details["context"]["context_id"]),
-                           own_rpo=rpo_of("vm", details["context"]["context_id"]), rpo_error=None)
+                           own_rpo=rpo_of("vm", details["context"]["context_id"]), rpo_error=None,
+                           policy_lines=read.policy_lines(details["context"]["context_id"],
+                                                          (details.get("group") or {}).get("schedule_id")))
 
 
 @bp.post("/<path:vm_name>/protection")
@@ -61,7 +63,7 @@ def set_protection(vm_name: str):
         last = details.get("last_operation")
         return render_template("vms/detail.html", details=details, vm=details["context"], last=last,
                                show_banner=False, protection=read.state_of(details["context"]["context_id"]),
-                               own_rpo=raw, rpo_error=field_errors(exc, {"rpo_minutes": "RPO"}).get("rpo_minutes",
+                               policy_lines=[], own_rpo=raw, rpo_error=field_errors(exc, {"rpo_minutes": "RPO"}).get("rpo_minutes",
                                                                                                   exc.message)), 422
     flash(f"RPO of {result['vm_name']} set to {result['rpo_minutes']} minutes." if result["rpo_minutes"]
           else f"{result['vm_name']} follows its group's RPO.", "ok")
