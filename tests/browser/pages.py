@@ -21,7 +21,7 @@ class ScheduleForm:
         self.page.get_by_role("radio", name=label).check()
 
     def weekday(self, label: str) -> None:
-        self.page.get_by_role("checkbox", name=label).check()
+        self.page.get_by_role("checkbox", name=label, exact=True).check()  # not the week grid's hours
 
     def at(self, clock: str) -> None:
         self.page.get_by_label("At (hh:mm)").fill(clock)
