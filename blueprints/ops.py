@@ -10,6 +10,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
 from extensions import db
+from policy.slots import active_blackouts
 from scheduler import banner_state, scheduler_status
 from scheduler.other_schedulers import other_scheduler_cached
 from scheduler.metrics import REGISTRY
@@ -81,10 +82,10 @@ def scheduler_banner_state():
 
 @bp.app_template_global()
 def blackout_banner():
-    """For templates/_scheduler_banner.html: the blackouts in force now (one indexed query)."""
-    from protection.manage import active_blackout_rows
+    """For templates/_scheduler_banner.html: the blackouts in force now (read at most every few
+    seconds per process, see policy.slots.blackouts_between)."""
     try:
-        return active_blackout_rows()
+        return active_blackouts()
     except SQLAlchemyError:
         db.session.rollback()
         return []

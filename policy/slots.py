@@ -7,6 +7,8 @@ number of statements for any number of schedules (`slot_policies`), and its answ
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from cron.zones import load_zone
 from cron import CronError
 from extensions import db
-from models import (DashboardBlackout, DashboardSchedulePolicy, VMGroupMembership, VMMachineGroup)
+from models import DashboardBlackout, DashboardSchedulePolicy, VMGroupMembership, VMMachineGroup, utcnow
 from policy.windows import Window, WindowError, WindowSet, parse_windows
 
 OUTSIDE_WINDOW = "outside_window"
@@ -60,12 +62,60 @@ class Blackout:
                    frozenset(str(g) for g in groups) if groups else None)
 
 
-def blackouts_between(start: datetime, end: datetime) -> list[Blackout]:
-    """Blackouts overlapping [start, end] (one statement)."""
+def blackouts_between(start: datetime, end: datetime, *, cached: bool = False) -> list[Blackout]:
+    """Blackouts overlapping [start, end] (one statement).
+
+    `cached`: for what pages show (banners, next runs, previews), the blackouts not over yet as
+    this process read them at most CACHE_SECONDS ago, when the range lies within what that read
+    covers. The engine's decisions (claims, dispatch, the assessment) always read afresh."""
+    if cached:
+        upcoming = _upcoming()
+        if upcoming is not None:
+            read_at, horizon, found = upcoming
+            if start >= read_at and end <= horizon:
+                return [b for b in found if b.starts_at <= end and b.ends_at > start]
     rows = db.session.scalars(select(DashboardBlackout).where(DashboardBlackout.starts_at <= end,
                                                               DashboardBlackout.ends_at > start)
                               .order_by(DashboardBlackout.starts_at)).all()
     return [Blackout.of(row) for row in rows]
+
+
+#: How long pages reuse this process's read of the coming blackouts; changes made through the
+#: dashboard clear it at once (`forget_cached_blackouts`), other processes see them this late.
+CACHE_SECONDS = 5.0
+#: How far ahead the cached read reaches.
+CACHE_HORIZON = timedelta(days=62)
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def _upcoming():
+    """(read at, horizon, blackouts) of this app's database, read again when older than CACHE_SECONDS."""
+    key = str(db.engine.url)
+    with _cache_lock:
+        entry = _cache.get(key)
+    if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS:
+        return entry[1:]
+    read_at = utcnow() - timedelta(seconds=CACHE_SECONDS)  # serves the ranges asked while it is kept
+    horizon = read_at + CACHE_HORIZON
+    rows = db.session.scalars(select(DashboardBlackout).where(DashboardBlackout.starts_at <= horizon,
+                                                              DashboardBlackout.ends_at > read_at)
+                              .order_by(DashboardBlackout.starts_at)).all()
+    entry = (time.monotonic(), read_at, horizon, [Blackout.of(row) for row in rows])
+    with _cache_lock:
+        _cache[key] = entry
+    return entry[1:]
+
+
+def forget_cached_blackouts() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def active_blackouts(now: datetime | None = None) -> list[Blackout]:
+    """The blackouts in force now, for the banner every page shows (`cached`)."""
+    now = now or utcnow()
+    return [b for b in blackouts_between(now, now, cached=True) if b.covers(now)]
 
 
 def stored_windows(raw) -> list[Window]:
@@ -168,13 +218,15 @@ def policy_rows(schedule_ids) -> dict[str, DashboardSchedulePolicy]:
         select(DashboardSchedulePolicy).where(DashboardSchedulePolicy.schedule_id.in_(ids)))}
 
 
-def slot_policies(schedules, start: datetime, end: datetime, *, with_groups: bool = True) -> dict[str, SlotPolicy]:
+def slot_policies(schedules, start: datetime, end: datetime, *, with_groups: bool = True, cached: bool = False,
+                  rows: dict | None = None) -> dict[str, SlotPolicy]:
     """The policy of each schedule (objects with `id` and `zone`) for slots in [start, end]:
-    three or four statements whatever their number."""
+    at most three statements whatever their number (none for the rows when `rows` gives them,
+    none for the blackouts when `cached` finds them, see `blackouts_between`)."""
     schedules = list(schedules)
     ids = [schedule.id for schedule in schedules]
-    rows = policy_rows(ids)
-    blackouts = blackouts_between(start, end)
+    rows = policy_rows(ids) if rows is None else rows
+    blackouts = blackouts_between(start, end, cached=cached)
     groups = schedule_groups(ids) if with_groups and any(b.group_ids for b in blackouts) else {}
     return {schedule.id: make_policy(schedule, rows.get(schedule.id), blackouts, groups.get(schedule.id, frozenset()))
             for schedule in schedules}

@@ -17,7 +17,7 @@ from extensions import db
 from models import (DashboardBlackout, DashboardRPOTarget, DashboardSchedulePolicy,
                     VMMachineGroup, VMReplicationContext, utcnow)
 from paging import Page, check_paging
-from policy.slots import WINDOW_CLOSE_POLICIES, stored_windows
+from policy.slots import WINDOW_CLOSE_POLICIES, forget_cached_blackouts, stored_windows
 from policy.windows import WindowError, describe, parse_windows
 from protection.assess import refresh
 from security.audit import record_change
@@ -253,7 +253,8 @@ def validate_blackout(data: Any, current: DashboardBlackout | None = None) -> di
 
 def _changed() -> None:
     from scheduler.service import schedules_changed
-    schedules_changed()  # next runs skip the blackout
+    forget_cached_blackouts()  # this process's banner and next runs show the change at once
+    schedules_changed()  # the engine's next runs skip the blackout
     refresh_soon()
 
 
@@ -291,11 +292,3 @@ def delete_blackout(blackout_id: str) -> None:
     db.session.delete(row)
     db.session.commit()
     _changed()
-
-
-def active_blackout_rows(now: datetime | None = None) -> list[DashboardBlackout]:
-    """Blackouts in force now (the banner every page shows), one statement."""
-    now = now or utcnow()
-    return list(db.session.scalars(select(DashboardBlackout).where(DashboardBlackout.starts_at <= now,
-                                                                   DashboardBlackout.ends_at > now)
-                                   .order_by(DashboardBlackout.ends_at)))

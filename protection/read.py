@@ -189,14 +189,23 @@ def state_of(context_id: str, now: datetime | None = None) -> VMProtection | Non
     return states_for([context_id], now).get(context_id)
 
 
-def worst(limit: int = 10, now: datetime | None = None) -> list[VMProtection]:
-    """The VMs most in need of attention (breached, unprotected, at risk), worst first."""
+def worst_and_counts(limit: int = 5, now: datetime | None = None) -> tuple[list[VMProtection], dict[str, int]]:
+    """`worst` and `summary_counts` together: the counts ride on the worst rows as scalar
+    subqueries, so the Overview asks once (twice when no VM needs attention)."""
     now = now or utcnow()
-    rows = db.session.execute(_query().where(_in_state(BREACHED, now) | _in_state(AT_RISK, now) |
-                                             _in_state("unprotected", now))
-                              .order_by(_rank_order(), DashboardProtectionState.deadline_at,
-                                        VMReplicationContext.vm_name).limit(limit)).all()
-    return sorted((_effective(row, name, now) for row, name in rows), key=lambda item: _RANK.get(item.state, 99))
+    counters = [select(func.count()).select_from(DashboardProtectionState).where(_in_state(state, now))
+                .scalar_subquery().label(f"n_{state}") for state in STATES]
+    rows = db.session.execute(
+        _query().add_columns(*counters)
+        .where(_in_state(BREACHED, now) | _in_state(AT_RISK, now) | _in_state("unprotected", now))
+        .order_by(_rank_order(), DashboardProtectionState.deadline_at, VMReplicationContext.vm_name)
+        .limit(limit)).all()
+    if not rows:
+        return [], summary_counts(now)
+    counts = {state: int(rows[0][2 + index] or 0) for index, state in enumerate(STATES)}
+    items = sorted((_effective(row[0], row[1], now) for row in rows), key=lambda item: _RANK.get(item.state, 99))
+    return items, counts
+
 
 
 #: Per-VM outcomes and whole-slot skips that the policy decided (scheduler.holds, scheduler.slots).

@@ -7,7 +7,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from extensions import db
-from models import ReplicationSchedule, ScheduleExecution
+from models import DashboardSchedulePolicy, ReplicationSchedule, ScheduleExecution
 from scheduler import lease
 from scheduler.next_runs import next_runs, schedule_problem
 from scheduler.other_schedulers import other_scheduler_cached
@@ -80,17 +80,25 @@ def scheduler_status(next_count: int = 5) -> dict:
     upcoming = []
     invalid = {}
     runnable = []
+    policies = {}
+    policy = DashboardSchedulePolicy
     for schedule in db.session.execute(
             select(ReplicationSchedule.id, ReplicationSchedule.name, ReplicationSchedule.cron_expression,
                    ReplicationSchedule.zone.label("zone"), ReplicationSchedule.enabled,
-                   ReplicationSchedule.schedule_type, ReplicationSchedule.chain_parent_schedule_id)
+                   ReplicationSchedule.schedule_type, ReplicationSchedule.chain_parent_schedule_id,
+                   # the policy in the same statement: its windows decide the next runs
+                   policy.schedule_id.label("policy_id"), policy.windows, policy.window_close_policy,
+                   policy.max_runtime_minutes, policy.pause_after_failures)
+            .outerjoin(policy, policy.schedule_id == ReplicationSchedule.id)
             .where(ReplicationSchedule.enabled.is_(True))):
+        if schedule.policy_id is not None:
+            policies[schedule.id] = schedule
         problem = schedule_problem(schedule, now)
         if problem is not None:
             invalid[schedule.name] = problem
             continue
         runnable.append(schedule)
-    next_at = next_runs(runnable, now)
+    next_at = next_runs(runnable, now, rows=policies)
     held_back = []  # enabled cron schedules whose windows or blackouts let no slot start soon
     for schedule in runnable:
         if next_at[schedule.id] is None and schedule.schedule_type == "cron":

@@ -71,7 +71,7 @@ def next_run(schedule: Any, now: datetime | None = None, policy: SlotPolicy | No
     now = now or utcnow()
     fire = next_fire(schedule.cron_expression or "", schedule.zone, frequency_floor(), now)
     if policy is None:
-        policy = slot_policies([schedule], now, now + POLICY_HORIZON)[schedule.id]
+        policy = slot_policies([schedule], now, now + POLICY_HORIZON, cached=True)[schedule.id]
     if fire is None or policy.slot_verdict(fire) is None:
         return fire
     return policy.next_allowed(parsed_cron(schedule.cron_expression or "", schedule.zone, frequency_floor()), now)
@@ -81,12 +81,22 @@ def next_run(schedule: Any, now: datetime | None = None, policy: SlotPolicy | No
 POLICY_HORIZON = timedelta(days=8)
 
 
-def next_runs(schedules, now: datetime | None = None) -> dict[str, datetime | None]:
-    """`next_run` of many schedules, their policies read together (a fixed number of statements);
-    a schedule the engine refuses has None."""
+def policy_of(schedule: Any, now: datetime | None = None) -> SlotPolicy:
+    """One schedule's policy for what a page shows of its next two months (its `policy` row as
+    loaded with it, the blackouts as pages read them): for `next_run` and `upcoming_slots`."""
+    now = now or utcnow()
+    row = getattr(schedule, "policy", None)
+    return slot_policies([schedule], now, now + timedelta(days=60), cached=True,
+                         rows={schedule.id: row} if row is not None else {})[schedule.id]
+
+
+def next_runs(schedules, now: datetime | None = None, rows: dict | None = None) -> dict[str, datetime | None]:
+    """`next_run` of many schedules, their policies read together (a fixed number of statements;
+    none for the policy rows when the caller read them, `rows`: schedule id → row); a schedule
+    the engine refuses has None."""
     schedules = list(schedules)
     now = now or utcnow()
-    policies = slot_policies(schedules, now, now + POLICY_HORIZON)
+    policies = slot_policies(schedules, now, now + POLICY_HORIZON, cached=True, rows=rows)
     found = {}
     for schedule in schedules:
         try:
@@ -96,7 +106,8 @@ def next_runs(schedules, now: datetime | None = None) -> dict[str, datetime | No
     return found
 
 
-def upcoming_slots(schedule: Any, count: int = 8, now: datetime | None = None) -> list[tuple[datetime, Any]]:
+def upcoming_slots(schedule: Any, count: int = 8, now: datetime | None = None,
+                   policy: SlotPolicy | None = None) -> list[tuple[datetime, Any]]:
     """The schedule's next `count` cron slots, each with the window or blackout verdict that
     keeps it from starting (None: it starts). Empty for a chain, disabled or refused schedule."""
     now = now or utcnow()
@@ -108,7 +119,8 @@ def upcoming_slots(schedule: Any, count: int = 8, now: datetime | None = None) -
         return []
     if not runs:
         return []
-    policy = slot_policies([schedule], now, runs[-1])[schedule.id]
+    if policy is None:
+        policy = slot_policies([schedule], now, runs[-1], cached=True)[schedule.id]
     return [(slot, policy.slot_verdict(slot)) for slot in runs]
 
 

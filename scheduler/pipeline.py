@@ -445,7 +445,8 @@ class Pipeline:
             # The run and its retries are over: what they left failed counts towards a pause.
             after_final_outcome(schedule, execution, [e for e in entries if e["outcome"] == FAILED],
                                 counts["jobs_created"] > 0, now)
-        if execution.triggered_by != "retry":
+        # A retry or a deferred run finishes what its slot began: the slot's run fired the chain.
+        if execution.triggered_by not in ("retry", "deferred"):
             self._fire_chain_children(execution, schedule, now)
 
     def _schedule_retry(self, execution: ScheduleExecution, schedule: ReplicationSchedule, details: dict,

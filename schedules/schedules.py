@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from cron import CronError, parse_cron
 from cron.zones import load_zone
@@ -75,18 +75,20 @@ def schedule_to_dict(schedule: ReplicationSchedule) -> dict[str, Any]:
 
 
 def get_schedule(schedule_id: str) -> ReplicationSchedule:
-    schedule = db.session.get(ReplicationSchedule, schedule_id) if isinstance(schedule_id, str) else None
+    """The schedule, its protection policy loaded with it (one statement)."""
+    schedule = db.session.get(ReplicationSchedule, schedule_id, options=[joinedload(ReplicationSchedule.policy)]) \
+        if isinstance(schedule_id, str) else None
     if schedule is None:
         raise NotFound("schedule", schedule_id)
     return schedule
 
 
-def next_run_of(schedule: ReplicationSchedule, after: datetime | None = None) -> datetime | None:
+def next_run_of(schedule: ReplicationSchedule, after: datetime | None = None, policy=None) -> datetime | None:
     """When the engine fires the schedule next (`scheduler.next_run`); None for a chain or
     disabled schedule and for one the engine refuses (rows written by other tools, or left
     below a frequency floor raised since, may hold what we would not accept)."""
     try:
-        return next_run(schedule, after)
+        return next_run(schedule, after, policy)
     except CronError:
         return None
 

@@ -74,6 +74,7 @@ def test_window_slots_follow_local_time_across_a_dst_change(appliance, pipeline)
 def test_vms_still_queued_when_the_window_closes_are_deferred_to_its_next_opening(appliance, pipeline):
     now = utcnow()
     schedule, _, vms = schedule_with_vms(2, timezone="UTC")
+    child = make_schedule("after-nightly", schedule_type="chain", cron_expression="", chain_parent_schedule_id=schedule.id)
     set_policy(schedule, windows=just_closed_window(now), window_close_policy="defer")
     slot = now - timedelta(hours=1)  # inside the window: the slot started
     execution = fire(schedule, pipeline, slot=slot)
@@ -92,6 +93,13 @@ def test_vms_still_queued_when_the_window_closes_are_deferred_to_its_next_openin
     assert start_scheduled(deferred.id, deferred.scheduled_at, 300) == "running"
     advance(pipeline, deferred.id)
     assert sorted(request["source_vm"]["name"] for request in appliance.replication_requests) == ["web-0", "web-1"]
+    # The slot's run fired its chain child; the deferred run finishing the slot's work does not again.
+    appliance.finish_jobs("completed")
+    advance(pipeline, deferred.id)
+    db.session.expire_all()
+    assert db.session.get(ScheduleExecution, deferred.id).status == "completed"
+    chained = db.session.scalars(select(ScheduleExecution).where(ScheduleExecution.triggered_by == "chain")).all()
+    assert [run.schedule_id for run in chained] == [child.id]
     events = db.session.scalars(select(DashboardPolicyEvent.kind)).all()
     assert "vms_deferred" in events
 

@@ -43,8 +43,7 @@ def _panels():
         # The leader's sweep keeps the states fresh (they move with jobs and the clock); the
         # overview only reads them.
         Panel("overview-protection", "overview/_protection.html", jobs_state,
-              lambda: {"counts": read.summary_counts(now), "worst": read.worst(5, now), "words": STATE_WORDS,
-                       "states": STATES, "assessed_at": read.assessed_at()},
+              lambda: _protection_panel(now),
               label="Protection"),
         Panel("overview-running", "jobs/_active.html", jobs_state,
               lambda: {"items": jobs.list_jobs(jobs.build_filter(status="pending,running"),
@@ -62,6 +61,13 @@ def _panels():
               label="Recent failures"),
     ]
     return panels, fingerprint.active
+
+
+def _protection_panel(now) -> dict:
+    worst, counts = read.worst_and_counts(5, now)
+    # "Not assessed yet" needs to know, but only when no VM needs attention.
+    assessed_at = True if worst else read.assessed_at()
+    return {"counts": counts, "worst": worst, "words": STATE_WORDS, "states": STATES, "assessed_at": assessed_at}
 
 
 @bp.get("/")

@@ -25,7 +25,7 @@ from models import utcnow
 from protection.manage import policy_to_dict
 from policy.windows import DAYS, WindowError, grid_cells, parse_windows, windows_from_grid, windows_from_text, windows_text
 from scheduler.manual import STARTED
-from scheduler.next_runs import schedule_problem, upcoming_slots
+from scheduler.next_runs import policy_of, schedule_problem, upcoming_slots
 from security import form_page
 from security.login import safe_next_url
 
@@ -165,7 +165,7 @@ def _preview_policy(values: dict, schedule_id: str | None):
     except (WindowError, CronError):
         return None
     now = utcnow()
-    blackouts = blackouts_between(now, now + timedelta(days=60))
+    blackouts = blackouts_between(now, now + timedelta(days=60), cached=True)
     if not parsed and not blackouts:
         return None
     groups = schedule_groups([schedule_id]).get(schedule_id, frozenset()) if schedule_id else frozenset()
@@ -287,12 +287,15 @@ def _detail_fragments(schedule, page: int):
 @bp.get("/<schedule_id>")
 def detail(schedule_id: str):
     schedule = _load(schedule_id)
+    now = utcnow()
+    slot_policy = policy_of(schedule, now)
     page = page_number(request.args.get("page"))
     fragments, running = _detail_fragments(schedule, page)
     return render_template("schedules/detail.html", schedule=schedule, panels=by_id(fragments),
                            coverage=grouping.schedule_coverage(schedule.id),
-                           next_run=schedules.schedules.next_run_of(schedule),
-                           upcoming=upcoming_slots(schedule), policy=policy_to_dict(schedule.policy),
+                           next_run=schedules.schedules.next_run_of(schedule, now, slot_policy),
+                           upcoming=upcoming_slots(schedule, now=now, policy=slot_policy),
+                           policy=policy_to_dict(schedule.policy),
                            policy_events=policy_events.recent(schedule_id=schedule.id, limit=10),
                            problem=schedule_problem(schedule),
                            parent=schedules.schedule_name(schedule.chain_parent_schedule_id),

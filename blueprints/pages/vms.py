@@ -8,7 +8,6 @@ from blueprints.pages.forms import field_errors, form_integer, page_number
 from domain_errors import DomainError, NotFound
 from protection import manage, read
 from protection.assess import STATE_WORDS, STATES
-from protection.manage import rpo_of
 from security import require_role
 from vms import banner_dismissed, dismiss_banner, list_vms, vm_context_details
 
@@ -43,9 +42,11 @@ def detail(vm_name: str):
     last = details.get("last_operation")
     show_banner = last is not None and not banner_dismissed(
         current_user.id, details["context"]["context_id"], str(last.get("job_id") or ""))
+    protection = read.state_of(details["context"]["context_id"])
+    # The VM's own target is in its stored state (reassessed whenever it is set).
+    own_rpo = protection.rpo_minutes if protection is not None and protection.rpo_source == "vm" else None
     return render_template("vms/detail.html", details=details, vm=details["context"], last=last,
-                           show_banner=show_banner, protection=read.state_of(details["context"]["context_id"]),
-                           own_rpo=rpo_of("vm", details["context"]["context_id"]), rpo_error=None,
+                           show_banner=show_banner, protection=protection, own_rpo=own_rpo, rpo_error=None,
                            policy_lines=read.policy_lines(details["context"]["context_id"],
                                                           (details.get("group") or {}).get("schedule_id")))
 
