@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extensions import db
 from models import DashboardAuditEvent, VMReplicationContext, VMwareCredential
@@ -61,6 +61,33 @@ def test_the_environments_vcenter_is_the_first_credential(app, sim):
     assert rows[0].password_encrypted != app.config["VCENTER_PASSWORD"]
     shown = credential_to_dict(rows[0])
     assert app.config["VCENTER_PASSWORD"] not in str(shown) and shown["password_readable"] is True
+
+
+@pytest.mark.both_dbs
+def test_a_waves_dispatch_threads_asking_for_logins_at_once_save_the_environments_vcenter_once(app, sim):
+    """Each dispatch thread of a wave asks for its VM's login; the first time, all of them find
+    the environment's vCenter unsaved and would each insert it (a duplicate name)."""
+    import threading
+    start, errors, logins = threading.Barrier(8), [], []
+
+    def ask():
+        with app.app_context():
+            try:
+                start.wait()
+                logins.append(login_for().username)
+            except Exception as exc:  # noqa: BLE001 - the test reports any
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert logins == [app.config["VCENTER_USERNAME"]] * 8
+    assert db.session.scalar(select(func.count()).select_from(VMwareCredential)) == 1
 
 
 def _create(client, app, **fields):

@@ -13,11 +13,13 @@ as a row created by "configuration" and keeps that row's login equal to the envi
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from domain_errors import NotFound, ValidationError
 from extensions import db
@@ -67,7 +69,21 @@ def sync_environment_credential() -> VMwareCredential | None:
     """Save the environment's vCenter as a credential (once per process; again if it changed).
 
     Nothing is written when VCENTER_HOST is unset, or when a credential someone else saved
-    already has the same host and user (that one is used). Commits its own change."""
+    already has the same host and user (that one is used). Commits its own change. The
+    dispatch threads of a wave ask at once, and so may other processes: one thread of a process
+    writes, and a row another process saved first (its unique name) is read instead."""
+    with _sync_lock:
+        try:
+            return _sync_environment_credential()
+        except IntegrityError:
+            db.session.rollback()
+            return _sync_environment_credential()
+
+
+_sync_lock = threading.Lock()
+
+
+def _sync_environment_credential() -> VMwareCredential | None:
     config = current_app.config
     host = str(config.get("VCENTER_HOST") or "").strip()
     username = str(config.get("VCENTER_USERNAME") or "").strip()
